@@ -1,0 +1,64 @@
+"""The scenario: typed tables of the world a plan is made for.
+
+One small module per component kind (nodes, fabs, products, supply, customers, finance, policy,
+uncertainty); :class:`Scenario` gathers them; :func:`load_scenario` reads YAML/TOML/JSON (or the
+built-in ``ai-fab-network-2024``) and validates everything, raising :class:`~fabnet.errors.ScenarioError`.
+"""
+
+from fabnet.scenario._base import Month, Series, add_months, month_index, series_values
+from fabnet.scenario.checks import check_scenario
+from fabnet.scenario.customers import Customer
+from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite, NodeCapex, RetoolOption
+from fabnet.scenario.finance import Financing, Investor, PayIn
+from fabnet.scenario.io import (
+    BUILTIN_SCENARIOS,
+    DEFAULT_SCENARIO,
+    builtin_scenario_path,
+    dump_scenario,
+    load_scenario,
+    parse_scenario_text,
+    save_scenario,
+    scenario_from_dict,
+)
+from fabnet.scenario.model import Scenario
+from fabnet.scenario.nodes import ProcessNode
+from fabnet.scenario.policy import Policy
+from fabnet.scenario.products import RETICLE_LIMIT_MM2, Harvesting, Product
+from fabnet.scenario.supply import HBMSupply, PackagingLine
+from fabnet.scenario.uncertainty import Distribution, Uncertainty
+
+__all__ = [
+    "BUILTIN_SCENARIOS",
+    "DEFAULT_SCENARIO",
+    "RETICLE_LIMIT_MM2",
+    "Customer",
+    "Distribution",
+    "ExistingFab",
+    "Fab",
+    "Financing",
+    "GreenfieldSite",
+    "HBMSupply",
+    "Harvesting",
+    "Investor",
+    "Month",
+    "NodeCapex",
+    "PackagingLine",
+    "PayIn",
+    "Policy",
+    "ProcessNode",
+    "Product",
+    "RetoolOption",
+    "Scenario",
+    "Series",
+    "Uncertainty",
+    "add_months",
+    "builtin_scenario_path",
+    "check_scenario",
+    "dump_scenario",
+    "load_scenario",
+    "month_index",
+    "parse_scenario_text",
+    "save_scenario",
+    "scenario_from_dict",
+    "series_values",
+]

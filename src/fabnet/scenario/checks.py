@@ -1,0 +1,281 @@
+"""Consistency checks that field types cannot express: names, cross-references, physics, dates.
+
+Each ``check_*`` returns a list of :class:`fabnet.errors.Problem` (empty when all is well) whose
+message says how to fix the input; :func:`check_scenario` runs them all so a user sees every
+problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+from fabnet.errors import Problem
+from fabnet.scenario._base import month_index
+from fabnet.scenario.fabs import ExistingFab, GreenfieldSite
+from fabnet.scenario.model import Scenario
+from fabnet.scenario.products import RETICLE_LIMIT_MM2
+
+__all__ = ["check_scenario", "did_you_mean"]
+
+COLLECTIONS = ("nodes", "fabs", "products", "packaging", "hbm", "customers", "investors")
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    listed = ", ".join(repr(k) for k in known) or "none defined"
+    return f"unknown {kind} {name!r}{did_you_mean(name, known)} (known: {listed})"
+
+
+def check_unique_names(s: Scenario) -> list[Problem]:
+    problems = []
+    for coll in COLLECTIONS:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(s, coll)):
+            if item.name in seen:
+                problems.append(
+                    Problem(
+                        f"{coll}[{i}].name",
+                        f"duplicate name; already used by {coll}[{seen[item.name]}]",
+                        item.name,
+                    )
+                )
+            seen.setdefault(item.name, i)
+    return problems
+
+
+def check_nodes(s: Scenario) -> list[Problem]:
+    problems = []
+    for i, n in enumerate(s.nodes):
+        if n.d0_mature_per_cm2 > n.d0_start_per_cm2:
+            problems.append(
+                Problem(
+                    f"nodes[{i}].d0_mature_per_cm2",
+                    f"mature defect density must not exceed the start value "
+                    f"d0_start_per_cm2={n.d0_start_per_cm2}",
+                    n.d0_mature_per_cm2,
+                )
+            )
+        if 2 * n.edge_exclusion_mm >= n.wafer_diameter_mm:
+            problems.append(
+                Problem(
+                    f"nodes[{i}].edge_exclusion_mm",
+                    "edge exclusion leaves no usable wafer; must be below half the diameter",
+                    n.edge_exclusion_mm,
+                )
+            )
+    return problems
+
+
+def check_products(s: Scenario) -> list[Problem]:
+    nodes = [n.name for n in s.nodes]
+    kinds = sorted({p.kind for p in s.packaging})
+    hbm_types = sorted({h.hbm_type for h in s.hbm})
+    problems = []
+    for i, p in enumerate(s.products):
+        if p.node not in nodes:
+            problems.append(Problem(f"products[{i}].node", _unknown("node", p.node, nodes), p.node))
+        if p.die_area_mm2 > RETICLE_LIMIT_MM2:
+            problems.append(
+                Problem(
+                    f"products[{i}].die_width_mm",
+                    f"one die of {p.die_width_mm} x {p.die_height_mm} mm = {p.die_area_mm2:.0f} mm² "
+                    f"exceeds the reticle limit of {RETICLE_LIMIT_MM2:.0f} mm² (26 x 33 mm); "
+                    f"a larger product must be split into several dies (compute_dies > 1)",
+                    p.die_area_mm2,
+                )
+            )
+        if kinds and p.packaging not in kinds:
+            problems.append(
+                Problem(
+                    f"products[{i}].packaging",
+                    _unknown("packaging kind", p.packaging, kinds),
+                    p.packaging,
+                )
+            )
+        if p.hbm_stacks > 0 and p.hbm_type not in hbm_types:
+            problems.append(
+                Problem(
+                    f"products[{i}].hbm_type",
+                    _unknown("HBM type", p.hbm_type, hbm_types) + " in 'hbm'",
+                    p.hbm_type,
+                )
+            )
+        h = p.harvesting
+        if h is not None and h.spare_units >= h.units:
+            problems.append(
+                Problem(
+                    f"products[{i}].harvesting.spare_units",
+                    f"must be below units ({h.units})",
+                    h.spare_units,
+                )
+            )
+    return problems
+
+
+def check_fabs(s: Scenario) -> list[Problem]:
+    nodes = [n.name for n in s.nodes]
+    problems = []
+    for i, f in enumerate(s.fabs):
+        if isinstance(f, ExistingFab):
+            if f.node not in nodes:
+                problems.append(Problem(f"fabs[{i}].node", _unknown("node", f.node, nodes), f.node))
+            for j, r in enumerate(f.retool):
+                if r.node not in nodes:
+                    problems.append(
+                        Problem(f"fabs[{i}].retool[{j}].node", _unknown("node", r.node, nodes), r.node)
+                    )
+            problems += _check_month(s, f"fabs[{i}].available_from", f.available_from)
+        elif isinstance(f, GreenfieldSite):
+            for j, nc in enumerate(f.nodes):
+                if nc.node not in nodes:
+                    problems.append(
+                        Problem(f"fabs[{i}].nodes[{j}].node", _unknown("node", nc.node, nodes), nc.node)
+                    )
+            curve = f.ramp_curve
+            if any(not 0 < v <= 1 for v in curve) or any(b < a for a, b in zip(curve, curve[1:])):
+                problems.append(
+                    Problem(
+                        f"fabs[{i}].ramp_curve",
+                        "ramp fractions must lie in (0, 1] and never decrease",
+                        curve,
+                    )
+                )
+            problems += _check_month(s, f"fabs[{i}].earliest_start", f.earliest_start)
+        if f.operating_curve is not None and not Path(f.operating_curve).is_file():
+            problems.append(
+                Problem(
+                    f"fabs[{i}].operating_curve",
+                    "file not found (write one with `fabnet fab curve --out FILE.json`)",
+                    f.operating_curve,
+                )
+            )
+    return problems
+
+
+def check_customers(s: Scenario) -> list[Problem]:
+    products = [p.name for p in s.products]
+    investors = [v.name for v in s.investors]
+    problems = []
+    for i, c in enumerate(s.customers):
+        for field in ("demand", "contracted", "price_usd"):
+            for prod in getattr(c, field):
+                if prod not in products:
+                    problems.append(
+                        Problem(
+                            f"customers[{i}].{field}.{prod}", _unknown("product", prod, products), prod
+                        )
+                    )
+        if c.investor is not None and c.investor not in investors:
+            problems.append(
+                Problem(
+                    f"customers[{i}].investor", _unknown("investor", c.investor, investors), c.investor
+                )
+            )
+        for prod, price in c.price_usd.items():
+            if price < 0:
+                problems.append(
+                    Problem(f"customers[{i}].price_usd.{prod}", "price must be >= 0", price)
+                )
+    return problems
+
+
+def check_investors(s: Scenario) -> list[Problem]:
+    problems = []
+    for i, v in enumerate(s.investors):
+        for j, p in enumerate(v.pay_in):
+            problems += _check_month(s, f"investors[{i}].pay_in[{j}].month", p.month)
+        if v.pay_in:
+            total = sum(p.amount_usd for p in v.pay_in)
+            if abs(total - v.commitment_usd) > max(1.0, 1e-6 * v.commitment_usd):
+                problems.append(
+                    Problem(
+                        f"investors[{i}].pay_in",
+                        f"payments sum to {total:,.0f} USD but commitment_usd is "
+                        f"{v.commitment_usd:,.0f}; make them equal",
+                        total,
+                    )
+                )
+    return problems
+
+
+def check_uncertainties(s: Scenario) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for i, u in enumerate(s.uncertainties):
+        path = f"uncertainties[{i}]"
+        if u.name in seen:
+            problems.append(Problem(f"{path}.name", "duplicate name", u.name))
+        seen.add(u.name)
+        parts = u.target.split(".", 2)
+        if len(parts) != 3:
+            problems.append(
+                Problem(
+                    f"{path}.target",
+                    "must read '<collection>.<name or *>.<field>', e.g. 'fabs.*.lead_time_months'",
+                    u.target,
+                )
+            )
+            continue
+        coll, name, field = parts
+        if coll not in COLLECTIONS:
+            problems.append(
+                Problem(f"{path}.target", _unknown("collection", coll, list(COLLECTIONS)), u.target)
+            )
+            continue
+        items = getattr(s, coll)
+        if name != "*" and name not in [x.name for x in items]:
+            problems.append(
+                Problem(f"{path}.target", _unknown(coll[:-1], name, [x.name for x in items]), u.target)
+            )
+            continue
+        fields: set[str] = set()
+        for item in items if name == "*" else [x for x in items if x.name == name]:
+            fields |= set(type(item).model_fields)
+        fields |= _VIRTUAL_FIELDS.get(coll, set())
+        if field not in fields:
+            problems.append(
+                Problem(f"{path}.target", _unknown(f"field of {coll}", field, sorted(fields)), u.target)
+            )
+    return problems
+
+
+_VIRTUAL_FIELDS = {"investors": {"pay_in_delay_months"}}
+"""Targets that are not stored fields but effects the risk engine knows how to apply."""
+
+
+def _check_month(s: Scenario, path: str, month: str | None) -> list[Problem]:
+    if month is None:
+        return []
+    i = month_index(month, s.policy.start)
+    if 0 <= i < s.policy.horizon_months:
+        return []
+    return [
+        Problem(
+            path,
+            f"month lies outside the horizon {s.policy.start} .. {s.end_month}",
+            month,
+        )
+    ]
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    """Every problem with ``s`` that field types alone cannot catch."""
+    problems: list[Problem] = []
+    for check in (
+        check_unique_names,
+        check_nodes,
+        check_products,
+        check_fabs,
+        check_customers,
+        check_investors,
+        check_uncertainties,
+    ):
+        problems += check(s)
+    return problems

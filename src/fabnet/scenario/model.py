@@ -1,0 +1,101 @@
+"""The scenario: every typed table of the world in one frozen object.
+
+Build one with :func:`fabnet.scenario.load_scenario` (files) or :func:`Scenario.from_dict`,
+which both run the consistency checks of :mod:`fabnet.scenario.checks`; constructing
+``Scenario(...)`` directly validates field types only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from fabnet.scenario._base import StrictModel, add_months, month_index
+from fabnet.scenario.customers import Customer
+from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite
+from fabnet.scenario.finance import Financing, Investor
+from fabnet.scenario.nodes import ProcessNode
+from fabnet.scenario.policy import Policy
+from fabnet.scenario.products import Product
+from fabnet.scenario.supply import HBMSupply, PackagingLine
+from fabnet.scenario.uncertainty import Uncertainty
+
+__all__ = ["Scenario"]
+
+
+class Scenario(StrictModel):
+    """The world a plan is made for (see DESIGN.md, "Layers and data flow")."""
+
+    name: str = Field(min_length=1, description="Scenario name.")
+    description: str = ""
+    policy: Policy = Field(default_factory=Policy)
+    nodes: list[ProcessNode] = Field(min_length=1)
+    fabs: list[Fab] = Field(default_factory=list)
+    products: list[Product] = Field(min_length=1)
+    packaging: list[PackagingLine] = Field(default_factory=list)
+    hbm: list[HBMSupply] = Field(default_factory=list)
+    customers: list[Customer] = Field(min_length=1)
+    investors: list[Investor] = Field(default_factory=list)
+    financing: Financing = Field(default_factory=Financing)
+    uncertainties: list[Uncertainty] = Field(default_factory=list)
+    demand_table: str | None = Field(
+        None, description="CSV/xlsx with columns customer, product, month, units (merged on load)."
+    )
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Scenario:
+        """Validate ``data`` (types, then cross-references and sanity); raise ScenarioError."""
+        from fabnet.scenario.io import scenario_from_dict
+
+        return scenario_from_dict(data, file=file)
+
+    # -- lookups (pure functions of the data) -----------------------------------------------
+    def node(self, name: str) -> ProcessNode:
+        """The node called ``name``."""
+        return _by_name(self.nodes, name, "node")
+
+    def product(self, name: str) -> Product:
+        """The product called ``name``."""
+        return _by_name(self.products, name, "product")
+
+    def customer(self, name: str) -> Customer:
+        """The customer called ``name``."""
+        return _by_name(self.customers, name, "customer")
+
+    def fab(self, name: str) -> ExistingFab | GreenfieldSite:
+        """The fab site called ``name``."""
+        return _by_name(self.fabs, name, "fab")
+
+    @property
+    def existing_fabs(self) -> list[ExistingFab]:
+        """Fabs that can be bought."""
+        return [f for f in self.fabs if isinstance(f, ExistingFab)]
+
+    @property
+    def greenfield_sites(self) -> list[GreenfieldSite]:
+        """Sites where modules can be built."""
+        return [f for f in self.fabs if isinstance(f, GreenfieldSite)]
+
+    @property
+    def months(self) -> list[str]:
+        """Every month of the horizon, ``YYYY-MM``."""
+        return [add_months(self.policy.start, i) for i in range(self.policy.horizon_months)]
+
+    @property
+    def end_month(self) -> str:
+        """The last month of the horizon."""
+        return add_months(self.policy.start, self.policy.horizon_months - 1)
+
+    def month_index(self, month: str) -> int:
+        """Months since the start of the horizon (0 for the first month)."""
+        return month_index(month, self.policy.start)
+
+
+def _by_name(items: list[Any], name: str, what: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    names = ", ".join(i.name for i in items)
+    raise KeyError(f"no {what} named {name!r}; known: {names}")

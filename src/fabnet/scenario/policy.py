@@ -1,0 +1,45 @@
+"""The planning policy: horizon, buckets, discounting, objective and allocation rule."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from fabnet.scenario._base import Month, StrictModel
+
+__all__ = ["Allocation", "Objective", "Policy"]
+
+Allocation = Literal["priority", "proportional", "maxmin", "contracts"]
+Objective = Literal["npv", "shortage", "cost"]
+
+
+class Policy(StrictModel):
+    """How the plan is made."""
+
+    start: Month = Field("2024-01", description="First month of the horizon.")
+    horizon_months: int = Field(120, ge=1, le=480, description="Length of the horizon [months].")
+    bucket: Literal["month", "quarter"] = Field("month", description="Time bucket of the plan.")
+    monthly_detail_months: int | None = Field(
+        None, ge=0, description="Keep monthly buckets this long, then quarterly (None: all alike)."
+    )
+    discount_rate: float = Field(0.10, ge=0, le=1, description="Discount rate per year [-].")
+    objective: Objective = Field("npv")
+    allocation: Allocation = Field("priority")
+    contracts_then: Literal["priority", "proportional", "maxmin"] = Field(
+        "priority", description="With allocation 'contracts': the rule after contracted minimums."
+    )
+    shortage_penalty_usd: float = Field(
+        5000.0, ge=0, description="Penalty per unit short for a priority-1 customer [USD]."
+    )
+    priority_weight_ratio: float = Field(
+        2.0, ge=1, description="Penalty ratio between consecutive priority levels [-]."
+    )
+    max_flow_factor: float = Field(
+        3.0, gt=1, le=20, description="Cycle time / raw process time the fabs may run at."
+    )
+    default_utilisation: float = Field(
+        0.9, gt=0, le=1, description="Usable share of capacity when a fab has no operating curve."
+    )
+    mip_gap: float = Field(0.01, ge=0, le=1, description="Relative MIP gap to stop at.")
+    time_limit_seconds: float = Field(120.0, gt=0, description="Solver time limit [s].")

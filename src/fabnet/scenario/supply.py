@@ -1,0 +1,38 @@
+"""Outside and own supply of the scarce parts: advanced packaging (CoWoS-class) and HBM."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from fabnet.scenario._base import Series, StrictModel
+
+__all__ = ["HBMSupply", "PackagingLine"]
+
+
+class PackagingLine(StrictModel):
+    """CoWoS-class packaging: booked outside slots or an own line that can be expanded."""
+
+    name: str = Field(min_length=1, description="Unique line name.")
+    kind: str = Field(description="Packaging kind products refer to (e.g. 'CoWoS').")
+    owner: Literal["outsourced", "own"] = Field(description="Bought slots or own line.")
+    capacity_wpm: Series = Field(
+        0.0, description="Interposer wafers per month available [wafers/month]."
+    )
+    cost_per_wafer_usd: float = Field(ge=0, description="Cost per interposer wafer [USD].")
+    assembly_yield: float = Field(0.98, gt=0, le=1, description="Good packages / assembled [-].")
+    expansion_capex_per_kwpm_usd: float | None = Field(
+        None, gt=0, description="Capex to add 1,000 wafers/month (own lines) [USD]; none: fixed."
+    )
+    expansion_lead_time_months: int = Field(18, ge=0, le=120, description="Build time [months].")
+    max_expansion_wpm: float = Field(0.0, ge=0, description="Most capacity that can be added.")
+
+
+class HBMSupply(StrictModel):
+    """HBM stacks a supplier can sell to the venture."""
+
+    name: str = Field(min_length=1, description="Unique supplier name.")
+    hbm_type: str = Field("HBM3", description="Generation (products ask for one).")
+    stacks_per_month: Series = Field(description="Stacks available per month.")
+    price_usd: float = Field(ge=0, description="Price per stack [USD].")

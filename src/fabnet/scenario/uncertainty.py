@@ -1,0 +1,134 @@
+"""Uncertainty specifications: what may vary, by which distribution, with which common factor.
+
+The risk engine (`fabnet.risk`) samples these; the scenario only declares and validates them.
+
+A spec's ``target`` names numeric fields of scenario components:
+``"<collection>.<name or *>.<field>"``, e.g. ``fabs.*.lead_time_months``,
+``customers.OpenAI.demand``, ``nodes.N4.learning_tau_months``, ``hbm.*.stacks_per_month``,
+``packaging.TSMC CoWoS.capacity_wpm``, ``investors.G42.pay_in_delay_months``.
+``effect`` says how a draw acts: ``add`` to the value, ``multiply`` it, or ``set`` it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from fabnet.scenario._base import StrictModel
+
+__all__ = [
+    "Bernoulli",
+    "Discrete",
+    "Distribution",
+    "LogNormal",
+    "Normal",
+    "Point",
+    "Triangular",
+    "Uncertainty",
+    "Uniform",
+]
+
+
+class Point(StrictModel):
+    """Always ``value`` (no uncertainty)."""
+
+    dist: Literal["point"] = "point"
+    value: float
+
+
+class Uniform(StrictModel):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+
+class Normal(StrictModel):
+    """Normal with mean and standard deviation ``sd`` (>= 0), optionally truncated at ``low``."""
+
+    dist: Literal["normal"] = "normal"
+    mean: float
+    sd: float = Field(ge=0, description="Standard deviation (>= 0; variance cannot be negative).")
+    low: float | None = None
+
+
+class LogNormal(StrictModel):
+    """exp(N(log(median), sigma²)): a positive multiplier with median ``median``."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0, description="Standard deviation of the log (>= 0).")
+
+
+class Triangular(StrictModel):
+    """Triangular on [low, high] with mode ``mode``."""
+
+    dist: Literal["triangular"] = "triangular"
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
+            )
+        return self
+
+
+class Bernoulli(StrictModel):
+    """``value`` with probability ``p``, else ``otherwise``."""
+
+    dist: Literal["bernoulli"] = "bernoulli"
+    p: float = Field(ge=0, le=1, description="Probability in [0, 1].")
+    value: float = 1.0
+    otherwise: float = 0.0
+
+
+class Discrete(StrictModel):
+    """One of ``values`` with probabilities ``probs`` (summing to 1)."""
+
+    dist: Literal["discrete"] = "discrete"
+    values: list[float] = Field(min_length=1)
+    probs: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Discrete:
+        if len(self.values) != len(self.probs):
+            raise ValueError("values and probs must have the same length")
+        if abs(sum(self.probs) - 1.0) > 1e-9:
+            raise ValueError(f"probs must sum to 1, they sum to {sum(self.probs):g}")
+        return self
+
+
+Distribution = Annotated[
+    Point | Uniform | Normal | LogNormal | Triangular | Bernoulli | Discrete,
+    Field(discriminator="dist"),
+]
+
+
+class Uncertainty(StrictModel):
+    """One uncertain quantity."""
+
+    name: str = Field(min_length=1, description="Unique name.")
+    target: str = Field(description="'<collection>.<name or *>.<field>' it acts on.")
+    effect: Literal["add", "multiply", "set"] = Field("multiply")
+    distribution: Distribution
+    factor: str | None = Field(
+        None, description="Common factor shared with other specs (gives correlation)."
+    )
+    loading: float = Field(
+        1.0, ge=-1, le=1, description="Correlation of this spec with its factor [-1, 1]."
+    )
+    per_item: bool = Field(
+        True, description="With '*': an independent draw per item (False: one draw for all)."
+    )
