@@ -8,6 +8,7 @@ problem at once.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -129,17 +130,23 @@ def check_fabs(s: Scenario) -> list[Problem]:
             for j, r in enumerate(f.retool):
                 if r.node not in nodes:
                     problems.append(
-                        Problem(f"fabs[{i}].retool[{j}].node", _unknown("node", r.node, nodes), r.node)
+                        Problem(
+                            f"fabs[{i}].retool[{j}].node", _unknown("node", r.node, nodes), r.node
+                        )
                     )
             problems += _check_month(s, f"fabs[{i}].available_from", f.available_from)
         elif isinstance(f, GreenfieldSite):
             for j, nc in enumerate(f.nodes):
                 if nc.node not in nodes:
                     problems.append(
-                        Problem(f"fabs[{i}].nodes[{j}].node", _unknown("node", nc.node, nodes), nc.node)
+                        Problem(
+                            f"fabs[{i}].nodes[{j}].node", _unknown("node", nc.node, nodes), nc.node
+                        )
                     )
             curve = f.ramp_curve
-            if any(not 0 < v <= 1 for v in curve) or any(b < a for a, b in zip(curve, curve[1:])):
+            if any(not 0 < v <= 1 for v in curve) or any(
+                b < a for a, b in itertools.pairwise(curve)
+            ):
                 problems.append(
                     Problem(
                         f"fabs[{i}].ramp_curve",
@@ -169,13 +176,17 @@ def check_customers(s: Scenario) -> list[Problem]:
                 if prod not in products:
                     problems.append(
                         Problem(
-                            f"customers[{i}].{field}.{prod}", _unknown("product", prod, products), prod
+                            f"customers[{i}].{field}.{prod}",
+                            _unknown("product", prod, products),
+                            prod,
                         )
                     )
         if c.investor is not None and c.investor not in investors:
             problems.append(
                 Problem(
-                    f"customers[{i}].investor", _unknown("investor", c.investor, investors), c.investor
+                    f"customers[{i}].investor",
+                    _unknown("investor", c.investor, investors),
+                    c.investor,
                 )
             )
         for prod, price in c.price_usd.items():
@@ -232,7 +243,9 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
         items = getattr(s, coll)
         if name != "*" and name not in [x.name for x in items]:
             problems.append(
-                Problem(f"{path}.target", _unknown(coll[:-1], name, [x.name for x in items]), u.target)
+                Problem(
+                    f"{path}.target", _unknown(coll[:-1], name, [x.name for x in items]), u.target
+                )
             )
             continue
         fields: set[str] = set()
@@ -241,7 +254,9 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
         fields |= _VIRTUAL_FIELDS.get(coll, set())
         if field not in fields:
             problems.append(
-                Problem(f"{path}.target", _unknown(f"field of {coll}", field, sorted(fields)), u.target)
+                Problem(
+                    f"{path}.target", _unknown(f"field of {coll}", field, sorted(fields)), u.target
+                )
             )
     return problems
 

@@ -88,7 +88,9 @@ def parse_scenario_text(text: str, fmt: str, file: str = "<text>") -> dict[str, 
         elif fmt == "json":
             data = json.loads(text)
         else:
-            raise ScenarioError([Problem("", f"unknown format {fmt!r}; use yaml, toml or json")], file)
+            raise ScenarioError(
+                [Problem("", f"unknown format {fmt!r}; use yaml, toml or json")], file
+            )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -103,7 +105,11 @@ def parse_scenario_text(text: str, fmt: str, file: str = "<text>") -> dict[str, 
         ) from None
     if not isinstance(data, dict):
         raise ScenarioError(
-            [Problem("", "a scenario must be a mapping of sections (name, policy, nodes, ...)", data)],
+            [
+                Problem(
+                    "", "a scenario must be a mapping of sections (name, policy, nodes, ...)", data
+                )
+            ],
             file=file,
         )
     return data
@@ -127,7 +133,9 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems + problems_from_validation_error(exc, Scenario), file) from None
+        raise ScenarioError(
+            problems + problems_from_validation_error(exc, Scenario), file
+        ) from None
     problems += check_scenario(scenario)
     if problems:
         raise ScenarioError(problems, file=file)
@@ -184,12 +192,14 @@ def _merge_demand_table(data: dict[str, Any], table: str) -> tuple[dict[str, Any
         if cust is None:
             known = [str(k) for k in by_name]
             problems.append(
-                Problem(where, f"unknown customer{did_you_mean(str(row.customer), known)}", row.customer)
+                Problem(
+                    where, f"unknown customer{did_you_mean(str(row.customer), known)}", row.customer
+                )
             )
             continue
         try:
             month = parse_month(str(row.month))
-            units = float(row.units)
+            units = float(str(row.units))
         except (ValueError, TypeError) as exc:
             problems.append(Problem(where, str(exc), row.month))
             continue

@@ -43,5 +43,7 @@ class ProcessNode(StrictModel):
         0.97, gt=0, le=1, description="Fraction of started wafers that come out whole [-]."
     )
     foundry_wafer_price_usd: float | None = Field(
-        None, ge=0, description="Market price of a processed wafer at a foundry [USD], for comparison."
+        None,
+        ge=0,
+        description="Market price of a processed wafer at a foundry [USD], for comparison.",
     )

@@ -16,7 +16,9 @@ class Harvesting(StrictModel):
     """Redundancy that lets a die with a few defective units ship (e.g. H100: 132 of 144 SMs)."""
 
     units: int = Field(gt=0, description="Identical units on the die (e.g. SMs).")
-    spare_units: int = Field(ge=0, description="Units that may be defective and the die still ships.")
+    spare_units: int = Field(
+        ge=0, description="Units that may be defective and the die still ships."
+    )
     unit_area_fraction: float = Field(
         gt=0, le=1, description="Share of die area in the repeated units [-]."
     )
@@ -37,7 +39,9 @@ class Product(StrictModel):
         gt=0, le=500, description="Packages per interposer wafer [-]."
     )
     harvesting: Harvesting | None = Field(None, description="Die redundancy, if any.")
-    test_cost_usd: float = Field(0.0, ge=0, description="Final test and assembly per package [USD].")
+    test_cost_usd: float = Field(
+        0.0, ge=0, description="Final test and assembly per package [USD]."
+    )
     list_price_usd: float = Field(ge=0, description="List price of a finished accelerator [USD].")
     description: str = ""
 

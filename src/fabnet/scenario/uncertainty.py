@@ -79,9 +79,7 @@ class Triangular(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high:
-            raise ValueError(
-                f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
-            )
+            raise ValueError(f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
         return self
 
 
