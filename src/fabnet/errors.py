@@ -52,9 +52,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: " if self.file else ""
+        return where + self.describe()
+
+    def describe(self) -> str:
+        """The problem without its file: ``path: message (got value)``."""
         loc = self.path or "(top level)"
         shown = "" if self.value is None else f" (got {_short_repr(self.value)})"
-        return f"{where}{loc}: {self.message}{shown}"
+        return f"{loc}: {self.message}{shown}"
 
 
 def _short_repr(value: object, limit: int = 60) -> str:
@@ -73,7 +77,8 @@ class ScenarioError(FabnetError):
         ]
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in scenario" + (f" {file}" if file else "")
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+        lines = [f"  - {p.describe() if p.file == file else p}" for p in self.problems]
+        super().__init__(head + ":\n" + "\n".join(lines))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form, shared by the CLI's ``--json`` and the web service's 4xx bodies."""

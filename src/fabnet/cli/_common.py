@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ __all__ = ["EXIT_USER_ERROR", "console", "err_console", "fail", "print_json", "t
 
 EXIT_USER_ERROR = 2
 
-console = Console()
+_PIPE_WIDTH = 120
+"""Width used when output is not a terminal (rich would assume 80 and squeeze tables)."""
+
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else _PIPE_WIDTH)
 err_console = Console(stderr=True)
 
 
@@ -66,5 +71,6 @@ def fail(error: FabnetError, as_json: bool = False) -> None:
         print_json(payload)
     else:
         err_console.print(f"[bold red]error:[/] {type(error).__name__}", highlight=False)
-        err_console.print(str(error), markup=False, highlight=False)
+        # plain write: rich would wrap long paths and messages at the terminal width
+        sys.stderr.write(str(error) + "\n")
     raise typer.Exit(EXIT_USER_ERROR)

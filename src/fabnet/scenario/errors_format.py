@@ -54,7 +54,7 @@ def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, type[BaseMo
         if members and isinstance(part, str):
             member = _member_for_tag(members, part)
             if member is not None:  # a discriminator tag: not part of the user's path
-                tp = member
+                tp = owner = member
                 continue
             models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
             tp = models[0] if len(models) == 1 else tp
