@@ -281,3 +281,19 @@ def test_flatten_figures_keeps_numbers_only() -> None:
     )
     assert flat == {"a": 1.0, "b": 1.0, "e.f": 2.5, "e.g.h": 3.0}
     assert json.dumps(flat)
+
+
+def test_progress_is_throttled_but_the_last_value_is_kept(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    with store.start_run(kind="risk") as run:
+        run.PROGRESS_INTERVAL = 3600.0  # type: ignore[misc]
+        run.progress(0.1, "sampling 1/100")  # the first call is written
+        for i in range(2, 100):
+            run.progress(i / 100, f"sampling {i}/100")  # within the interval: memory only
+        assert store.get(run.id).progress_message == "sampling 1/100"
+        assert run.fraction == 0.99 and run.message == "sampling 99/100"
+        run.PROGRESS_INTERVAL = 0.0  # type: ignore[misc]
+        run.progress(1.5, "clamped")
+        assert store.get(run.id).progress == 1.0
+    with pytest.raises(UsageError, match="between 0 and 1"):
+        store.start_run(kind="risk").progress(float("nan"))
