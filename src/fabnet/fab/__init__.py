@@ -1,0 +1,44 @@
+"""fabnet.fab — a fast discrete-event simulator of a semiconductor wafer fab.
+
+A small event kernel (:mod:`~fabnet.fab.engine`: binary heap, integer ids, attributes in lists)
+with the fab semantics around it: the model tables (:mod:`~fabnet.fab.model`), the SMT2020 loader
+(:mod:`~fabnet.fab.smt2020`), inline fabs and a built-in mini-fab, dispatching rules
+(:mod:`~fabnet.fab.dispatch`), block-drawn random streams (:mod:`~fabnet.fab.rng`), KPIs
+(:mod:`~fabnet.fab.kpi`), replications (:mod:`~fabnet.fab.replicate`), operating curves
+(:mod:`~fabnet.fab.curve`) and queueing formulas for validation (:mod:`~fabnet.fab.theory`).
+"""
+
+from fabnet.fab.capacity import release_rates, static_utilisation
+from fabnet.fab.dispatch import RULES
+from fabnet.fab.engine import Engine, RawResult, SimConfig
+from fabnet.fab.inline import build_fab
+from fabnet.fab.kpi import FabKPIs, kpis
+from fabnet.fab.minifab import minifab
+from fabnet.fab.model import FabModel
+from fabnet.fab.replicate import confidence_interval, run_replications
+from fabnet.fab.smt2020 import default_smt2020_dir, load_smt2020
+
+__all__ = [
+    "RULES",
+    "Engine",
+    "FabKPIs",
+    "FabModel",
+    "RawResult",
+    "SimConfig",
+    "build_fab",
+    "confidence_interval",
+    "default_smt2020_dir",
+    "kpis",
+    "load_smt2020",
+    "minifab",
+    "release_rates",
+    "run_replications",
+    "simulate",
+    "static_utilisation",
+]
+
+
+def simulate(model: FabModel, config: SimConfig | None = None, **settings: object) -> FabKPIs:
+    """Run one simulation and return its KPI tables: ``simulate(minifab(), days=100)``."""
+    cfg = config or SimConfig(**settings)  # type: ignore[arg-type]
+    return kpis(Engine(model, cfg).run())

@@ -1,0 +1,713 @@
+"""The event loop: a binary heap of ``(time, seq, kind, a, b)`` tuples over integer ids.
+
+Lots, tools and steps are integer ids; their attributes live in plain lists (``lot_step[lot]``,
+``tool_state[tool]``, ``step_mean[step]``). There is no object per lot and no generator per
+process; per event the loop does a ``heappop``, a branch on ``kind`` and a few list reads. Steps
+are numbered globally over all routes (``route_first[r] + i``).
+
+Semantics (see :mod:`fabnet.fab.model`):
+
+- A lot arriving at a step joins its tool group's queue; a free tool takes lots by the dispatching
+  rule (:mod:`fabnet.fab.dispatch`). Batch steps group lots of the same recipe and start when at
+  least ``batch_min`` lots are there (or, with ``batch_wait_minutes``, when the oldest has
+  waited that long), taking up to ``batch_max``.
+- Sequence-dependent setups: a step's setup differs from the tool's → setup time (route ``STIME``
+  or the ``setup.txt`` matrix); minimum runs after a setup.
+- Sampling, rework and the next step are decided when processing starts; the lot arrives at the
+  next queue after its lot time plus transport.
+- Failures preempt the running job, which resumes after repair; PMs (calendar or wafer count)
+  wait for the running job.
+- Statistics count from ``warmup_minutes`` on.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from heapq import heappop, heappush
+from typing import Any
+
+from fabnet.errors import UsageError
+from fabnet.fab.dispatch import RULES, DispatchRule, key_function
+from fabnet.fab.model import DIST_CONST, DIST_EXP, FabModel
+from fabnet.fab.rng import uniform_streams
+
+__all__ = ["Engine", "RawResult", "SimConfig"]
+
+ARRIVE, TOOL_FREE, COMPLETE, RELEASE, CAL, UP, WAKE, SAMPLE, WARMUP = range(9)
+IDLE, BUSY, DOWN, PM = range(4)
+INF = math.inf
+DAY = 1440.0
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Run settings.
+
+    Attributes:
+        days: simulated horizon.
+        warmup_days: statistics start here (lots *completed* after it count).
+        dispatch: rule name (``fifo``, ``cr``, ``edd``, ``spt``, ``setup``, ``cqt``) or callable.
+        seed: root of every random stream.
+        load_factor: scales every order's release rate (1.0 = as in the order table).
+        release: ``"orders"`` (periodic/Poisson from the order table) or ``"conwip"``.
+        conwip_cap: WIP cap in lots for CONWIP (released lots of each order in turn).
+        lot_list: extra releases ``(time_min, product, priority, due_min)``.
+        initial_wip: start with the model's WIP lots.
+        batch_wait_minutes: start a partial batch when its oldest lot waited this long.
+        sample_minutes: WIP-over-time sampling interval.
+    """
+
+    days: float = 30.0
+    warmup_days: float = 0.0
+    dispatch: str | DispatchRule = "fifo"
+    seed: int = 0
+    load_factor: float = 1.0
+    release: str = "orders"
+    conwip_cap: int = 0
+    lot_list: tuple[tuple[float, int, int, float], ...] = ()
+    initial_wip: bool = True
+    batch_wait_minutes: float | None = None
+    sample_minutes: float = DAY
+
+
+@dataclass
+class RawResult:
+    """Flat records of one run (turned into tables by :mod:`fabnet.fab.kpi`)."""
+
+    config: SimConfig
+    lots: dict[str, list[Any]]
+    tools: dict[str, list[Any]]
+    queues: dict[str, list[Any]]
+    cqt: dict[str, list[Any]]
+    wip: dict[str, list[Any]]
+    wip_time_average: float
+    window_minutes: float
+    events: int
+    wall_seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    """One simulation run of a :class:`FabModel` under a :class:`SimConfig`."""
+
+    def __init__(self, model: FabModel, config: SimConfig):
+        if config.days <= 0 or config.warmup_days < 0 or config.warmup_days >= config.days:
+            raise UsageError(
+                f"need days > warmup_days >= 0, got days={config.days}, "
+                f"warmup_days={config.warmup_days}"
+            )
+        if config.load_factor <= 0:
+            raise UsageError(f"load_factor must be > 0, got {config.load_factor}")
+        if not callable(config.dispatch) and config.dispatch not in RULES:
+            raise UsageError(
+                f"unknown dispatching rule {config.dispatch!r}; valid: {', '.join(RULES)}"
+            )
+        if config.release not in ("orders", "conwip"):
+            raise UsageError(f"release must be 'orders' or 'conwip', got {config.release!r}")
+        self.model, self.config = model, config
+        self._compile()
+
+    # ------------------------------------------------------------------ compile tables
+    def _compile(self) -> None:
+        m = self.model
+        setup_ids: dict[str, int] = {}
+
+        def sid(name: str) -> int:
+            if not name:
+                return -1
+            return setup_ids.setdefault(name, len(setup_ids))
+
+        self.route_first: list[int] = []
+        g_group, g_lo, g_w, g_dist, g_tool, g_bmin, g_bmax = [], [], [], [], [], [], []
+        g_setup, g_stime, g_sample, g_rework, g_rwto, g_cqt_to, g_cqt = [], [], [], [], [], [], []
+        g_ded, g_last, g_recipe, g_mean, g_rem = [], [], [], [], []
+        recipes: dict[tuple[int, str, float], int] = {}
+        for route in m.routes:
+            base = len(g_group)
+            self.route_first.append(base)
+            n = len(route.steps)
+            rem = 0.0
+            rems = [0.0] * n
+            for i in range(n - 1, -1, -1):
+                rem += route.steps[i].mean * route.steps[i].sample_percent / 100
+                rems[i] = rem
+            for i, s in enumerate(route.steps):
+                g_group.append(s.group)
+                g_lo.append(s.mean - s.half_width)
+                g_w.append(2 * s.half_width)
+                g_dist.append(s.dist)
+                g_mean.append(s.mean)
+                g_tool.append(-1.0 if s.tool_minutes is None else s.tool_minutes)
+                g_bmin.append(s.batch_min)
+                g_bmax.append(s.batch_max)
+                g_setup.append(sid(s.setup))
+                g_stime.append(-1.0 if s.setup_minutes is None else s.setup_minutes)
+                g_sample.append(s.sample_percent / 100)
+                g_rework.append(s.rework_percent / 100)
+                g_rwto.append(base + s.rework_to if s.rework_to >= 0 else -1)
+                g_cqt_to.append(base + s.cqt_to if s.cqt_to >= 0 else -1)
+                g_cqt.append(s.cqt_minutes)
+                g_ded.append(base + s.dedicate_to if s.dedicate_to >= 0 else -1)
+                g_last.append(i == n - 1)
+                g_recipe.append(recipes.setdefault((s.group, s.name, s.mean), len(recipes)))
+                g_rem.append(rems[i])
+        self.step_group, self.step_lo, self.step_w, self.step_dist = g_group, g_lo, g_w, g_dist
+        self.step_tool_minutes, self.step_bmin, self.step_bmax = g_tool, g_bmin, g_bmax
+        self.step_setup, self.step_setup_minutes, self.step_sample = g_setup, g_stime, g_sample
+        self.step_rework, self.step_rework_to = g_rework, g_rwto
+        self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to = g_cqt_to, g_cqt, g_ded
+        self.step_last, self.step_recipe, self.step_mean = g_last, g_recipe, g_mean
+        self.step_remaining_rpt = g_rem
+        self.setup_minutes = {(sid(a), sid(b)): v for (a, b), v in m.setup_minutes.items()}
+        self.setup_min_run = {setup_ids[k]: v for k, v in m.setup_min_run.items() if k in setup_ids}
+        ng = len(m.groups)
+        self.group_batch = [False] * ng
+        self.group_dedicated = [False] * ng
+        self.group_setups = [False] * ng
+        for g, grp in enumerate(g_group):
+            if g_bmax[g] > 1:
+                self.group_batch[grp] = True
+            if g_setup[g] >= 0:
+                self.group_setups[grp] = True
+            if g_ded[g] >= 0:
+                self.group_dedicated[g_group[g_ded[g]]] = True
+        self.group_load = [grp.load_minutes for grp in m.groups]
+        self.group_tool_load = [0.0 if grp.cascading else grp.load_minutes for grp in m.groups]
+        self.group_fab = [grp.location == "Fab" for grp in m.groups]
+        self.tool_group = m.tool_group_of()
+        self.group_tools = m.group_tools()
+        self.product_route = [p.route for p in m.products]
+        self.product_pieces = [p.pieces for p in m.products]
+        self.product_rpt = [m.raw_process_minutes(i) for i in range(len(m.products))]
+        nt = len(self.tool_group)
+        self.tool_setup = [-1] * nt
+        # lot attribute lists (grown at release)
+        self.lot_step: list[int] = []
+        self.lot_product: list[int] = []
+        self.lot_priority: list[int] = []
+        self.lot_release: list[float] = []
+        self.lot_due: list[float] = []
+        self.lot_queue_entry: list[float] = []
+        self.lot_cqt_deadline: list[float] = []
+        self.lot_done: list[float] = []
+        self.lot_order: list[int] = []
+
+    # ------------------------------------------------------------------ run
+    def run(self, progress: Callable[[float], None] | None = None) -> RawResult:
+        """Simulate; ``progress(day)`` is called once per sampled day."""
+        wall0 = _time.perf_counter()
+        cfg, m = self.config, self.model
+        end = cfg.days * DAY
+        warm = cfg.warmup_days * DAY
+        streams = uniform_streams(cfg.seed)
+        u_proc, u_trans, u_route = streams["process"], streams["transport"], streams["routing"]
+        u_down, u_rel = streams["downs"], streams["release"]
+        log = math.log
+        H: list[tuple[float, int, int, int, int]] = []
+        push = heappush
+        nseq = iter(range(1 << 62)).__next__
+
+        # step tables
+        S_group, S_lo, S_w, S_dist = self.step_group, self.step_lo, self.step_w, self.step_dist
+        S_mean, S_tool = self.step_mean, self.step_tool_minutes
+        S_setup, S_stime = self.step_setup, self.step_setup_minutes
+        S_sample, S_rework, S_rwto = self.step_sample, self.step_rework, self.step_rework_to
+        S_cqt_to, S_cqt, S_ded = self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to
+        S_last, S_recipe = self.step_last, self.step_recipe
+        S_bmin, S_bmax = self.step_bmin, self.step_bmax
+        G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
+        G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
+        setup_minutes, min_run = self.setup_minutes, self.setup_min_run
+        tr_lo = m.transport[0] - m.transport[1]
+        tr_w = 2 * m.transport[1]
+        has_transport = m.transport[0] > 0
+        # lots
+        L_step, L_prod, L_prio = self.lot_step, self.lot_product, self.lot_priority
+        L_rel, L_due, L_qin = self.lot_release, self.lot_due, self.lot_queue_entry
+        L_cqtd, L_done, L_order = self.lot_cqt_deadline, self.lot_done, self.lot_order
+        L_tok: list[int] = []
+        L_evt: list[float] = []
+        L_kind: list[int] = []
+        L_cqts: list[int] = []
+        L_ded: list[dict[int, int] | None] = []
+        L_rwk: list[set[int] | None] = []
+        # tools
+        nt, ng = len(self.tool_group), len(m.groups)
+        T_group, T_setup = self.tool_group, self.tool_setup
+        T_state = [IDLE] * nt
+        T_since = [0.0] * nt
+        T_free = [0.0] * nt
+        T_tok = [0] * nt
+        T_job: list[list[int]] = [[] for _ in range(nt)]
+        T_mr_left = [0] * nt
+        T_mr_setup = [-1] * nt
+        T_pending: list[list[int]] = [[] for _ in range(nt)]
+        T_counters: list[list[list[float]]] = [[] for _ in range(nt)]
+        T_setup_acc = [0.0] * nt
+        acc = [[0.0] * nt for _ in range(4)]
+        G_idle = [list(ts) for ts in self.group_tools]
+        Q: list[list[int]] = [[] for _ in range(ng)]
+        q_sum = [0.0] * ng
+        q_n = [0] * ng
+        cqt_checks: dict[int, list[int]] = {}
+        batch_wait = cfg.batch_wait_minutes
+        rule = cfg.dispatch
+        fast_fifo = rule == "fifo"
+        key = key_function(rule, self)
+        prio_of = L_prio.__getitem__
+        cals = m.calendars
+        # counters
+        stats = {"wip": 0, "area": 0.0, "last": 0.0, "area_warm": 0.0, "released": 0}
+        wip_by_product = [0] * len(m.products)
+        wip_t: list[float] = []
+        wip_n: list[int] = []
+        wip_p: list[list[int]] = []
+
+        def new_lot(prod: int, prio: int, rel: float, due: float, step: int, order: int) -> int:
+            lot = len(L_step)
+            L_step.append(self.route_first[self.product_route[prod]] + step)
+            L_prod.append(prod)
+            L_prio.append(prio)
+            L_rel.append(rel)
+            L_due.append(due)
+            L_qin.append(0.0)
+            L_cqtd.append(INF)
+            L_done.append(-1.0)
+            L_order.append(order)
+            L_tok.append(0)
+            L_evt.append(0.0)
+            L_kind.append(ARRIVE)
+            L_cqts.append(-1)
+            L_ded.append(None)
+            L_rwk.append(None)
+            return lot
+
+        def wip_change(now: float, delta: int) -> None:
+            stats["area"] += stats["wip"] * (now - stats["last"])
+            stats["last"] = now
+            stats["wip"] += delta
+
+        def start(t: int, lots: list[int], now: float) -> None:
+            g = L_step[lots[0]]
+            f = S_group[g]
+            st = 0.0
+            s = S_setup[g]
+            if s >= 0 and T_setup[t] != s:
+                st = S_stime[g]
+                if st < 0:
+                    st = setup_minutes.get((T_setup[t], s), setup_minutes.get((-1, s), 0.0))
+                T_setup[t] = s
+                if st > 0 and s in min_run:
+                    T_mr_left[t] = min_run[s]
+                    T_mr_setup[t] = s
+            if T_mr_left[t] > 0:
+                T_mr_left[t] -= len(lots)
+            d = S_dist[g]
+            if d == 0:
+                pt = S_lo[g] + S_w[g] * u_proc()
+            elif d == DIST_EXP:
+                pt = -S_mean[g] * log(1.0 - u_proc())
+            else:
+                pt = S_mean[g]
+            tm = S_tool[g]
+            done = now + pt + G_load[f] + st
+            free = now + (pt if tm < 0 else tm) + G_tload[f] + st
+            acc[T_state[t]][t] += now - T_since[t]
+            T_since[t] = now
+            T_state[t] = BUSY
+            T_setup_acc[t] += st
+            T_free[t] = free
+            T_job[t] = lots
+            push(H, (free, nseq(), TOOL_FREE, t, T_tok[t]))
+            if T_counters[t]:
+                pieces = 25 * len(lots)
+                for c in T_counters[t]:
+                    c[1] -= pieces
+                    if c[1] <= 0:
+                        c[1] += cals[int(c[0])].every
+                        T_pending[t].append(int(c[0]))
+            counted = now >= warm
+            for lot in lots:
+                if counted:
+                    q_sum[f] += now - L_qin[lot]
+                    q_n[f] += 1
+                if L_cqts[lot] == g:
+                    rec = cqt_checks.setdefault(g, [0, 0])
+                    rec[0] += 1
+                    if now > L_cqtd[lot]:
+                        rec[1] += 1
+                    L_cqts[lot] = -1
+                    L_cqtd[lot] = INF
+                if S_cqt_to[g] >= 0:
+                    L_cqts[lot] = S_cqt_to[g]
+                    L_cqtd[lot] = done + S_cqt[g]
+                if S_ded[g] >= 0:
+                    dd = L_ded[lot]
+                    if dd is None:
+                        dd = L_ded[lot] = {}
+                    dd[S_ded[g]] = t
+                # routing decision: rework, next step, sampling
+                nxt = -1 if S_last[g] else g + 1
+                if S_rework[g] > 0.0 and u_route() < S_rework[g]:
+                    rw = L_rwk[lot]
+                    if rw is None:
+                        rw = L_rwk[lot] = set()
+                    if g not in rw:
+                        rw.add(g)
+                        nxt = S_rwto[g]
+                while nxt >= 0 and S_sample[nxt] < 1.0 and u_route() >= S_sample[nxt]:
+                    nxt = -1 if S_last[nxt] else nxt + 1
+                if nxt < 0:
+                    L_kind[lot] = COMPLETE
+                    L_evt[lot] = done
+                    push(H, (done, nseq(), COMPLETE, lot, L_tok[lot]))
+                else:
+                    L_step[lot] = nxt
+                    at = done
+                    if has_transport and G_fab[f] and G_fab[S_group[nxt]]:
+                        at += tr_lo + tr_w * u_trans()
+                    L_kind[lot] = ARRIVE
+                    L_evt[lot] = at
+                    push(H, (at, nseq(), ARRIVE, lot, L_tok[lot]))
+
+        def eligible(lot: int, t: int) -> bool:
+            dd = L_ded[lot]
+            if dd is None:
+                return True
+            req = dd.get(L_step[lot], -1)
+            return req < 0 or req == t
+
+        def choose_lot(t: int, f: int, q: list[int], now: float) -> int:
+            if fast_fifo and not G_ded[f] and not G_setups[f]:
+                return max(q, key=prio_of)
+            cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
+            if not cand:
+                return -1
+            if T_mr_left[t] > 0:
+                keep = T_mr_setup[t]
+                same = [lot for lot in cand if S_setup[L_step[lot]] == keep]
+                if same:
+                    cand = same
+            pmax = max(L_prio[lot] for lot in cand)
+            cand = [lot for lot in cand if L_prio[lot] == pmax]
+            if G_setups[f] and len(cand) > 1:  # SMT2020 rank_HP; rank_RSETUP; rank_<rule>
+                cur = T_setup[t]
+                same = [lot for lot in cand if S_setup[L_step[lot]] in (-1, cur)]
+                if same:
+                    cand = same
+            if fast_fifo:
+                return cand[0]
+            best, best_key = -1, INF
+            for lot in cand:
+                if True:
+                    k = key(lot, t, now)
+                    if k < best_key or best < 0:
+                        best, best_key = lot, k
+            return best
+
+        def choose_batch(t: int, q: list[int], now: float) -> list[int]:
+            by_recipe: dict[int, list[int]] = {}
+            for lot in q:
+                by_recipe.setdefault(S_recipe[L_step[lot]], []).append(lot)
+            best: list[int] = []
+            best_score: tuple[float, float, float] | None = None
+            for lots in by_recipe.values():
+                g = L_step[lots[0]]
+                n, bmin, bmax = len(lots), S_bmin[g], S_bmax[g]
+                if n < bmin and (batch_wait is None or now - L_qin[lots[0]] < batch_wait):
+                    continue
+                lots.sort(key=lambda lot: (-L_prio[lot], key(lot, t, now)))
+                score = (-L_prio[lots[0]], -min(n, bmax) / bmax, key(lots[0], t, now))
+                if best_score is None or score < best_score:
+                    best, best_score = lots[:bmax], score
+            return best
+
+        def dispatch_tool(t: int, now: float) -> bool:
+            f = T_group[t]
+            q = Q[f]
+            if not q:
+                return False
+            if G_batch[f]:
+                lots = choose_batch(t, q, now)
+                if not lots:
+                    return False
+                for lot in lots:
+                    q.remove(lot)
+                start(t, lots, now)
+                return True
+            lot = choose_lot(t, f, q, now)
+            if lot < 0:
+                return False
+            q.remove(lot)
+            start(t, [lot], now)
+            return True
+
+        def try_idle(f: int, now: float) -> None:
+            idle = G_idle[f]
+            for t in list(idle):
+                if dispatch_tool(t, now):
+                    idle.remove(t)
+                elif not G_ded[f]:
+                    break
+
+        def arrive(lot: int, now: float) -> None:
+            g = L_step[lot]
+            f = S_group[g]
+            L_qin[lot] = now
+            idle = G_idle[f]
+            if not idle:
+                Q[f].append(lot)
+                return
+            if G_batch[f]:
+                Q[f].append(lot)
+                try_idle(f, now)
+                if batch_wait is not None and lot in Q[f]:
+                    push(H, (now + batch_wait, nseq(), WAKE, f, 0))
+                return
+            t = idle[-1]
+            if G_ded[f]:
+                dd = L_ded[lot]
+                req = -1 if dd is None else dd.get(g, -1)
+                if req >= 0:
+                    if req not in idle:
+                        Q[f].append(lot)
+                        return
+                    t = req
+            elif G_setups[f] and S_setup[g] >= 0 and len(idle) > 1:
+                s = S_setup[g]
+                for cand in idle:
+                    if T_setup[cand] == s:
+                        t = cand
+                        break
+                else:
+                    for cand in idle:
+                        if T_mr_left[cand] <= 0:
+                            t = cand
+                            break
+            if t == idle[-1]:
+                idle.pop()
+            else:
+                idle.remove(t)
+            start(t, [lot], now)
+
+        def free_tool(t: int, now: float) -> None:
+            """The tool finished a job or a down: pending downs first, then work, else idle."""
+            T_job[t] = []
+            if T_pending[t]:
+                begin_down(t, T_pending[t].pop(0), now)
+                return
+            if dispatch_tool(t, now):
+                return
+            acc[T_state[t]][t] += now - T_since[t]
+            T_since[t] = now
+            T_state[t] = IDLE
+            G_idle[T_group[t]].append(t)
+
+        def draw(dist: int, mean: float, half: float, u: float) -> float:
+            if dist == DIST_EXP:
+                return -mean * log(1.0 - u)
+            if dist == DIST_CONST:
+                return mean
+            return mean - half + 2 * half * u
+
+        def begin_down(t: int, c: int, now: float) -> None:
+            cal = cals[c]
+            dur = draw(cal.repair_dist, cal.repair_mean, cal.repair_half_width, u_down())
+            state = DOWN if cal.kind == "down" else PM
+            if T_state[t] == BUSY and T_job[t]:  # a failure preempts; the job resumes later
+                T_tok[t] += 1
+                T_free[t] += dur
+                push(H, (T_free[t], nseq(), TOOL_FREE, t, T_tok[t]))
+                for lot in T_job[t]:
+                    if L_evt[lot] > now:
+                        L_tok[lot] += 1
+                        L_evt[lot] += dur
+                        push(H, (L_evt[lot], nseq(), L_kind[lot], lot, L_tok[lot]))
+            elif T_state[t] == IDLE:
+                G_idle[T_group[t]].remove(t)
+            acc[T_state[t]][t] += now - T_since[t]
+            T_since[t] = now
+            T_state[t] = state
+            push(H, (now + dur, nseq(), UP, t, c))
+
+        def release_lot(o: int, now: float) -> None:
+            order = m.orders[o]
+            lot = new_lot(order.product, order.priority, now, now + order.due_minutes, 0, o)
+            wip_change(now, 1)
+            wip_by_product[order.product] += 1
+            stats["released"] += 1
+            arrive(lot, now)
+
+        # ---- initial state
+        for w in m.wip if cfg.initial_wip else ():
+            lot = new_lot(w.product, w.priority, min(w.release, 0.0), w.due, w.step, -1)
+            wip_change(0.0, 1)
+            wip_by_product[w.product] += 1
+        for lot in range(len(L_step)):
+            arrive(lot, 0.0)
+        lf = cfg.load_factor
+        if cfg.release == "orders":
+            for o, order in enumerate(m.orders):
+                push(H, (order.start, nseq(), RELEASE, o, 0))
+        else:
+            virtual = [order.interval / lf for order in m.orders]
+
+            def conwip_fill(now: float) -> None:
+                while stats["wip"] < cfg.conwip_cap and m.orders:
+                    o = min(range(len(virtual)), key=virtual.__getitem__)
+                    virtual[o] += m.orders[o].interval / lf
+                    release_lot(o, now)
+
+            conwip_fill(0.0)
+        for i, (rt, prod, prio, due) in enumerate(cfg.lot_list):
+            push(H, (rt, nseq(), RELEASE, -1 - i, prod * 0 + prio * 0))
+        for c, cal in enumerate(cals):
+            n = len(cal.tools)
+            for k, t in enumerate(cal.tools):
+                if cal.by_pieces:
+                    first = cal.first * (k + 1) / n if cal.first_dist == DIST_CONST else cal.first
+                    T_counters[t].append([float(c), first])
+                    continue
+                if cal.first_dist == DIST_CONST:
+                    first = cal.first * (k + 1) / n
+                else:
+                    first = draw(cal.first_dist, cal.first, 0.0, u_down())
+                push(H, (first, nseq(), CAL, c, t))
+        push(H, (0.0, nseq(), SAMPLE, 0, 0))
+        if warm > 0:
+            push(H, (warm, nseq(), WARMUP, 0, 0))
+
+        # ---- event loop
+        n_events = 0
+        pop = heappop
+        while H:
+            now, _, kind, a, b = pop(H)
+            if now > end:
+                push(H, (now, 0, kind, a, b))
+                break
+            n_events += 1
+            if kind == ARRIVE:
+                if b == L_tok[a]:
+                    arrive(a, now)
+            elif kind == TOOL_FREE:
+                if b == T_tok[a]:
+                    free_tool(a, now)
+            elif kind == COMPLETE:
+                if b == L_tok[a]:
+                    L_done[a] = now
+                    wip_change(now, -1)
+                    wip_by_product[L_prod[a]] -= 1
+                    if cfg.release == "conwip" and L_order[a] >= 0:
+                        conwip_fill(now)
+            elif kind == RELEASE:
+                if a < 0:
+                    rt, prod, prio, due = cfg.lot_list[-1 - a]
+                    lot = new_lot(prod, prio, now, due, 0, -1)
+                    wip_change(now, 1)
+                    wip_by_product[prod] += 1
+                    stats["released"] += 1
+                    arrive(lot, now)
+                    continue
+                order = m.orders[a]
+                for _ in range(order.lots_per_release):
+                    release_lot(a, now)
+                if b + 1 < order.count:
+                    gap = order.interval / lf
+                    if order.interval_dist == DIST_EXP:
+                        gap = -gap * log(1.0 - u_rel())
+                    push(H, (now + gap, nseq(), RELEASE, a, b + 1))
+            elif kind == CAL:
+                cal = cals[a]
+                if cal.kind == "pm":
+                    push(H, (now + cal.every, nseq(), CAL, a, b))
+                    if T_state[b] == IDLE:
+                        begin_down(b, a, now)
+                    else:
+                        T_pending[b].append(a)
+                elif T_state[b] in (IDLE, BUSY):
+                    begin_down(b, a, now)
+                else:
+                    T_pending[b].append(a)
+            elif kind == UP:
+                cal = cals[b]
+                if cal.kind == "down":
+                    ttf = draw(cal.every_dist, cal.every, 0.0, u_down())
+                    push(H, (now + ttf, nseq(), CAL, b, a))
+                if T_free[a] > now and T_job[a]:
+                    acc[T_state[a]][a] += now - T_since[a]
+                    T_since[a] = now
+                    T_state[a] = BUSY
+                else:
+                    free_tool(a, now)
+            elif kind == WAKE:
+                try_idle(a, now)
+            elif kind == SAMPLE:
+                wip_t.append(now)
+                wip_n.append(stats["wip"])
+                wip_p.append(list(wip_by_product))
+                if progress is not None:
+                    progress(now / DAY)
+                if now + cfg.sample_minutes <= end:
+                    push(H, (now + cfg.sample_minutes, nseq(), SAMPLE, 0, 0))
+            elif kind == WARMUP:
+                wip_change(now, 0)
+                stats["area_warm"] = stats["area"]
+                for t in range(nt):
+                    acc[T_state[t]][t] += now - T_since[t]
+                    T_since[t] = now
+                self._acc_warm = [list(row) for row in acc]
+                self._setup_warm = list(T_setup_acc)
+        # ---- close
+        wip_change(end, 0)
+        for t in range(nt):
+            acc[T_state[t]][t] += end - T_since[t]
+            T_since[t] = end
+        acc_warm = getattr(self, "_acc_warm", [[0.0] * nt for _ in range(4)])
+        setup_warm = getattr(self, "_setup_warm", [0.0] * nt)
+        window = end - warm
+        wip_avg = (stats["area"] - stats["area_warm"]) / window
+        lots_done = [i for i in range(len(L_step)) if L_done[i] >= 0]
+        names = [p.name for p in m.products]
+        return RawResult(
+            config=cfg,
+            lots={
+                "lot": lots_done,
+                "product": [names[L_prod[i]] for i in lots_done],
+                "priority": [L_prio[i] for i in lots_done],
+                "release_min": [L_rel[i] for i in lots_done],
+                "done_min": [L_done[i] for i in lots_done],
+                "due_min": [L_due[i] for i in lots_done],
+                "pieces": [self.product_pieces[L_prod[i]] for i in lots_done],
+                "rpt_min": [self.product_rpt[L_prod[i]] for i in lots_done],
+                "initial_wip": [L_order[i] < 0 and i < len(m.wip) for i in lots_done],
+            },
+            tools={
+                "tool": list(range(nt)),
+                "group": [m.groups[T_group[t]].name for t in range(nt)],
+                "standby_min": [acc[IDLE][t] - acc_warm[IDLE][t] for t in range(nt)],
+                "busy_min": [acc[BUSY][t] - acc_warm[BUSY][t] for t in range(nt)],
+                "setup_min": [T_setup_acc[t] - setup_warm[t] for t in range(nt)],
+                "unscheduled_down_min": [acc[DOWN][t] - acc_warm[DOWN][t] for t in range(nt)],
+                "pm_min": [acc[PM][t] - acc_warm[PM][t] for t in range(nt)],
+            },
+            queues={
+                "group": [g.name for g in m.groups],
+                "lots_started": q_n,
+                "mean_queue_min": [q_sum[f] / q_n[f] if q_n[f] else 0.0 for f in range(ng)],
+                "queue_length_now": [len(q) for q in Q],
+            },
+            cqt={
+                "step": list(cqt_checks),
+                "checks": [v[0] for v in cqt_checks.values()],
+                "violations": [v[1] for v in cqt_checks.values()],
+            },
+            wip={"time_min": wip_t, "wip": wip_n, "by_product": wip_p},
+            wip_time_average=wip_avg,
+            window_minutes=window,
+            events=n_events,
+            wall_seconds=_time.perf_counter() - wall0,
+            extra={"released": stats["released"], "wip_end": stats["wip"], "products": names},
+        )
