@@ -381,8 +381,25 @@ class Engine:
             return req < 0 or req == t
 
         def choose_lot(t: int, f: int, q: list[int], now: float) -> int:
-            if fast_fifo and not G_ded[f] and not G_setups[f]:
-                return max(q, key=prio_of)
+            if fast_fifo:
+                if not G_ded[f] and not G_setups[f]:
+                    return max(q, key=prio_of)
+                pmax = max(map(prio_of, q))
+                first = -1
+                cur = T_setup[t]
+                check_ded = G_ded[f]
+                for lot in q:
+                    if L_prio[lot] != pmax:
+                        continue
+                    if check_ded and L_ded[lot] is not None and not eligible(lot, t):
+                        continue
+                    s = S_setup[L_step[lot]]
+                    if s == -1 or s == cur:
+                        return lot
+                    if first < 0:
+                        first = lot
+                if first >= 0 or not check_ded:
+                    return first
             cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
             if not cand:
                 return -1
@@ -562,8 +579,8 @@ class Engine:
                     release_lot(o, now)
 
             conwip_fill(0.0)
-        for i, (rt, prod, prio, due) in enumerate(cfg.lot_list):
-            push(H, (rt, nseq(), RELEASE, -1 - i, prod * 0 + prio * 0))
+        for i, release_row in enumerate(cfg.lot_list):
+            push(H, (release_row[0], nseq(), RELEASE, -1 - i, 0))
         for c, cal in enumerate(cals):
             n = len(cal.tools)
             for k, t in enumerate(cal.tools):

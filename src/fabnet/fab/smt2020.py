@@ -182,7 +182,7 @@ def load_smt2020(directory: str | Path) -> FabModel:
     route_of_file: dict[str, int] = {}
     products: list[Product] = []
     product_index: dict[str, int] = {}
-    for line, r in parts.rows:
+    for _line, r in parts.rows:
         rf = r["ROUTEFILE"]
         if rf not in route_of_file:
             route_of_file[rf] = len(routes)

@@ -1,0 +1,230 @@
+"""``fabnet fab``: simulate a wafer fab (SMT2020 dataset or the built-in mini-fab), operating curves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from fabnet.cli._common import err_console, fail, print_json, to_jsonable
+from fabnet.errors import FabnetError, UsageError
+
+__all__ = ["register"]
+
+fab_app = typer.Typer(help="Discrete-event simulation of a wafer fab.", no_args_is_help=True)
+
+
+def _model(dataset: Path | None):
+    from fabnet.fab import load_smt2020, minifab
+
+    return minifab() if dataset is None else load_smt2020(dataset)
+
+
+def _progress(total: float, label: str, enabled: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not enabled:
+        return None
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@fab_app.command("simulate")
+def simulate_cmd(
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="SMT2020 dataset folder (default: the built-in mini-fab)"
+    ),
+    days: float = typer.Option(60.0, "--days", help="simulated days"),
+    warmup: float | None = typer.Option(
+        None, "--warmup", help="warm-up days excluded from statistics (default: days/2)"
+    ),
+    dispatch: str = typer.Option("fifo", "--dispatch", help="fifo, cr, edd, spt, setup, cqt"),
+    seed: int = typer.Option(0, "--seed"),
+    replications: int = typer.Option(1, "--replications"),
+    workers: int = typer.Option(1, "--workers", help="processes for replications"),
+    load: float = typer.Option(1.0, "--load", help="load factor on the release rate"),
+    out: Path | None = typer.Option(None, "--out", help="directory for tables and report"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON only"),
+) -> None:
+    """Simulate a fab and print its KPIs (cycle time, flow factor, throughput, on-time)."""
+    from fabnet.fab import SimConfig, confidence_interval
+    from fabnet.fab.engine import Engine
+    from fabnet.fab.kpi import kpis
+    from fabnet.fab.replicate import replication_seeds, run_replications
+
+    try:
+        model = _model(dataset)
+        cfg = SimConfig(
+            days=days,
+            warmup_days=days / 2 if warmup is None else warmup,
+            dispatch=dispatch,
+            seed=seed,
+            load_factor=load,
+        )
+        Engine(model, cfg)  # validate settings before starting workers
+        if replications == 1:
+            bar = _progress(days, "simulated days", not as_json)
+            if bar is None:
+                results = [kpis(Engine(model, cfg).run())]
+            else:
+                with bar:
+                    task = bar.add_task("sim", total=days)
+                    raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
+                results = [kpis(raw)]
+        else:
+            replication_seeds(seed, replications)
+            bar = _progress(replications, "replications", not as_json)
+            if bar is None:
+                results = run_replications(model, cfg, replications, workers)
+            else:
+                with bar:
+                    task = bar.add_task("reps", total=replications)
+                    results = run_replications(
+                        model, cfg, replications, workers, lambda i: bar.advance(task)
+                    )
+    except FabnetError as error:
+        fail(error, as_json)
+        return
+    summary = dict(results[0].summary)
+    summary["fab"] = model.name
+    summary["replications"] = replications
+    if replications > 1:
+        ci = {}
+        for key, get in (
+            ("cycle_time_days_mean", lambda s: s["cycle_time_days"]["mean"]),
+            ("flow_factor_mean", lambda s: s["flow_factor"]["mean"]),
+            ("wafers_per_day", lambda s: s["wafers_per_day"]),
+            ("on_time_fraction", lambda s: s["on_time_fraction"]),
+        ):
+            mean, half = confidence_interval([get(r.summary) for r in results])
+            ci[key] = {"mean": mean, "half_width_95": half}
+        summary["across_replications"] = ci
+        summary["wall_seconds"] = sum(r.summary["wall_seconds"] for r in results)
+        summary["events"] = sum(r.summary["events"] for r in results)
+    if out is not None:
+        _write_tables(out, results[0], summary)
+    if as_json:
+        print_json(summary)
+        return
+    _print_summary(summary, results[0])
+
+
+def _write_tables(out: Path, k, summary: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("lots", "products", "tool_groups", "queues", "cqt", "wip"):
+        df = getattr(k, name)
+        df.to_csv(out / f"{name}.csv", index=False)
+        try:
+            df.to_parquet(out / f"{name}.parquet", index=False)
+        except (ImportError, ValueError):  # pragma: no cover - pyarrow is a dependency
+            pass
+    (out / "summary.json").write_text(json.dumps(to_jsonable(summary), indent=2))
+    try:
+        from fabnet.report.fab import write_fab_report
+
+        write_fab_report(k, out / "fab_report.html", title=f"fab simulation: {summary['fab']}")
+    except ImportError:  # report layer not installed
+        pass
+
+
+def _print_summary(s: dict, k) -> None:
+    from rich.table import Table
+
+    from fabnet.cli._common import console
+
+    ct, ff = s["cycle_time_days"], s["flow_factor"]
+    console.print(
+        f"[bold]{s['fab']}[/]: {s['days']:g} days ({s['warmup_days']:g} warm-up), "
+        f"dispatch {s['dispatch']}, {s['events']:,} events in {s['wall_seconds']:.1f} s"
+    )
+    t = Table("product", "lots", "wafers/day", "CT mean d", "CT p95 d", "X mean", "X median",
+              "on time")  # fmt: skip
+    for _, r in k.products.iterrows():
+        t.add_row(
+            r["product"],
+            str(r["lots_completed"]),
+            f"{r['wafers_per_day']:.0f}",
+            f"{r['cycle_time_mean_days']:.1f}",
+            f"{r['cycle_time_p95_days']:.1f}",
+            f"{r['flow_factor_mean']:.2f}",
+            f"{r['flow_factor_median']:.2f}",
+            f"{r['on_time_fraction']:.0%}",
+        )
+    console.print(t)
+    console.print(
+        f"all: {s['lots_completed']} lots, {s['wafers_per_week']:.0f} wafers/week, CT "
+        f"{ct['mean']:.1f} d (p95 {ct['p95']:.1f}), flow factor {ff['mean']:.2f} "
+        f"(median {ff['median']:.2f}), WIP {s['wip_lots_time_average']:.0f} lots "
+        f"(Little: {s['littles_law_wip']:.0f}), CQT violations {s['cqt_violations']}"
+    )
+
+
+@fab_app.command("curve")
+def curve_cmd(
+    dataset: Path | None = typer.Option(None, "--dataset", help="SMT2020 dataset folder"),
+    loads: str = typer.Option(
+        "0.6,0.7,0.8,0.9,0.95", "--loads", help="load factors, comma-separated"
+    ),
+    days: float = typer.Option(60.0, "--days"),
+    warmup: float | None = typer.Option(None, "--warmup", help="default: days/2"),
+    dispatch: str = typer.Option("fifo", "--dispatch"),
+    replications: int = typer.Option(2, "--replications"),
+    workers: int = typer.Option(1, "--workers"),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("operating_curve.json"), "--out", help="JSON file to write"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cycle time versus load, with a fitted X-factor curve, as JSON for the planner."""
+    from fabnet.fab import SimConfig
+    from fabnet.fab.curve import operating_curve
+    from fabnet.fab.engine import Engine
+    from fabnet.scenario.fab_template import OperatingCurve
+
+    try:
+        try:
+            factors = [float(x) for x in loads.split(",") if x.strip()]
+        except ValueError:
+            raise UsageError(
+                f"--loads must be numbers separated by commas, got {loads!r}"
+            ) from None
+        model = _model(dataset)
+        cfg = SimConfig(
+            days=days, warmup_days=days / 2 if warmup is None else warmup,
+            dispatch=dispatch, seed=seed,
+        )  # fmt: skip
+        Engine(model, cfg)
+        bar = _progress(len(factors), "loads", not as_json)
+        if bar is None:
+            curve = operating_curve(model, cfg, factors, replications, workers)
+        else:
+            with bar:
+                task = bar.add_task("loads", total=len(factors))
+                curve = operating_curve(
+                    model, cfg, factors, replications, workers, lambda lf: bar.advance(task)
+                )
+        OperatingCurve.model_validate(curve)
+    except FabnetError as error:
+        fail(error, as_json)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(to_jsonable(curve), indent=2))
+    if as_json:
+        print_json({"out": str(out), **curve})
+        return
+    fit = curve["fit"]["params"]
+    err_console.print(
+        f"wrote {out}: X(u) = 1 + {fit['a']:.3f}·u^{fit['b']:.2f}/(1−u), "
+        f"RPT {curve['raw_process_time_days']:.1f} d"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``fabnet fab`` to the root CLI."""
+    app.add_typer(fab_app, name="fab")
