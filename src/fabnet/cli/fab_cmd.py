@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -121,10 +122,8 @@ def _write_tables(out: Path, k, summary: dict) -> None:
     for name in ("lots", "products", "tool_groups", "queues", "cqt", "wip"):
         df = getattr(k, name)
         df.to_csv(out / f"{name}.csv", index=False)
-        try:
+        with contextlib.suppress(ImportError, ValueError):  # pyarrow is a dependency
             df.to_parquet(out / f"{name}.parquet", index=False)
-        except (ImportError, ValueError):  # pragma: no cover - pyarrow is a dependency
-            pass
     (out / "summary.json").write_text(json.dumps(to_jsonable(summary), indent=2))
     try:
         from fabnet.report.fab import write_fab_report

@@ -621,7 +621,7 @@ class Engine:
                         conwip_fill(now)
             elif kind == RELEASE:
                 if a < 0:
-                    rt, prod, prio, due = cfg.lot_list[-1 - a]
+                    _rt, prod, prio, due = cfg.lot_list[-1 - a]
                     lot = new_lot(prod, prio, now, due, 0, -1)
                     wip_change(now, 1)
                     wip_by_product[prod] += 1

@@ -81,7 +81,7 @@ class OperatingCurve(StrictModel):
     fab: str = ""
     raw_process_time_days: float = Field(gt=0)
     nominal_wafers_per_day: float | None = Field(default=None, ge=0)
-    points: list[CurvePoint] = []
+    points: list[CurvePoint] = Field(default_factory=list)
     fit: CurveFit
     source: str = ""
 
