@@ -167,8 +167,9 @@ def test_runs_on_another_host_are_left_alone_unless_stale(tmp_path: Path) -> Non
     assert RunStore(tmp_path, stale_after=3600).get(run.id).status == "failed"
 
 
-def _write_runs(home: str, worker: int, count: int) -> list[str]:
+def _write_runs(home: str, worker: int, count: int, barrier, results) -> None:
     store = RunStore(home)
+    barrier.wait(timeout=60)  # both processes start writing at the same moment
     ids = []
     for n in range(count):
         with store.start_run(kind="plan", scenario_name=f"w{worker}", seed=n) as run:
@@ -176,21 +177,34 @@ def _write_runs(home: str, worker: int, count: int) -> list[str]:
             run.save_table("wafer_starts", _table(worker * 1000 + n))
             run.set_summary({"worker": worker, "n": n})
         ids.append(run.id)
-    return ids
+    results.put(ids)
 
 
 def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     count = 20
     context = multiprocessing.get_context("spawn")
-    with context.Pool(2) as pool:
-        results = pool.starmap(_write_runs, [(str(tmp_path), 1, count), (str(tmp_path), 2, count)])
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [
+        context.Process(target=_write_runs, args=(str(tmp_path), w, count, barrier, results))
+        for w in (1, 2)
+    ]
+    for process in workers:
+        process.start()
+    written_lists = [results.get(timeout=120) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+
     store = RunStore(tmp_path)
     listing = store.list_runs(limit=None)
-    written = {rid for ids in results for rid in ids}
+    written = {rid for ids in written_lists for rid in ids}
     assert len(written) == 2 * count
     assert set(listing["id"]) == written
     assert (listing["status"] == "done").all()
     assert _integrity(store) == "ok"
+    # the two writers really overlapped in time
+    spans = listing.groupby("scenario").agg(first=("started", "min"), last=("ended", "max"))
+    assert spans["first"].max() < spans["last"].min()
     for rid in written:
         record = store.get(rid)
         expected = int(record.summary["worker"]) * 1000 + int(record.summary["n"])
