@@ -1,0 +1,391 @@
+"""The planning model as a flat list of ``define_*`` functions over labelled arrays (linopy).
+
+Each function adds one family of variables and constraints to a :class:`PlanModel`, returns early
+when there is nothing to add and names things ``"{Component}-{attr}"`` (PyPSA's ``create_model``).
+Money is in millions of USD and quantities in thousands inside the model (``MONEY``,
+``QTY``) to keep coefficients near 1; every
+quantity is per bucket (:mod:`fabnet.plan.buckets`). Sets and coefficients: :mod:`fabnet.plan.data`.
+
+Variables (all ≥ 0): ``Option-units`` (integer modules / binary purchase per capacity option),
+``Option-wafers`` (wafers out of young cohorts), ``Pool-wafers`` (wafers out of mature cohorts,
+per site and node), ``Packages`` (assembled per line and product), ``Expansion-blocks`` (own
+packaging capacity in blocks of 1,000 interposer wafers/month), ``HBM-stacks`` (bought per
+supplier), ``Die-inventory``, ``Finished-inventory``, ``Delivered``, ``Contract-shortfall``,
+``Cash``, ``Debt``.
+
+Balances per product and bucket :math:`t` (inventories start at 0):
+
+.. math::
+
+    I^{die}_{p,t} = I^{die}_{p,t-1} + \\sum_o g_{o,p,t} w_{o,p,t} + \\sum_k \\bar g_{k,p} \\bar w_{k,p,t}
+        - n^{die}_p \\sum_l x_{l,p,t}
+
+    I^{fin}_{p,t} = I^{fin}_{p,t-1} + \\sum_l y_l x_{l,p,t} - \\sum_c q_{c,p,t}
+
+and money per bucket (interest on the end-of-bucket debt, a slight over-estimate):
+
+.. math::
+
+    \\mathrm{cash}_t - \\mathrm{cash}_{t-1} = \\mathrm{in}_t + (D_t - D_{t-1}) - r \\tfrac{L_t}{12} D_t
+        - \\mathrm{capex}_t - \\mathrm{opex}_t + \\mathrm{revenue}_t,\\quad
+    \\mathrm{cash}_t \\ge \\mathrm{cash}_{min},\\quad D_t \\le D_{max}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from fabnet.plan.data import PlanData
+
+__all__ = [
+    "MONEY",
+    "QTY",
+    "PlanModel",
+    "build_model",
+    "define_contracts",
+    "define_deliveries",
+    "define_hbm",
+    "define_inventory",
+    "define_money",
+    "define_options",
+    "define_packaging",
+    "define_wafers",
+]
+
+MONEY = 1e6
+"""Model money unit: millions of USD."""
+QTY = 1e3
+"""Model quantity unit: thousands (of wafers, dies, packages, stacks, accelerators)."""
+
+
+@dataclass
+class PlanModel:
+    """A linopy model with the data it was built from and named expressions (M$ for money)."""
+
+    m: linopy.Model
+    d: PlanData
+    ex: dict[str, linopy.LinearExpression] = field(default_factory=dict)
+
+    # coordinates --------------------------------------------------------------------------
+    @property
+    def bucket(self) -> pd.Index:
+        return pd.Index(list(self.d.buckets.labels), name="bucket")
+
+    @property
+    def product(self) -> pd.Index:
+        return pd.Index(list(self.d.products), name="product")
+
+    @property
+    def customer(self) -> pd.Index:
+        return pd.Index(list(self.d.customers), name="customer")
+
+    @property
+    def option(self) -> pd.Index:
+        return pd.RangeIndex(len(self.d.option_kind), name="option")
+
+    @property
+    def group(self) -> pd.Index:
+        return pd.Index(list(self.d.groups), name="group")
+
+    @property
+    def site(self) -> pd.Index:
+        return pd.Index(list(self.d.sites), name="site")
+
+    @property
+    def line(self) -> pd.Index:
+        return pd.Index(list(self.d.lines), name="line")
+
+    @property
+    def expansion(self) -> pd.Index:
+        return pd.RangeIndex(len(self.d.expansion_line), name="expansion")
+
+    @property
+    def supplier(self) -> pd.Index:
+        return pd.Index(list(self.d.hbm_suppliers), name="supplier")
+
+    def arr(self, values: np.ndarray, *dims: str) -> xr.DataArray:
+        """Wrap a numpy array as a DataArray on the model's named coordinates."""
+        coords = [getattr(self, dim) for dim in dims]
+        return xr.DataArray(np.asarray(values), coords=coords, dims=list(dims))
+
+    def has(self, name: str) -> bool:
+        return name in self.m.variables
+
+
+def _prev(var: linopy.Variable) -> linopy.LinearExpression:
+    """The variable one bucket earlier (0 before the first bucket)."""
+    return var.shift(bucket=1).fillna(0)
+
+
+def define_options(pm: PlanModel) -> None:
+    """``Option-units``: modules built (integer) or fab bought (binary) per capacity option;
+    ``Site-max_units``: at most ``max_modules`` modules per greenfield site, one purchase per fab."""
+    d = pm.d
+    if len(d.option_kind) == 0:
+        return
+    units = pm.m.add_variables(
+        lower=0,
+        upper=pm.arr(d.option_max_units, "option"),
+        coords=[pm.option],
+        name="Option-units",
+        integer=True,
+    )
+    site_of = xr.DataArray([d.sites[i] for i in d.option_site], coords=[pm.option], name="site")
+    per_site = units.groupby(site_of).sum().sel(site=list(d.sites))
+    pm.m.add_constraints(per_site <= pm.arr(d.site_max_units, "site"), name="Site-max_units")
+
+
+def define_wafers(pm: PlanModel) -> None:
+    """Wafers out per young cohort and per mature pool, within the capacity of the chosen units;
+    expression ``good_dies`` (product, bucket)."""
+    d, m = pm.d, pm.m
+    if not pm.has("Option-units"):
+        pm.ex["good_dies"] = linopy.LinearExpression(None, m)
+        return
+    units = m.variables["Option-units"]
+    cap = pm.arr(d.option_capacity / QTY, "option", "bucket")
+    young = pm.arr(d.option_young, "option", "bucket")
+    opt_prod = pm.arr(d.group_product[d.option_group], "option", "product")
+    w_mask = young & opt_prod & (cap > 0)
+    w = m.add_variables(
+        lower=0, coords=[pm.option, pm.product, pm.bucket], name="Option-wafers", mask=w_mask
+    )
+    m.add_constraints(
+        w.fillna(0).sum("product") - cap * units <= 0,
+        name="Option-capacity",
+        mask=young & (cap > 0),
+    )
+    mature_cap = cap.where(~young & (cap > 0), 0.0)
+    group_of = xr.DataArray([d.groups[g] for g in d.option_group], coords=[pm.option], name="group")
+    pool_cap = (mature_cap * units).groupby(group_of).sum().sel(group=list(d.groups))
+    any_mature = pm.arr(
+        np.stack(
+            [
+                (d.option_capacity[d.option_group == g] * ~d.option_young[d.option_group == g]).sum(
+                    0
+                )
+                > 0
+                for g in range(len(d.groups))
+            ]
+        ),
+        "group",
+        "bucket",
+    )
+    pool_mask = pm.arr(d.group_product, "group", "product") & any_mature
+    wm = m.add_variables(
+        lower=0, coords=[pm.group, pm.product, pm.bucket], name="Pool-wafers", mask=pool_mask
+    )
+    m.add_constraints(
+        wm.fillna(0).sum("product") - pool_cap <= 0, name="Pool-capacity", mask=any_mature
+    )
+    gdpw = pm.arr(d.option_gdpw, "option", "product", "bucket")
+    gdpw_pool = pm.arr(d.group_gdpw_mature, "group", "product")
+    pm.ex["good_dies"] = (gdpw * w.fillna(0)).sum("option") + (gdpw_pool * wm.fillna(0)).sum(
+        "group"
+    )
+    opex_opt = pm.arr(d.group_opex[d.option_group] * QTY / MONEY, "option")
+    opex_grp = pm.arr(d.group_opex * QTY / MONEY, "group")
+    pm.ex["opex_wafers"] = (opex_opt * w.fillna(0)).sum(["option", "product"]) + (
+        opex_grp * wm.fillna(0)
+    ).sum(["group", "product"])
+
+
+def define_packaging(pm: PlanModel) -> None:
+    """``Packages`` assembled per line, product and bucket within interposer-wafer capacity
+    (booked slots + own-line expansion blocks after their lead time)."""
+    d, m = pm.d, pm.m
+    if not d.lines:
+        return
+    pk = m.add_variables(
+        lower=0,
+        coords=[pm.line, pm.product, pm.bucket],
+        name="Packages",
+        mask=pm.arr(d.line_product, "line", "product"),
+    )
+    ppw = pm.arr(d.packages_per_wafer, "product")
+    used = (pk.fillna(0) / ppw).sum("product")
+    rhs_const = pm.arr(d.line_capacity / QTY, "line", "bucket")
+    if len(d.expansion_line):
+        blocks = m.add_variables(
+            lower=0,
+            upper=pm.arr(d.line_max_blocks[d.expansion_line], "expansion"),
+            coords=[pm.expansion],
+            name="Expansion-blocks",
+            integer=True,
+        )
+        inc = np.zeros((len(d.lines), len(d.expansion_line)))
+        inc[d.expansion_line, np.arange(len(d.expansion_line))] = 1.0
+        inc_da = pm.arr(inc, "line", "expansion")
+        added = (inc_da * pm.arr(d.expansion_capacity / QTY, "expansion", "bucket") * blocks).sum(
+            "expansion"
+        )
+        m.add_constraints(used - added <= rhs_const, name="Line-capacity")
+        m.add_constraints(
+            (inc_da * blocks).sum("expansion") <= pm.arr(d.line_max_blocks, "line"),
+            name="Line-max_blocks",
+        )
+    else:
+        m.add_constraints(used <= rhs_const, name="Line-capacity")
+    pm.ex["packages"] = pk.fillna(0).sum("line")
+    yld = pm.arr(d.line_yield, "line")
+    pm.ex["good_packages"] = (yld * pk.fillna(0)).sum("line")
+    unit_cost = (pm.arr(d.line_cost, "line") / ppw + pm.arr(d.test_cost, "product")) * (QTY / MONEY)
+    pm.ex["opex_packaging"] = (unit_cost * pk.fillna(0)).sum(["line", "product"])
+
+
+def define_hbm(pm: PlanModel) -> None:
+    """``HBM-stacks`` bought per supplier within its supply; ``HBM-balance`` per HBM type: stacks
+    bought ≥ stacks in the packages assembled."""
+    d, m = pm.d, pm.m
+    needs = sorted({t for t, s in zip(d.hbm_type, d.hbm_stacks, strict=True) if s > 0})
+    if not needs or "packages" not in pm.ex:
+        return
+    types = pd.Index(needs, name="hbm_type")
+    use_coef = np.array(
+        [
+            [d.hbm_stacks[j] if d.hbm_type[j] == t else 0.0 for j in range(len(d.products))]
+            for t in needs
+        ]
+    )
+    use = (xr.DataArray(use_coef, coords=[types, pm.product]) * pm.ex["packages"]).sum("product")
+    if d.hbm_suppliers:
+        h = m.add_variables(
+            lower=0,
+            upper=pm.arr(d.hbm_supply / QTY, "supplier", "bucket"),
+            coords=[pm.supplier, pm.bucket],
+            name="HBM-stacks",
+        )
+        sup_coef = np.array(
+            [[1.0 if st == t else 0.0 for st in d.hbm_supplier_type] for t in needs]
+        )
+        bought = (xr.DataArray(sup_coef, coords=[types, pm.supplier]) * h).sum("supplier")
+        m.add_constraints(bought - use >= 0, name="HBM-balance")
+        pm.ex["opex_hbm"] = (pm.arr(d.hbm_price * QTY / MONEY, "supplier") * h).sum("supplier")
+    else:
+        m.add_constraints(use <= 0, name="HBM-balance")
+
+
+def define_deliveries(pm: PlanModel) -> None:
+    """``Delivered`` units per customer, product and bucket, at most the demand (unmet demand is
+    lost, not back-ordered); expressions ``shortage`` and ``revenue``."""
+    d, m = pm.d, pm.m
+    dem = pm.arr(d.demand / QTY, "customer", "product", "bucket")
+    q = m.add_variables(
+        lower=0,
+        upper=dem,
+        coords=[pm.customer, pm.product, pm.bucket],
+        name="Delivered",
+        mask=dem > 0,
+    )
+    pm.ex["delivered"] = q.fillna(0)
+    price = pm.arr(d.price * QTY / MONEY, "customer", "product")
+    pm.ex["revenue"] = (price * q.fillna(0)).sum(["customer", "product"])
+
+
+def define_contracts(pm: PlanModel) -> None:
+    """``Contract-shortfall`` ≥ contracted minimum − delivered (where a contract exists)."""
+    d, m = pm.d, pm.m
+    con = pm.arr(d.contracted / QTY, "customer", "product", "bucket")
+    if not (d.contracted > 0).any():
+        return
+    s = m.add_variables(
+        lower=0,
+        coords=[pm.customer, pm.product, pm.bucket],
+        name="Contract-shortfall",
+        mask=con > 0,
+    )
+    m.add_constraints(
+        s.fillna(0) + pm.ex["delivered"] >= con, name="Contract-minimum", mask=con > 0
+    )
+
+
+def define_inventory(pm: PlanModel) -> None:
+    """``Die-balance`` and ``Finished-balance`` with inventories carried between buckets."""
+    d, m = pm.d, pm.m
+    coords = [pm.product, pm.bucket]
+    inv_d = m.add_variables(lower=0, coords=coords, name="Die-inventory")
+    inv_f = m.add_variables(lower=0, coords=coords, name="Finished-inventory")
+    dies_used = pm.arr(d.compute_dies, "product") * pm.ex.get(
+        "packages", linopy.LinearExpression(None, m)
+    )
+    lhs = inv_d - _prev(inv_d) + dies_used
+    if "good_dies" in pm.ex and pm.has("Option-wafers"):
+        lhs = lhs - pm.ex["good_dies"]
+    m.add_constraints(lhs == 0, name="Die-balance")
+    lhs_f = inv_f - _prev(inv_f) + pm.ex["delivered"].sum("customer")
+    if "good_packages" in pm.ex:
+        lhs_f = lhs_f - pm.ex["good_packages"]
+    m.add_constraints(lhs_f == 0, name="Finished-balance")
+
+
+def define_money(pm: PlanModel) -> None:
+    """``Cash`` and ``Debt`` balances, ``Cash-floor`` and ``Debt-limit``; expressions ``capex``,
+    ``opex``, ``interest``, ``revenue`` per bucket (M$)."""
+    d, m = pm.d, pm.m
+    zero = linopy.LinearExpression(None, m)
+    capex = zero
+    if pm.has("Option-units"):
+        capex = capex + (
+            pm.arr(d.option_capex / MONEY, "option", "bucket") * m.variables["Option-units"]
+        ).sum("option")
+    if pm.has("Expansion-blocks"):
+        capex = capex + (
+            pm.arr(d.expansion_capex / MONEY, "expansion", "bucket")
+            * m.variables["Expansion-blocks"]
+        ).sum("expansion")
+    opex = zero
+    for key in ("opex_wafers", "opex_packaging", "opex_hbm"):
+        if key in pm.ex:
+            opex = opex + pm.ex[key]
+    cash = m.add_variables(lower=-np.inf, coords=[pm.bucket], name="Cash")
+    debt = m.add_variables(lower=0, coords=[pm.bucket], name="Debt")
+    rate = pm.arr(d.debt_rate * d.buckets.length / 12.0, "bucket")
+    interest = rate * debt
+    lhs = cash - _prev(cash) - debt + _prev(debt) + interest + capex + opex - pm.ex["revenue"]
+    m.add_constraints(lhs == pm.arr(d.investor_in / MONEY, "bucket"), name="Cash-balance")
+    m.add_constraints(cash >= d.minimum_cash / MONEY, name="Cash-floor")
+    m.add_constraints(debt <= d.debt_limit / MONEY, name="Debt-limit")
+    pm.ex.update(capex=capex, opex=opex, interest=interest)
+    df = pm.arr(d.buckets.discount, "bucket")
+    pm.ex["npv"] = (df * (pm.ex["revenue"] - opex - capex - interest)).sum()
+    pm.ex["cost"] = (df * (opex + capex + interest)).sum()
+
+
+def shortage_terms(pm: PlanModel) -> tuple[linopy.LinearExpression, float]:
+    """Priority-weighted discounted shortage penalty (M$) as ``constant − Σ w·DF·delivered``;
+    returns (variable part, constant)."""
+    d = pm.d
+    w = pm.arr(d.penalty * QTY / MONEY, "customer")
+    df = pm.arr(d.buckets.discount, "bucket")
+    const = float((d.penalty[:, None, None] / MONEY * d.demand * d.buckets.discount).sum())
+    return -(w * df * pm.ex["delivered"]).sum(), const
+
+
+def contract_penalty(pm: PlanModel) -> linopy.LinearExpression | None:
+    """Dominating penalty on contract shortfall: 10 × (highest price + priority-1 penalty)."""
+    if not pm.has("Contract-shortfall"):
+        return None
+    d = pm.d
+    big = 10.0 * (float(d.price.max(initial=0.0)) + float(d.penalty.max(initial=0.0))) * QTY / MONEY
+    df = pm.arr(d.buckets.discount, "bucket")
+    return (big * df * pm.m.variables["Contract-shortfall"].fillna(0)).sum()
+
+
+def build_model(d: PlanData, *, contracts: bool = True) -> PlanModel:
+    """All families of variables and constraints for ``d`` (no objective yet)."""
+    pm = PlanModel(linopy.Model(force_dim_names=True), d)
+    define_options(pm)
+    define_wafers(pm)
+    define_packaging(pm)
+    define_hbm(pm)
+    define_deliveries(pm)
+    if contracts:
+        define_contracts(pm)
+    define_inventory(pm)
+    define_money(pm)
+    return pm

@@ -1,0 +1,258 @@
+"""Output tables and the summary of a solved plan (the contract of ``fabnet.report.plan_report``).
+
+Tables (months are ``YYYY-MM`` of each bucket's first month; quantities are per bucket; money USD):
+
+* ``decisions``: site, action ('buy'|'build'), start, first_output, modules, capex, node — own
+  packaging expansion appears as action 'build' with site = the packaging line's name;
+* ``capacity``: site, month, capacity_wspm, used_wspm — usable wafers per month (bucket average);
+* ``wafer_starts``: site, product, month, wafers — counted in the bucket they come out of the
+  line (started one cycle time earlier);
+* ``supply``: product, month, good_dies, accelerators, packaging_limit, hbm_limit — the last two
+  are the good packages that packaging (all lines of the product's kind) or HBM (all stacks of its
+  type) would allow if they made only this product;
+* ``deliveries``: customer, product, month, demand, delivered, shortage;
+* ``cash_flow``: month, capex, opex, revenue, investor_in, debt_draw, debt_repay, interest,
+  cash_balance, debt_balance;
+* ``shadow_prices``: constraint, site_or_resource, month, value, unit (:mod:`fabnet.plan.explain`);
+* ``customer_limits``: customer, product, fill_rate, limited_by.
+
+**Funding gap** = the most debt outstanding at any time: money the plan needs beyond the partners'
+commitments as they are paid in (cash never below the floor). Its timing: the month debt is first
+drawn and the month of the peak. The model has no extra-equity variable; when the debt limit binds
+the plan is cut back instead (and ``debt limit`` shows a shadow price).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fabnet.plan.explain import customer_limits
+from fabnet.plan.model import MONEY, QTY, PlanModel
+
+__all__ = ["build_tables", "make_summary"]
+
+
+def _sol(pm: PlanModel, name: str, scale: float = QTY) -> np.ndarray | None:
+    """Solution of a variable in natural units (quantities × QTY; pass scale for others)."""
+    if name not in pm.m.variables:
+        return None
+    values = np.asarray(pm.m.variables[name].solution.values, dtype=float)
+    return np.nan_to_num(values, nan=0.0) * scale
+
+
+def _val(expr: Any, scale: float = 1.0) -> np.ndarray:
+    return np.nan_to_num(np.asarray(expr.solution.values, dtype=float), nan=0.0) * scale
+
+
+def build_tables(
+    pm: PlanModel, units: np.ndarray, blocks: np.ndarray, shadow: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    """All output tables from the solved (final) operations LP."""
+    d = pm.d
+    labels = list(d.buckets.labels)
+    length = d.buckets.length.astype(float)
+    n_t = d.buckets.n
+
+    # decisions -----------------------------------------------------------------------------
+    rows = []
+    for o in np.flatnonzero(units > 0.5):
+        rows.append(
+            {
+                "site": d.sites[d.option_site[o]],
+                "action": d.option_kind[o],
+                "start": d.option_start[o],
+                "first_output": d.option_first_output[o],
+                "modules": round(units[o]),
+                "capex": float(units[o] * d.option_capex[o].sum()),
+                "node": d.group_node[d.option_group[o]],
+            }
+        )
+    for e in np.flatnonzero(blocks > 0.5):
+        li = d.expansion_line[e]
+        rows.append(
+            {
+                "site": d.lines[li],
+                "action": "build",
+                "start": d.expansion_start[e],
+                "first_output": d.expansion_first_output[e],
+                "modules": round(blocks[e]),
+                "capex": float(blocks[e] * d.expansion_capex[e].sum()),
+                "node": d.line_kind[li],
+            }
+        )
+    decisions = pd.DataFrame(
+        rows, columns=["site", "action", "start", "first_output", "modules", "capex", "node"]
+    ).sort_values(["start", "site"], kind="stable", ignore_index=True)
+
+    # capacity and wafers --------------------------------------------------------------------
+    cap = d.capacity_given(units) if len(units) else np.zeros((len(d.sites), n_t))
+    wafers = np.zeros((len(d.sites), len(d.products), n_t))
+    w = _sol(pm, "Option-wafers")
+    if w is not None:
+        np.add.at(wafers, d.option_site, w)
+    wm = _sol(pm, "Pool-wafers")
+    if wm is not None:
+        np.add.at(wafers, d.group_site, wm)
+    cap_rows, wafer_rows = [], []
+    for i, site in enumerate(d.sites):
+        if cap[i].sum() <= 0:
+            continue
+        for t, lab in enumerate(labels):
+            cap_rows.append((site, lab, cap[i, t] / length[t], wafers[i, :, t].sum() / length[t]))
+            for j, prod in enumerate(d.products):
+                if wafers[i, j, t] > 1e-6:
+                    wafer_rows.append((site, prod, lab, wafers[i, j, t]))
+    capacity = pd.DataFrame(cap_rows, columns=["site", "month", "capacity_wspm", "used_wspm"])
+    wafer_starts = pd.DataFrame(wafer_rows, columns=["site", "product", "month", "wafers"])
+
+    # supply ------------------------------------------------------------------------------
+    good_dies = (
+        _val(pm.ex["good_dies"], QTY)
+        if "good_dies" in pm.ex and w is not None
+        else np.zeros((len(d.products), n_t))
+    )
+    good_dies = np.broadcast_to(good_dies, (len(d.products), n_t))
+    accel = (
+        _val(pm.ex["good_packages"], QTY) if "good_packages" in pm.ex else np.zeros_like(good_dies)
+    )
+    accel = np.broadcast_to(accel, (len(d.products), n_t))
+    line_cap = d.line_capacity.copy()
+    if len(blocks):
+        for e in range(len(blocks)):
+            line_cap[d.expansion_line[e]] += blocks[e] * d.expansion_capacity[e]
+    sup_rows = []
+    for j, prod in enumerate(d.products):
+        pk_lim = (line_cap[d.line_product[:, j]] * d.line_yield[d.line_product[:, j], None]).sum(0)
+        pk_lim = pk_lim * d.packages_per_wafer[j]
+        typ = np.array([s == d.hbm_type[j] for s in d.hbm_supplier_type], dtype=bool)
+        hbm = d.hbm_supply[typ].sum(0) if typ.any() else np.zeros(n_t)
+        hbm_lim = hbm / d.hbm_stacks[j] if d.hbm_stacks[j] > 0 else np.full(n_t, np.inf)
+        for t, lab in enumerate(labels):
+            sup_rows.append((prod, lab, good_dies[j, t], accel[j, t], pk_lim[t], hbm_lim[t]))
+    supply = pd.DataFrame(
+        sup_rows,
+        columns=["product", "month", "good_dies", "accelerators", "packaging_limit", "hbm_limit"],
+    )
+
+    # deliveries ------------------------------------------------------------------------------
+    q = _sol(pm, "Delivered")
+    q = np.zeros_like(d.demand) if q is None else q
+    del_rows = []
+    for ci, cust in enumerate(d.customers):
+        for j, prod in enumerate(d.products):
+            for t, lab in enumerate(labels):
+                dem = d.demand[ci, j, t]
+                if dem > 0:
+                    got = min(q[ci, j, t], dem)
+                    del_rows.append((cust, prod, lab, dem, got, max(dem - got, 0.0)))
+    deliveries = pd.DataFrame(
+        del_rows, columns=["customer", "product", "month", "demand", "delivered", "shortage"]
+    )
+
+    # cash flow ---------------------------------------------------------------------------
+    debt = _sol(pm, "Debt", 1.0)
+    cash = _sol(pm, "Cash", 1.0)
+    debt = np.zeros(n_t) if debt is None else debt
+    change = np.diff(np.concatenate([[0.0], debt]))
+    cash_flow = pd.DataFrame(
+        {
+            "month": labels,
+            "capex": np.broadcast_to(_val(pm.ex["capex"]), (n_t,)) * MONEY,
+            "opex": np.broadcast_to(_val(pm.ex["opex"]), (n_t,)) * MONEY,
+            "revenue": np.broadcast_to(_val(pm.ex["revenue"]), (n_t,)) * MONEY,
+            "investor_in": d.investor_in,
+            "debt_draw": np.maximum(change, 0.0) * MONEY,
+            "debt_repay": np.maximum(-change, 0.0) * MONEY,
+            "interest": _val(pm.ex["interest"]) * MONEY,
+            "cash_balance": (np.zeros(n_t) if cash is None else cash) * MONEY,
+            "debt_balance": debt * MONEY,
+        }
+    )
+
+    first_good: dict[str, str | None] = {}
+    for j, prod in enumerate(d.products):
+        idx = np.flatnonzero(accel[j] > 0.5)
+        first_good[prod] = labels[idx[0]] if idx.size else None
+    shadow_df = (
+        shadow
+        if shadow is not None
+        else pd.DataFrame(columns=["constraint", "site_or_resource", "month", "value", "unit"])
+    )
+    limits = customer_limits(pm, deliveries, shadow_df, first_good)
+    return {
+        "decisions": decisions,
+        "capacity": capacity,
+        "wafer_starts": wafer_starts,
+        "supply": supply,
+        "deliveries": deliveries,
+        "cash_flow": cash_flow,
+        "shadow_prices": shadow_df,
+        "customer_limits": limits,
+    }
+
+
+def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) -> dict[str, Any]:
+    """The summary dict (keys documented in ``fabnet plan --json``)."""
+    d = pm.d
+    dec = tables["decisions"]
+    cf = tables["cash_flow"]
+    dl = tables["deliveries"]
+    sup = tables["supply"]
+    years = dl.assign(year=dl["month"].str[:4]).groupby("year")["delivered"].sum()
+    delivered_by_year = {str(y): float(v) for y, v in years.items()}
+    short = dl.groupby("customer", sort=False)["shortage"].sum()
+    demand = dl.groupby("customer", sort=False)["demand"].sum()
+    good = sup[sup["accelerators"] > 0.5]
+    debt = cf["debt_balance"].to_numpy()
+    drawn = np.flatnonzero(debt > 1.0)
+    m = pm.m
+    size = {
+        "rows": int(m.ncons),
+        "columns": int(m.nvars),
+        "integers": int(len(d.option_kind) + len(d.expansion_line)),
+    }
+    total_units = float(dl["delivered"].sum())
+    capex_total = float(dec["capex"].sum()) if len(dec) else 0.0
+    npv = float(pm.ex["npv"].solution.item()) * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
+    alloc = info.pop("allocation", {})
+    return {
+        "status": info["status"],
+        "scenario": d.scenario_name,
+        "objective": info["objective"],
+        "policy": info["policy"],
+        "strategy": d.strategy,
+        "objective_value": info["objective_value"],
+        "design_objective_value": info["design_objective"],
+        "npv": npv,
+        "capex_total": capex_total,
+        "funding_gap": float(debt.max()) if debt.size else 0.0,
+        "funding_gap_first_month": d.buckets.labels[drawn[0]] if drawn.size else None,
+        "funding_gap_peak_month": d.buckets.labels[int(np.argmax(debt))] if drawn.size else None,
+        "decisions": [
+            {
+                k: r[k]
+                for k in ("site", "action", "start", "modules", "capex", "node", "first_output")
+            }
+            for r in dec.to_dict(orient="records")
+        ],
+        "delivered_by_year": delivered_by_year,
+        "delivered_total": total_units,
+        "shortage_by_customer": {str(k): float(v) for k, v in short.items()},
+        "fill_rate_by_customer": {
+            str(k): float(1.0 - short[k] / demand[k]) if demand[k] > 0 else 1.0 for k in short.index
+        },
+        "first_good_accelerator": str(good["month"].min()) if len(good) else None,
+        "cost_per_accelerator": (
+            float((cf["capex"].sum() + cf["opex"].sum() + cf["interest"].sum()) / total_units)
+            if total_units > 0
+            else None
+        ),
+        "mip_gap": info["mip_gap"],
+        "solve_seconds": info["solve_seconds"],
+        "build_seconds": info["build_seconds"],
+        "model_size": size,
+        "allocation": alloc,
+    }
