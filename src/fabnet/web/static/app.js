@@ -1,0 +1,23 @@
+// fabnet dashboard: poll a running run's progress and reload its page when it ends.
+(function () {
+  "use strict";
+  var panel = document.getElementById("progress-panel");
+  if (!panel) { return; }
+  var runId = panel.getAttribute("data-run-id");
+  var fill = document.getElementById("progress-fill");
+  var message = document.getElementById("progress-message");
+  function poll() {
+    fetch("/api/runs/" + encodeURIComponent(runId), { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (run) {
+        var pct = Math.round((run.progress || 0) * 1000) / 10;
+        fill.style.width = pct + "%";
+        panel.querySelector(".progress").setAttribute("aria-valuenow", Math.round(pct));
+        message.textContent = (run.progress_message || "working") + " · " + pct + " %";
+        if (run.status !== "running") { window.location.reload(); return; }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 700);
+})();
