@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fabnet.fab.smt2020 import default_smt2020_dir
+
+
+@pytest.fixture(scope="session")
+def smt2020_dir() -> Path:
+    d = default_smt2020_dir()
+    if not (d / "SMT2020_HVLM").is_dir():
+        pytest.skip(f"SMT2020 data not found at {d} (set FABNET_SMT2020_DIR)")
+    return d

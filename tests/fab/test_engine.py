@@ -1,0 +1,95 @@
+"""Engine behaviour: determinism, workers, release modes, rules, errors, SMT2020 loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fabnet.errors import DataError, UsageError
+from fabnet.fab import SimConfig, minifab, run_replications, simulate
+from fabnet.fab.capacity import static_utilisation
+from fabnet.fab.engine import Engine
+from fabnet.fab.smt2020 import load_smt2020
+
+
+def test_same_seed_same_numbers_and_different_seed_differs():
+    a = simulate(minifab(), days=40, warmup_days=5, seed=7).summary
+    b = simulate(minifab(), days=40, warmup_days=5, seed=7).summary
+    c = simulate(minifab(), days=40, warmup_days=5, seed=8).summary
+    assert a["cycle_time_days"] == b["cycle_time_days"]
+    assert a["events"] == b["events"]
+    assert a["cycle_time_days"]["mean"] != c["cycle_time_days"]["mean"]
+
+
+def test_one_and_two_workers_give_identical_results():
+    cfg = SimConfig(days=30, warmup_days=5, seed=3)
+    one = run_replications(minifab(), cfg, replications=2, workers=1)
+    two = run_replications(minifab(), cfg, replications=2, workers=2)
+    for x, y in zip(one, two, strict=True):
+        assert x.summary["cycle_time_days"] == y.summary["cycle_time_days"]
+        assert x.lots["cycle_time_days"].tolist() == y.lots["cycle_time_days"].tolist()
+
+
+@pytest.mark.parametrize("rule", ["fifo", "cr", "edd", "spt", "setup", "cqt"])
+def test_every_rule_runs_and_obeys_littles_law(rule):
+    s = simulate(minifab(), days=80, warmup_days=10, dispatch=rule, seed=1).summary
+    assert s["lots_completed"] > 500
+    assert s["wip_lots_time_average"] == pytest.approx(s["littles_law_wip"], rel=0.05)
+
+
+def test_user_rule_callable_is_used():
+    calls = []
+
+    def lifo(state, lot, tool, now):
+        calls.append(lot)
+        return -state.lot_queue_entry[lot]
+
+    s = simulate(minifab(), days=20, warmup_days=2, dispatch=lifo).summary
+    assert calls and s["lots_completed"] > 0
+
+
+def test_load_factor_scales_throughput_and_congestion():
+    lo = simulate(minifab(), days=120, warmup_days=20, load_factor=0.6, seed=2).summary
+    hi = simulate(minifab(), days=120, warmup_days=20, load_factor=1.1, seed=2).summary
+    assert hi["wafers_per_day"] / lo["wafers_per_day"] == pytest.approx(1.1 / 0.6, rel=0.05)
+    assert hi["cycle_time_days"]["mean"] > lo["cycle_time_days"]["mean"]
+
+
+def test_conwip_caps_wip():
+    s = simulate(minifab(), days=60, warmup_days=5, release="conwip", conwip_cap=12).summary
+    assert s["wip_lots_time_average"] <= 12.0 + 1e-9
+    assert s["wip_lots_time_average"] > 10.0
+
+
+def test_bad_settings_raise_usage_error():
+    with pytest.raises(UsageError, match="dispatching rule"):
+        Engine(minifab(), SimConfig(dispatch="nope"))
+    with pytest.raises(UsageError, match="warmup"):
+        Engine(minifab(), SimConfig(days=5, warmup_days=5))
+
+
+def test_static_utilisation_of_minifab():
+    u = static_utilisation(minifab()).set_index("group")["utilisation"]
+    # diffusion: (8+6+0.5 lots/day) x (225+255 min) / 3 per full batch / 2 tools / 1440 min
+    assert u["diffusion"] == pytest.approx(14.5 * 480 / 3 / 2 / 1440)
+
+
+def test_bad_smt2020_file_names_file_line_and_column(tmp_path: Path, smt2020_dir: Path):
+    src = smt2020_dir / "SMT2020_HVLM"
+    for f in src.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    lines = (tmp_path / "route_4.txt").read_text().splitlines()
+    cells = lines[3].split("\t")
+    cells[5] = "abc"  # PTIME of step 3
+    lines[3] = "\t".join(cells)
+    (tmp_path / "route_4.txt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        load_smt2020(tmp_path)
+    assert err.value.line == 4 and err.value.column == "PTIME"
+    assert "route_4.txt" in str(err.value) and "expected a number" in str(err.value)
+
+
+def test_missing_dataset_dir_is_a_data_error(tmp_path: Path):
+    with pytest.raises(DataError, match="not a directory"):
+        load_smt2020(tmp_path / "nope")
