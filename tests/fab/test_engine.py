@@ -93,3 +93,13 @@ def test_bad_smt2020_file_names_file_line_and_column(tmp_path: Path, smt2020_dir
 def test_missing_dataset_dir_is_a_data_error(tmp_path: Path):
     with pytest.raises(DataError, match="not a directory"):
         load_smt2020(tmp_path / "nope")
+
+
+def test_html_report_is_self_contained(tmp_path: Path):
+    from fabnet.report.fab import write_fab_report
+
+    k = simulate(minifab(), days=20, warmup_days=2)
+    p = write_fab_report(k, tmp_path / "r.html")
+    text = p.read_text()
+    assert "<script" in text and "cdn.plot.ly" not in text.split("plotly.js v")[0][:2000]
+    assert "Cycle time distribution" in text
