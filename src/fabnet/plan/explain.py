@@ -15,10 +15,11 @@ objective (present value, USD) per unit more of a resource in one bucket:
 A resource *binds* in a bucket when its shadow price is non-zero (> ``BINDING_TOL``).
 
 **Customer limits** (``customer_limits.limited_by``): for each customer and product short by
-more than 0.5 % of demand, the reasons, in order: buckets before the product's first good unit
-("no output before …"); resources of that product that bind in the buckets where the customer
-is short (fab capacity of the product's node, its packaging kind, its HBM type, cash); higher-
-priority customers served in those buckets ("priority: served after …"). A heuristic reading of
+more than 0.5 % of demand, the reasons, in order: no capacity for the product's node in the plan;
+buckets before the product's first good unit ("no output before …"); resources of that product
+that bind in the buckets where the customer is short (its packaging kind — every line of the kind
+binding, not just a cheaper line's cost advantage —, its HBM type, fab capacity of its node, cash);
+higher-priority customers served in those buckets ("priority: served after …"). A heuristic reading of
 the duals, not a proof: with inventories a resource binding earlier can also cause a shortage.
 
 **Infeasibility**: HiGHS's irreducible infeasible subset (linopy ``compute_infeasibilities``)
@@ -151,6 +152,12 @@ def customer_limits(
         b = shadow[shadow["value"].abs() > BINDING_TOL]
         for row in b.itertuples(index=False):
             binding[(row.constraint, row.site_or_resource)].add(row.month)
+    for kind in set(d.line_kind):
+        lines = [ln for ln, k in zip(d.lines, d.line_kind, strict=True) if k == kind]
+        sets = [binding.get(("packaging", ln), set()) for ln in lines]
+        capacity = pm.d.line_capacity.sum(axis=1) > 0
+        sets = [s for s, ln in zip(sets, lines, strict=True) if capacity[d.lines.index(ln)] or s]
+        binding[("packaging kind", kind)] = set.intersection(*sets) if sets else set()
     rows = []
     prio = dict(zip(d.customers, d.priority, strict=True))
     for (cust, prod), grp in deliveries.groupby(["customer", "product"], sort=False):
@@ -166,19 +173,27 @@ def customer_limits(
         else:
             months = list(short["month"])
             first = first_good.get(prod)
-            early = [m for m in months if first is None or m < first]
-            if early:
-                when = "no output in the horizon" if first is None else f"first unit {first}"
-                reasons.append(f"no {prod} output yet ({when}; fab lead time)")
-            later = [m for m in months if m not in early]
             j = d.products.index(prod)
+            node = d.product_node[j]
+            if first is None:
+                has_node = any(d.group_node[g] == node for g in range(len(d.groups)))
+                reasons.append(
+                    f"no {node} capacity in the plan (building or buying it does not pay at "
+                    "these prices, money and lead times)"
+                    if has_node
+                    else f"no site can make {node} wafers in this scenario"
+                )
+            early = [m for m in months if first is not None and m < first]
+            if early:
+                reasons.append(f"no {prod} output before {first} (fab lead time)")
+            later = [m for m in months if first is not None and m >= first]
             resources: list[tuple[str, str, str]] = []
-            for li, line in enumerate(d.lines):
-                if d.line_product[li, j]:
-                    resources.append(("packaging", line, f"{d.line_kind[li]} packaging ({line})"))
+            kinds = sorted({d.line_kind[li] for li in range(len(d.lines)) if d.line_product[li, j]})
+            for kind in kinds:
+                resources.append(("packaging kind", kind, f"{kind} packaging"))
             if d.hbm_stacks[j] > 0:
                 resources.append(("HBM", d.hbm_type[j], f"{d.hbm_type[j]} supply"))
-            for g, _grp_name in enumerate(d.groups):
+            for g in range(len(d.groups)):
                 if d.group_product[g, j]:
                     site = d.sites[d.group_site[g]]
                     resources.append(("fab capacity", site, f"wafer capacity at {site}"))

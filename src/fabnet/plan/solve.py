@@ -190,8 +190,10 @@ def solve_plan(
     t0 = time.perf_counter()
 
     say(0.02, "preparing data")
+    timings: dict[str, float] = {}
     fixed_df = _as_decisions(fixed)
     d = build_plan_data(scenario, strategy=strategy, start_every=start_every, fixed=fixed_df)
+    timings["data"] = time.perf_counter() - t0
     say(0.1, "building model")
     pm = build_model(d, contracts=policy == "contracts")
     if fixed_df is not None:
@@ -200,6 +202,7 @@ def solve_plan(
     if rule == "proportional":
         add_proportional(pm)
     build_seconds = time.perf_counter() - t0
+    timings["build"] = build_seconds - timings["data"]
 
     npv = pm.ex["npv"]
     pen, pen_const = shortage_terms(pm)
@@ -214,7 +217,7 @@ def solve_plan(
         return pm.ex["cost"], "min"
 
     say(0.2, "solving design MIP")
-    deadline = t0 + limit + build_seconds
+    lp_limit = max(limit, 30.0)
     if objective in ("shortage", "cost"):
         pm.m.add_objective(weighted, sense="min", overwrite=True)
         info_a = run_highs(pm.m, time_limit=limit / 2, mip_gap=gap, threads=threads)
@@ -229,6 +232,7 @@ def solve_plan(
     pm.m.add_objective(expr, sense=sense, overwrite=True)
     info = run_highs(pm.m, time_limit=limit_b, mip_gap=gap, threads=threads)
     _check(info, pm, "design model")
+    timings["mip"] = time.perf_counter() - t0 - build_seconds
     status = info.status
     mip_gap_value = info.mip_gap
     design_obj = float(pm.m.objective.value)
@@ -241,24 +245,28 @@ def solve_plan(
             var = pm.m.variables[name]
             var.fix(pm.arr(values, "option" if name == "Option-units" else "expansion"))
             var.relax()
-    remaining = lambda: max(5.0, deadline - time.perf_counter() + limit)  # noqa: E731
+    mark = time.perf_counter()
 
     shadow = None
     if explain:
         say(0.6, "shadow prices")
-        info_x = run_highs(pm.m, time_limit=remaining(), threads=threads)
+        info_x = run_highs(pm.m, time_limit=lp_limit, threads=threads)
         _check(info_x, pm, "operations model (decisions fixed)")
         from fabnet.plan.explain import collect_duals
 
         shadow = collect_duals(pm, sense)
+    timings["explain_lp"] = time.perf_counter() - mark
+    mark = time.perf_counter()
 
     say(0.7, f"allocation: {policy}")
-    alloc = apply_policy(pm, policy, pol.contracts_then, remaining(), threads)
+    alloc = apply_policy(pm, policy, pol.contracts_then, lp_limit, threads)
     expr, sense = final_objective()
     pm.m.add_objective(expr, sense=sense, overwrite=True)
     say(0.85, "final operations LP")
-    info_f = run_highs(pm.m, time_limit=remaining(), threads=threads)
+    info_f = run_highs(pm.m, time_limit=lp_limit, threads=threads)
     _check(info_f, pm, "operations model (after allocation)")
+    timings["allocation_lps"] = time.perf_counter() - mark
+    mark = time.perf_counter()
 
     say(0.92, "tables")
     from fabnet.plan.tables import build_tables, make_summary
@@ -281,6 +289,8 @@ def solve_plan(
         solve_seconds=time.perf_counter() - t0,
         build_seconds=build_seconds,
         allocation=alloc,
+        timings=timings,
     )
+    timings["tables"] = time.perf_counter() - mark
     say(1.0, "done")
     return PlanResult(status, summary, tables, tables["decisions"], d, units, blocks)

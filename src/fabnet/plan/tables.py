@@ -255,4 +255,5 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
         "build_seconds": info["build_seconds"],
         "model_size": size,
         "allocation": alloc,
+        "timings": info.get("timings", {}),
     }

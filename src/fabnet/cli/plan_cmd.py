@@ -1,0 +1,231 @@
+"""``fabnet plan``: plan the fab network (build or buy, wafer starts, allocation) with HiGHS."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from fabnet.cli._common import console, err_console, fail, print_json, to_jsonable
+from fabnet.errors import FabnetError
+
+__all__ = ["register"]
+
+_TABLE_NAMES = (
+    "decisions",
+    "capacity",
+    "wafer_starts",
+    "supply",
+    "deliveries",
+    "cash_flow",
+    "shadow_prices",
+    "customer_limits",
+)
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "—"
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.2f} B$"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f} M$"
+    return f"{x:,.0f} $"
+
+
+def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | None) -> None:
+    from rich.table import Table
+
+    head = Table(title=f"Plan — {summary['scenario']}", show_header=False, box=None)
+    head.add_column(style="bold")
+    head.add_column()
+    gap = summary.get("mip_gap")
+    head.add_row(
+        "status",
+        f"{summary['status']} (MIP gap {gap:.2%})" if gap is not None else summary["status"],
+    )
+    head.add_row("objective / policy", f"{summary['objective']} / {summary['policy']}")
+    head.add_row("NPV", _money(summary["npv"]))
+    head.add_row("capex", _money(summary["capex_total"]))
+    fg = summary["funding_gap"]
+    when = (
+        f" (debt from {summary['funding_gap_first_month']}, peak {summary['funding_gap_peak_month']})"
+        if fg > 0
+        else ""
+    )
+    head.add_row("funding gap", _money(fg) + when)
+    head.add_row("first good accelerator", str(summary["first_good_accelerator"] or "none"))
+    cpa = summary.get("cost_per_accelerator")
+    head.add_row("cost per accelerator", _money(cpa) if cpa else "—")
+    years = summary["delivered_by_year"]
+    head.add_row(
+        "delivered per year",
+        ", ".join(f"{y}: {v / 1e3:,.0f}k" for y, v in years.items()),
+    )
+    head.add_row("solve time", f"{summary['solve_seconds']:.1f} s")
+    console.print(head)
+
+    dec = Table(title="Decisions")
+    for col in ("site", "action", "node", "start", "first output", "modules", "capex"):
+        dec.add_column(col, justify="right" if col in ("modules", "capex") else "left")
+    for r in summary["decisions"]:
+        dec.add_row(
+            r["site"],
+            r["action"],
+            r["node"],
+            r["start"],
+            r["first_output"],
+            str(r["modules"]),
+            _money(r["capex"]),
+        )
+    console.print(dec)
+
+    cust = Table(title="Customers")
+    for col in ("customer", "product", "fill rate", "limited by"):
+        cust.add_column(col)
+    for r in tables["customer_limits"].itertuples(index=False):
+        cust.add_row(r.customer, r.product, f"{r.fill_rate:.0%}", r.limited_by)
+    console.print(cust)
+    if out is not None:
+        console.print(f"tables and report in [bold]{out}[/]")
+
+
+def _write_outputs(out: Path, summary: dict[str, Any], tables: dict[str, Any]) -> None:
+    from fabnet.store import export_tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    export_tables(tables, out, formats=("csv", "parquet"))
+    (out / "summary.json").write_text(json.dumps(to_jsonable(summary), indent=2), encoding="utf-8")
+    try:
+        from fabnet.report import plan_report
+    except ImportError:  # report layer not installed/built
+        return
+    (out / "report.html").write_text(plan_report(summary, tables), encoding="utf-8")
+
+
+def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> None:
+    from fabnet.plan import compare_strategies
+
+    table, _results = compare_strategies(scenario, **kwargs)
+    if out is not None:
+        from fabnet.store import export_tables
+
+        export_tables({"compare": table}, out, formats=("csv", "parquet"))
+    if as_json:
+        print_json({"compare": table})
+        return
+    from rich.table import Table
+
+    t = Table(title="Strategies compared")
+    t.add_column("")
+    for s in table["strategy"]:
+        t.add_column(str(s), justify="right")
+    for col in table.columns:
+        if col == "strategy":
+            continue
+        cells = []
+        for v in table[col]:
+            if isinstance(v, float) and col in (
+                "capex",
+                "npv",
+                "funding_gap",
+                "cost_per_accelerator",
+            ):
+                cells.append(_money(v))
+            elif isinstance(v, float):
+                cells.append(f"{v:,.0f}")
+            else:
+                cells.append(str(v))
+        t.add_row(col, *cells)
+    console.print(t)
+
+
+def plan_cmd(
+    scenario: str | None = typer.Argument(
+        None, help="scenario file (YAML/TOML/JSON) or built-in name; default: ai-fab-network-2024"
+    ),
+    objective: str | None = typer.Option(
+        None, "--objective", help="npv | shortage | cost (default: the scenario's policy)"
+    ),
+    policy: str | None = typer.Option(
+        None, "--policy", help="priority | proportional | maxmin | contracts"
+    ),
+    compare: bool = typer.Option(
+        False, "--compare", help="buy only, build only, mixed side by side"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="output folder (default ./fabnet-runs/<run id>)"
+    ),
+    home: Path | None = typer.Option(
+        None, "--home", help="run store home (default $FABNET_HOME or ./.fabnet)"
+    ),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="solver time limit [s]"),
+    gap: float | None = typer.Option(None, "--gap", help="relative MIP gap, e.g. 0.01"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary JSON only"),
+) -> None:
+    """Plan the network: which fabs to buy or build and when, wafer starts, who gets the chips."""
+    from fabnet.plan import solve_plan
+    from fabnet.scenario import dump_scenario, load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        kwargs = dict(objective=objective, policy=policy, time_limit=time_limit, mip_gap=gap)
+        if compare:
+            _compare(sc, as_json, out, **kwargs)
+            return
+        from fabnet.store import RunStore
+
+        store = RunStore(home)
+        options = {k: v for k, v in kwargs.items() if v is not None}
+        with store.start_run(
+            kind="plan", scenario_name=sc.name, scenario_text=dump_scenario(sc), options=options
+        ) as run:
+            if as_json:
+                result = solve_plan(sc, progress=run.progress, **kwargs)
+            else:
+                with err_console.status("planning…") as status:
+
+                    def progress(fraction: float, message: str) -> None:
+                        status.update(f"[{fraction:4.0%}] {message}")
+                        run.progress(fraction, message)
+
+                    start = time.perf_counter()
+                    result = solve_plan(sc, progress=progress, **kwargs)
+                    err_console.print(f"solved in {time.perf_counter() - start:.1f} s")
+            summary = dict(result.summary, run_id=run.id)
+            for name in _TABLE_NAMES:
+                run.save_table(name, result.tables[name])
+            run.save_json("summary", to_jsonable(summary))
+            run.set_summary(
+                {
+                    k: summary[k]
+                    for k in (
+                        "npv",
+                        "capex_total",
+                        "funding_gap",
+                        "objective_value",
+                        "solve_seconds",
+                    )
+                }
+            )
+            target = out if out is not None else Path("fabnet-runs") / run.id
+            _write_outputs(target, summary, result.tables)
+            try:
+                html = (target / "report.html").read_text(encoding="utf-8")
+                run.save_text("report.html", html)
+            except OSError:
+                pass
+        if as_json:
+            print_json(summary)
+        else:
+            _print_summary(summary, result.tables, target)
+    except FabnetError as error:
+        fail(error, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``fabnet plan`` to the CLI."""
+    app.command("plan")(plan_cmd)
