@@ -1,0 +1,173 @@
+"""The exact recourse: re-optimise each future's operations with HiGHS, decisions held fixed.
+
+For future ``i`` of a chunk, :func:`future_scenario` writes the sampled values into a copy of
+the scenario (``new = m · base + a`` per target, as :mod:`fabnet.risk.sampling` defines it;
+whole months are rounded, since the planner's months are whole), then
+``solve_plan(future, fixed=decisions, explain=False)`` re-plans wafer starts, packaging, HBM,
+allocation and money with the build/buy decisions of the plan. Figures come from the solved
+tables with the same definitions as the fast recourse (:mod:`fabnet.risk.recourse`). One solve
+per future (seconds each): meant for hundreds of futures, for checking the fast recourse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fabnet.econ import funding_coverage, irr
+from fabnet.risk.model import RiskModel
+from fabnet.risk.sampling import Chunk, Draws
+from fabnet.scenario import Scenario, add_months
+
+__all__ = ["LPRecourse", "future_scenario", "metrics_from_plan"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _affine_series(series: Any, m: float, a: float) -> Any:
+    if isinstance(series, dict):
+        return {k: max(m * v + a, 0.0) for k, v in series.items()}
+    return max(m * float(series) + a, 0.0)
+
+
+def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
+    """``scenario`` with the values of future ``i`` of ``draws`` written in."""
+    upd: dict[str, dict[str, dict[str, Any]]] = {}
+    for k, (coll, item, field) in enumerate(draws.targets):
+        m, a = float(draws.mult[i, k]), float(draws.add[i, k])
+        upd.setdefault(coll, {}).setdefault(item, {})[field] = (m, a)
+    changes: dict[str, Any] = {}
+    for coll, items in upd.items():
+        new_items = []
+        for x in getattr(scenario, coll):
+            fields = items.get(x.name)
+            if not fields:
+                new_items.append(x)
+                continue
+            patch: dict[str, Any] = {}
+            for field, (m, a) in fields.items():
+                if coll == "investors" and field == "pay_in_delay_months":
+                    shift = round(a)
+                    pays = patch.get("pay_in", x.pay_in)
+                    patch["pay_in"] = [
+                        p.model_copy(update={"month": add_months(p.month, shift)}) for p in pays
+                    ]
+                elif coll == "investors" and field == "commitment_usd":
+                    ratio = (m * x.commitment_usd + a) / max(x.commitment_usd, 1e-300)
+                    pays = patch.get("pay_in", x.pay_in)
+                    patch["pay_in"] = [
+                        p.model_copy(update={"amount_usd": p.amount_usd * ratio}) for p in pays
+                    ]
+                    patch[field] = x.commitment_usd * ratio
+                elif field in ("demand", "contracted"):
+                    patch[field] = {
+                        p: _affine_series(s, m, a) for p, s in getattr(x, field).items()
+                    }
+                elif coll == "customers" and field == "price_usd":
+                    patch[field] = {p: max(m * v + a, 0.0) for p, v in x.price_usd.items()}
+                elif field in ("capacity_wpm", "stacks_per_month"):
+                    patch[field] = _affine_series(getattr(x, field), m, a)
+                elif field in ("lead_time_months", "months_to_first_output"):
+                    patch[field] = max(round(m * getattr(x, field) + a), 0)
+                elif field == "learning_tau_months":
+                    patch[field] = max(m * x.learning_tau_months + a, 1e-3)
+                else:
+                    patch[field] = max(m * float(getattr(x, field)) + a, 0.0)
+            new_items.append(x.model_copy(update=patch))
+        changes[coll] = new_items
+    return scenario.model_copy(update=changes)
+
+
+def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
+    """The per-future figures of :mod:`fabnet.risk.recourse` from a solved plan (one row)."""
+    labels = list(model.bucket_labels)
+    cf = result.tables["cash_flow"].set_index("month").reindex(labels).fillna(0.0)
+    capex, opex, rev = (cf[c].to_numpy(float) for c in ("capex", "opex", "revenue"))
+    inflow, interest = cf["investor_in"].to_numpy(float), cf["interest"].to_numpy(float)
+    debt = cf["debt_balance"].to_numpy(float)
+    spend = capex + opex - rev
+    cov = funding_coverage(spend, inflow, model.debt_limit)
+    flows = rev - opex - capex
+    length = model.bucket_length.astype(float)
+    monthly = np.repeat(flows / length, model.bucket_length)
+    quarters = np.add.reduceat(monthly, np.arange(0, model.n_months, 3))
+    dl = result.tables["deliveries"]
+    deliv = (
+        dl.pivot_table(index="month", values="delivered", aggfunc="sum").reindex(labels).fillna(0.0)
+    )
+    deliv_t = np.maximum(deliv["delivered"].to_numpy(float), 0.0)
+    short_c = (
+        dl.pivot_table(index="customer", values="shortage", aggfunc="sum")
+        .reindex(list(model.customers))
+        .fillna(0.0)["shortage"]
+        .to_numpy(float)
+    )
+    by_year = np.zeros(len(model.years))
+    np.add.at(by_year, model.bucket_year, deliv_t)
+    good = deliv_t > 0.5
+    first = float(model.bucket_start[np.argmax(good)]) if good.any() else np.nan
+    penalty = dl.assign(
+        w=dl["customer"].map(dict(zip(model.customers, model.penalty, strict=True)))
+    ).assign(m=lambda f: f["month"].map({lab: i for i, lab in enumerate(labels)}))
+    pen = float(
+        (penalty["w"] * penalty["shortage"] * model.discount[penalty["m"].to_numpy(int)]).sum()
+    )
+    npv = float(((flows - interest) * model.discount).sum())
+    peak = float(np.asarray(cov.peak_gap))
+    row = {
+        "npv": npv,
+        "objective": npv - pen,
+        "irr": float(np.asarray(irr(quarters, months_per_step=3))),
+        "capex_total": float(capex.sum()),
+        "revenue_total": float(rev.sum()),
+        "funding_need": max(float(np.cumsum(spend).max()), 0.0),
+        "funding_gap": peak,
+        "debt_peak": float(debt.max()) if debt.size else 0.0,
+        "funding_sufficient": float(
+            peak + model.minimum_cash <= 1e-6 * max(model.minimum_cash, 1.0)
+        ),
+        "funding_with_debt": float(
+            (debt.max() if debt.size else 0.0) <= model.debt_limit * (1 + 1e-9) + 1e-6
+        ),
+        "delivered_total": float(deliv_t.sum()),
+        "shortage_total": float(dl["shortage"].clip(lower=0).sum()),
+        "first_good_month": first,
+    }
+    out = {k: np.array([v]) for k, v in row.items()}
+    out["delivered_by_year"] = by_year[None, :]
+    out["shortage_by_customer"] = short_c[None, :]
+    out["delivered_by_bucket"] = deliv_t[None, :]
+    return out
+
+
+@dataclass(frozen=True)
+class LPRecourse:
+    """Chunk function (picklable): ``solve_plan(future, fixed=decisions)`` per future."""
+
+    model: RiskModel
+    scenario: Scenario
+    decisions: pd.DataFrame
+    time_limit: float | None = None
+    threads: int | None = 1
+
+    def __call__(self, chunk: Chunk) -> dict[str, FloatArray]:
+        from fabnet.plan import solve_plan
+
+        draws = self.model.sampler.draw(chunk)
+        rows = []
+        for i in range(draws.n):
+            future = future_scenario(self.scenario, draws, i)
+            res = solve_plan(
+                future,
+                policy=self.model.allocation,
+                fixed=self.decisions,
+                time_limit=self.time_limit,
+                explain=False,
+                threads=self.threads,
+            )
+            rows.append(metrics_from_plan(res, self.model))
+        return {k: np.concatenate([r[k] for r in rows], axis=0) for k in rows[0]}
