@@ -1,7 +1,9 @@
 """The store's SQLite database: schema, connections and one-transaction-per-change helpers.
 
 WAL journal (readers never block the writer, a crash never corrupts), ``synchronous=FULL``
-(a committed change survives a power cut), ``busy_timeout`` so that two processes writing at
+for the run's start and end (a committed change survives a power cut; progress and
+artefact registrations use ``NORMAL``, which in WAL mode is just as safe against crashes and is
+made durable by the next ``FULL`` commit), ``busy_timeout`` so that two processes writing at
 once wait for each other instead of failing, and ``BEGIN IMMEDIATE`` so a transaction takes the
 write lock up front (no deadlock between two readers upgrading to writers).
 """
@@ -57,8 +59,13 @@ CREATE TABLE IF NOT EXISTS artefacts (
 """
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """Open the database with the store's pragmas (autocommit mode; use :func:`transaction`)."""
+def connect(db_path: Path, durable: bool = True) -> sqlite3.Connection:
+    """Open the database with the store's pragmas (autocommit mode; use :func:`transaction`).
+
+    ``durable=False`` skips the fsync at commit (``synchronous = NORMAL``): a crash of the
+    process or of the machine never corrupts the database, but a power cut may forget the last
+    such commits. Used for progress and heartbeats, where that is harmless.
+    """
     try:
         conn = sqlite3.connect(
             db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -68,7 +75,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     return conn
 
 

@@ -95,7 +95,7 @@ class Run:
     def _write_progress(self, now: float) -> None:
         self._check_running()
         self._last_progress_write = now
-        with self._store._connect() as conn, transaction(conn):
+        with self._store._connect(durable=False) as conn, transaction(conn):
             conn.execute(
                 "UPDATE runs SET progress = ?, progress_message = ?, heartbeat = ? WHERE id = ?",
                 (self.fraction, self.message, utc_now_iso(), self.id),
@@ -135,7 +135,7 @@ class Run:
         flat = flatten_figures(figures)
         self._save("summary.json", "json", json_text(figures).encode("utf-8"))
         stored = {k: (v if math.isfinite(v) else None) for k, v in flat.items()}
-        with self._store._connect() as conn, transaction(conn):
+        with self._store._connect(durable=False) as conn, transaction(conn):
             conn.execute(
                 "UPDATE runs SET summary_json = ?, heartbeat = ? WHERE id = ?",
                 (json.dumps(stored, allow_nan=False), utc_now_iso(), self.id),
@@ -146,7 +146,7 @@ class Run:
         self._check_running()
         with self._lock:
             path = _atomic.atomic_write_bytes(self._folder / file, data)
-            with self._store._connect() as conn, transaction(conn):
+            with self._store._connect(durable=False) as conn, transaction(conn):
                 conn.execute(
                     "INSERT OR REPLACE INTO artefacts (run_id, name, kind, file, bytes, written) "
                     "VALUES (?, ?, ?, ?, ?, ?)",

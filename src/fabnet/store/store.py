@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,9 @@ class RunStore:
         self.stale_after = stale_after
         self.runs_dir = self.home / "runs"
         self.db_path = self.home / DB_NAME
+        self._local = threading.local()
+        self._all_lock = threading.Lock()
+        self._all_connections: list[sqlite3.Connection] = []
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -106,14 +110,42 @@ class RunStore:
 
     # -- plumbing -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = connect(self.db_path)
+    def _connect(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, with ``synchronous`` set for the next transaction.
+
+        Connections are kept open per thread (and per process, after a fork): closing the last
+        connection of a WAL database checkpoints it, which costs several fsyncs every time.
+        """
+        conn = self._thread_connection()
         try:
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             yield conn
         except sqlite3.Error as exc:
             raise StoreError(f"run database {self.db_path}: {exc}") from exc
-        finally:
-            conn.close()
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid() or local.conn is None:
+            local.conn = connect(self.db_path)
+            local.pid = os.getpid()
+            with self._all_lock:
+                self._all_connections.append(local.conn)
+        return local.conn  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the store's database connections (they are reopened on the next use)."""
+        with self._all_lock:
+            connections, self._all_connections = self._all_connections, []
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _relative(self, folder: Path) -> str:
         try:
