@@ -171,8 +171,8 @@ def _show_human(record: RunRecord, artefacts: list[tuple[str, int]]) -> None:
         figures = Table(title="Key figures", title_justify="left", header_style="bold")
         figures.add_column("metric")
         figures.add_column("value", justify="right")
-        for key, value in record.summary.items():
-            figures.add_row(key, _figure(value))
+        for metric, figure in record.summary.items():
+            figures.add_row(metric, _figure(figure))
         console.print(figures)
     if artefacts:
         files = Table(title="Artefacts", title_justify="left", header_style="bold")

@@ -277,8 +277,10 @@ def decisions_gantt(decisions: pd.DataFrame, horizon_end: pd.Timestamp | None = 
         else frame["output_at"].max() + pd.DateOffset(months=12)
     )
     labels = [
-        f"{r.site} · {r.action} {int(r.modules)} mod." if r.action == "build" else f"{r.site} · buy"
-        for r in frame.itertuples()
+        f"{site} · build {int(modules)} mod." if action == "build" else f"{site} · buy"
+        for site, action, modules in zip(
+            frame["site"].astype(str), frame["action"], frame["modules"], strict=True
+        )
     ]
     if len(set(labels)) < len(labels):
         labels = [f"{lab} ({s:%Y-%m})" for lab, s in zip(labels, frame["start_at"], strict=True)]

@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -105,8 +106,8 @@ def export_tables(
             sheets = excel_sheet_names(tables)
             name = workbook if workbook.endswith(".xlsx") else f"{workbook}.xlsx"
 
-            def write_workbook(handle: object, sheets: list[str] = sheets) -> None:
-                with pd.ExcelWriter(handle, engine="openpyxl") as writer:  # type: ignore[arg-type]
+            def write_workbook(handle: BinaryIO, sheets: list[str] = sheets) -> None:
+                with pd.ExcelWriter(handle, engine="openpyxl") as writer:
                     for sheet, frame in zip(sheets, tables.values(), strict=True):
                         _excel_ready(frame).to_excel(writer, sheet_name=sheet, index=False)
                     if not tables:

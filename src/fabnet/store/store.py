@@ -130,7 +130,7 @@ class RunStore:
             local.pid = os.getpid()
             with self._all_lock:
                 self._all_connections.append(local.conn)
-        return local.conn  # type: ignore[no-any-return]
+        return local.conn
 
     def close(self) -> None:
         """Close the store's database connections (they are reopened on the next use)."""
