@@ -1,0 +1,45 @@
+"""The Ray executor on a local instance gives the same numbers as the local executor."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module")
+def ray_instance(tmp_path_factory):
+    ray = pytest.importorskip("ray")
+    home = tmp_path_factory.mktemp("rayhome")
+    temp = tmp_path_factory.mktemp("raytmp")
+    old = {k: os.environ.get(k) for k in ("HOME", "RAY_TMPDIR")}
+    os.environ["HOME"] = str(home)  # Ray writes an auth token under the home directory
+    os.environ["RAY_TMPDIR"] = str(temp)
+    ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), log_to_driver=False)
+    yield ray
+    ray.shutdown()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def test_ray_matches_local(ray_instance, tiny_plan):
+    from fabnet.risk import LocalExecutor, RayExecutor, evaluate_plan, model_from_plan
+
+    sc, plan = tiny_plan
+    model = model_from_plan(sc, plan)
+    local = evaluate_plan(model, 2500, seed=21, executor=LocalExecutor(1))
+    ex = RayExecutor()
+    assert ex.workers == 2
+    remote = evaluate_plan(model, 2500, seed=21, executor=ex)
+    assert remote.executor == "ray"
+    for name in local.stats:
+        assert np.array_equal(
+            local.stats[name].values(), remote.stats[name].values(), equal_nan=True
+        )
+    assert local.summary()["npv"] == remote.summary()["npv"]
