@@ -155,8 +155,9 @@ def define_wafers(pm: PlanModel) -> None:
     w = m.add_variables(
         lower=0, coords=[pm.option, pm.product, pm.bucket], name="Option-wafers", mask=w_mask
     )
+    wf = w.fillna(0)
     m.add_constraints(
-        w.fillna(0).sum("product") - cap * units <= 0,
+        wf.sum("product") - cap * units <= 0,
         name="Option-capacity",
         mask=young & (cap > 0),
     )
@@ -180,19 +181,16 @@ def define_wafers(pm: PlanModel) -> None:
     wm = m.add_variables(
         lower=0, coords=[pm.group, pm.product, pm.bucket], name="Pool-wafers", mask=pool_mask
     )
-    m.add_constraints(
-        wm.fillna(0).sum("product") - pool_cap <= 0, name="Pool-capacity", mask=any_mature
-    )
+    wmf = wm.fillna(0)
+    m.add_constraints(wmf.sum("product") - pool_cap <= 0, name="Pool-capacity", mask=any_mature)
     gdpw = pm.arr(d.option_gdpw, "option", "product", "bucket")
     gdpw_pool = pm.arr(d.group_gdpw_mature, "group", "product")
-    pm.ex["good_dies"] = (gdpw * w.fillna(0)).sum("option") + (gdpw_pool * wm.fillna(0)).sum(
-        "group"
-    )
+    pm.ex["good_dies"] = (gdpw * wf).sum("option") + (gdpw_pool * wmf).sum("group")
     opex_opt = pm.arr(d.group_opex[d.option_group] * QTY / MONEY, "option")
     opex_grp = pm.arr(d.group_opex * QTY / MONEY, "group")
-    pm.ex["opex_wafers"] = (opex_opt * w.fillna(0)).sum(["option", "product"]) + (
-        opex_grp * wm.fillna(0)
-    ).sum(["group", "product"])
+    pm.ex["opex_wafers"] = (opex_opt * wf).sum(["option", "product"]) + (opex_grp * wmf).sum(
+        ["group", "product"]
+    )
 
 
 def define_packaging(pm: PlanModel) -> None:
@@ -208,7 +206,8 @@ def define_packaging(pm: PlanModel) -> None:
         mask=pm.arr(d.line_product, "line", "product"),
     )
     ppw = pm.arr(d.packages_per_wafer, "product")
-    used = (pk.fillna(0) / ppw).sum("product")
+    pkf = pk.fillna(0)
+    used = (pkf / ppw).sum("product")
     rhs_const = pm.arr(d.line_capacity / QTY, "line", "bucket")
     if len(d.expansion_line):
         blocks = m.add_variables(
@@ -231,11 +230,11 @@ def define_packaging(pm: PlanModel) -> None:
         )
     else:
         m.add_constraints(used <= rhs_const, name="Line-capacity")
-    pm.ex["packages"] = pk.fillna(0).sum("line")
+    pm.ex["packages"] = pkf.sum("line")
     yld = pm.arr(d.line_yield, "line")
-    pm.ex["good_packages"] = (yld * pk.fillna(0)).sum("line")
+    pm.ex["good_packages"] = (yld * pkf).sum("line")
     unit_cost = (pm.arr(d.line_cost, "line") / ppw + pm.arr(d.test_cost, "product")) * (QTY / MONEY)
-    pm.ex["opex_packaging"] = (unit_cost * pk.fillna(0)).sum(["line", "product"])
+    pm.ex["opex_packaging"] = (unit_cost * pkf).sum(["line", "product"])
 
 
 def define_hbm(pm: PlanModel) -> None:

@@ -79,7 +79,9 @@ def _as_decisions(fixed: Any) -> pd.DataFrame | None:
     if isinstance(fixed, pd.DataFrame):
         df = fixed
     elif isinstance(fixed, Sequence):
-        df = pd.DataFrame(list(fixed))
+        df = pd.DataFrame(
+            list(fixed), columns=None if fixed else ["site", "action", "start", "modules"]
+        )
     else:
         raise UsageError("fixed must be a PlanResult, a decisions DataFrame or a list of dicts")
     for col in ("site", "action", "start", "modules"):
