@@ -330,6 +330,40 @@ def problems_by_field(
     return at_field, general
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _limit_problems(
+    data: Mapping[str, Any], max_horizon_months: int, max_solve_seconds: float
+) -> list[Problem]:
+    """The service's own limits, checked on the raw values (so they show with other problems)."""
+    policy = data.get("policy")
+    if not isinstance(policy, Mapping):
+        return []
+    problems = []
+    horizon = policy.get("horizon_months")
+    if _is_number(horizon) and horizon > max_horizon_months:
+        problems.append(
+            Problem(
+                "policy.horizon_months",
+                f"the web service plans at most {max_horizon_months} months; use a shorter "
+                "horizon here, or run `fabnet plan` on your own machine",
+                horizon,
+            )
+        )
+    limit = policy.get("time_limit_seconds")
+    if _is_number(limit) and limit > max_solve_seconds:
+        problems.append(
+            Problem(
+                "policy.time_limit_seconds",
+                f"the web service gives the solver at most {max_solve_seconds:g} s",
+                limit,
+            )
+        )
+    return problems
+
+
 def edited_scenario(
     text: str,
     fmt: str,
@@ -353,25 +387,11 @@ def edited_scenario(
     if problems:
         raise ScenarioError(problems, file=file)
     refuse_file_references(new_data, file)
-    scenario = scenario_from_dict(new_data, file=file)
-    limits = []
-    if scenario.policy.horizon_months > max_horizon_months:
-        limits.append(
-            Problem(
-                "policy.horizon_months",
-                f"the web service plans at most {max_horizon_months} months; use a shorter "
-                "horizon here, or run `fabnet plan` on your own machine",
-                scenario.policy.horizon_months,
-            )
-        )
-    if scenario.policy.time_limit_seconds > max_solve_seconds:
-        limits.append(
-            Problem(
-                "policy.time_limit_seconds",
-                f"the web service gives the solver at most {max_solve_seconds:g} s",
-                scenario.policy.time_limit_seconds,
-            )
-        )
+    limits = _limit_problems(new_data, max_horizon_months, max_solve_seconds)
+    try:
+        scenario = scenario_from_dict(new_data, file=file)
+    except ScenarioError as error:
+        raise ScenarioError(error.problems + limits, file=file) from None
     if limits:
         raise ScenarioError(limits, file=file)
     if not edits:

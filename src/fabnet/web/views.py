@@ -161,12 +161,23 @@ def run_view(svc: WebService, run_id: str) -> RunView:
 
 
 def compare_figures(records: Sequence[RunRecord]) -> TableView:
-    """Key figures of the runs side by side (difference and ratio for two)."""
-    from fabnet.report.runs import runs_figures_table
+    """Key figures of two runs side by side: A, B, difference (B − A) and ratio (B ÷ A)."""
+    import pandas as pd
 
-    frame = runs_figures_table(records)
-    frame = frame.rename(
-        columns={r.id: f"{label} {r.id}" for label, r in zip("AB", records, strict=False)}
+    from fabnet.report import format_percent
+
+    a, b = records[0], records[1]
+    metrics = list(dict.fromkeys([*a.summary, *b.summary]))
+    va = pd.Series([a.summary.get(m, float("nan")) for m in metrics], dtype=float)
+    vb = pd.Series([b.summary.get(m, float("nan")) for m in metrics], dtype=float)
+    frame = pd.DataFrame(
+        {
+            "Metric": metrics,
+            "A": va,
+            "B": vb,
+            "Difference (B − A)": vb - va,
+            "Ratio B ÷ A": [format_percent(r) for r in vb / va.where(va != 0)],
+        }
     )
     return table_view("Key figures side by side", frame, dom_id="compare-table", max_rows=400)
 

@@ -1,4 +1,14 @@
-// fabnet dashboard: poll a running run's progress and reload its page when it ends.
+// fabnet dashboard: size the charts to their panels; poll a running run's progress and reload
+// its page when it ends.
+(function () {
+  "use strict";
+  window.addEventListener("load", function () {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll(".js-plotly-plot").forEach(function (el) {
+      window.Plotly.Plots.resize(el);
+    });
+  });
+})();
 (function () {
   "use strict";
   var panel = document.getElementById("progress-panel");
