@@ -164,3 +164,30 @@ def test_excel_sheet_names_valid_and_unique() -> None:
     assert all(len(n) <= 31 for n in names)
     assert len({n.lower() for n in names}) == 4
     assert names[2] == "x_y_z"
+
+
+def test_quarterly_buckets_are_shown_as_monthly_rates() -> None:
+    # the planner switches from monthly to quarterly buckets; a quarter's total is 3 months' worth
+    from fabnet.report.plan_charts import bucket_lengths, supply_demand_chart
+
+    labels = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-07", "2024-10"]
+    lengths = bucket_lengths(pd.Series(labels))
+    assert lengths.tolist() == [1, 1, 1, 3, 3, 3]
+    deliveries = pd.DataFrame(
+        {
+            "customer": "OpenAI",
+            "product": "acc-a",
+            "month": labels,
+            "demand": [100.0, 100.0, 100.0, 300.0, 300.0, 600.0],  # 100 a month, then 200
+            "delivered": [50.0, 50.0, 50.0, 150.0, 150.0, 300.0],
+            "shortage": [50.0, 50.0, 50.0, 150.0, 150.0, 300.0],
+        }
+    )
+    figure = supply_demand_chart(deliveries)
+    bars = next(t for t in figure.data if t.name == "OpenAI")
+    demand = next(t for t in figure.data if t.name == "demand")
+    assert list(demand.y) == [100.0, 100.0, 100.0, 100.0, 100.0, 200.0]
+    assert list(bars.y) == [50.0, 50.0, 50.0, 50.0, 50.0, 100.0]
+    day_ms = 86_400_000
+    assert bars.width[0] == pytest.approx(0.85 * 30.4375 * day_ms)  # a month wide
+    assert bars.width[-1] == pytest.approx(3 * bars.width[0])  # a quarter wide

@@ -297,3 +297,13 @@ def test_progress_is_throttled_but_the_last_value_is_kept(tmp_path: Path) -> Non
         assert store.get(run.id).progress == 1.0
     with pytest.raises(UsageError, match="between 0 and 1"):
         store.start_run(kind="risk").progress(float("nan"))
+
+
+def test_an_explicit_summary_json_is_not_overwritten_by_set_summary(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    full = {"npv": 2.0e9, "status": "optimal", "decisions": [{"site": "Tainan"}], "policy": "p"}
+    with store.start_run(kind="plan") as run:
+        run.save_json("summary", full)
+        run.set_summary({"npv": 2.0e9, "capex_total": 9.85e9})
+    assert store.load_json(run.id, "summary") == full  # the fuller file stays
+    assert store.get(run.id).summary == {"npv": 2.0e9, "capex_total": 9.85e9}

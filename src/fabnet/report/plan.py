@@ -17,10 +17,10 @@ import pandas as pd
 from fabnet.report._format import Column, format_money, format_number, format_percent, label_columns
 from fabnet.report.builder import Section, build_report
 from fabnet.report.plan_charts import (
+    bucket_lengths,
     capacity_chart,
     cash_chart,
     decisions_gantt,
-    months,
     require_columns,
     shortage_chart,
     supply_demand_chart,
@@ -116,12 +116,14 @@ def plan_summary_cards(
 
 
 def _horizon_end(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp | None:
-    ends = [
-        months(frame["month"]).max()
-        for name in ("capacity", "cash_flow", "deliveries")
-        if (frame := tables.get(name)) is not None and len(frame) and "month" in frame.columns
-    ]
-    return max(ends) + pd.DateOffset(months=1) if ends else None
+    """The first month after the last time bucket of the plan."""
+    ends = []
+    for name in ("capacity", "cash_flow", "deliveries"):
+        frame = tables.get(name)
+        if frame is not None and len(frame) and "month" in frame.columns:
+            lengths = bucket_lengths(frame["month"])
+            ends.append(lengths.index[-1] + pd.DateOffset(months=int(lengths.iloc[-1])))
+    return max(ends) if ends else None
 
 
 def _decisions_section(tables: Mapping[str, pd.DataFrame]) -> Section:

@@ -1,6 +1,9 @@
 """Charts of a network plan (plotly), one function per chart, from the planner's tables.
 
-Table contract (written by ``fabnet.plan``; months are ``YYYY-MM``, money in USD):
+Table contract (written by ``fabnet.plan``; months are ``YYYY-MM``, the first month of each time
+bucket — monthly first, quarterly later — with quantities per bucket; money in USD). Flows are
+drawn as monthly rates (bucket total ÷ bucket length), so a quarter does not look three times
+as tall as a month:
 
 - ``decisions``: site, action ('buy'|'build'), start, first_output, modules, capex, node
 - ``capacity``: site, month, capacity_wspm, used_wspm
@@ -12,6 +15,7 @@ Table contract (written by ``fabnet.plan``; months are ``YYYY-MM``, money in USD
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import pandas as pd
@@ -22,6 +26,7 @@ from fabnet.errors import DataError
 
 __all__ = [
     "CHART_TITLES",
+    "bucket_lengths",
     "capacity_chart",
     "cash_chart",
     "decisions_gantt",
@@ -117,16 +122,45 @@ def capacity_chart(capacity: pd.DataFrame) -> go.Figure:
     return _layout(figure, CHART_TITLES["capacity"], "wafer starts per month")
 
 
+def bucket_lengths(labels: pd.Series) -> pd.Series:
+    """Length in months of each time bucket, indexed by its first month (a timestamp).
+
+    The planner uses monthly buckets first and quarterly ones later; a bucket lasts until the
+    next label, and the last bucket as long as the one before it (1 month if there is only one).
+    """
+    starts = pd.Series(sorted(months(pd.Series(pd.unique(labels.astype(str))))))
+    periods = starts.dt.to_period("M")
+    gaps = [(b - a).n for a, b in itertools.pairwise(list(periods))]
+    lengths = [*gaps, gaps[-1] if gaps else 1]
+    return pd.Series(lengths, index=pd.DatetimeIndex(starts), dtype=float, name="months")
+
+
+def _monthly_rates(frame: pd.DataFrame, by: str | None, value: str) -> pd.DataFrame:
+    """Per-bucket totals of ``value`` turned into per-month rates, one row per bucket (and one
+    column per ``by`` group); the index is the bucket's middle, ``_width`` its length in ms."""
+    lengths = bucket_lengths(frame["month"])
+    data = frame.assign(when=months(frame["month"]))
+    if by is None:
+        table = data.groupby("when")[[value]].sum()
+    else:
+        table = data.pivot_table(index="when", columns=by, values=value, aggfunc="sum")
+    table = table.reindex(lengths.index).fillna(0.0).div(lengths, axis=0)
+    ends = lengths.index + pd.to_timedelta(lengths.to_numpy() * 30.4375, unit="D")
+    middles = lengths.index + (ends - lengths.index) / 2
+    table.index = pd.DatetimeIndex(middles)
+    table["_width"] = (ends - lengths.index).total_seconds().to_numpy() * 1000
+    return table
+
+
 def supply_demand_chart(deliveries: pd.DataFrame, supply: pd.DataFrame | None = None) -> go.Figure:
     """Accelerators per month: deliveries stacked by customer, total demand as a line (and the
-    accelerators produced, if ``supply`` is given, as a dotted line)."""
+    accelerators produced, if ``supply`` is given, as a dotted line). Quarterly buckets are
+    shown as monthly rates (bucket total ÷ 3) over the bucket's width."""
     require_columns(
         deliveries, "deliveries", ["customer", "product", "month", "demand", "delivered"]
     )
-    frame = deliveries.assign(when=months(deliveries["month"]))
-    by_customer = frame.pivot_table(
-        index="when", columns="customer", values="delivered", aggfunc="sum"
-    ).fillna(0.0)
+    by_customer = _monthly_rates(deliveries, "customer", "delivered")
+    widths = by_customer.pop("_width") * 0.85
     totals = by_customer.sum().sort_values(ascending=False)
     colours = _colours(list(totals.index))
     figure = go.Figure()
@@ -135,16 +169,17 @@ def supply_demand_chart(deliveries: pd.DataFrame, supply: pd.DataFrame | None = 
             go.Bar(
                 x=by_customer.index,
                 y=by_customer[customer],
+                width=widths,
                 name=str(customer),
                 marker_color=colours[customer],
                 hovertemplate="%{y:,.0f}",
             )
         )
-    demand = frame.groupby("when")["demand"].sum().sort_index()
+    demand = _monthly_rates(deliveries, None, "demand")
     figure.add_trace(
         go.Scatter(
             x=demand.index,
-            y=demand.values,
+            y=demand["demand"],
             name="demand",
             mode="lines",
             line={"color": "#c0392b", "width": 2.5},
@@ -153,32 +188,32 @@ def supply_demand_chart(deliveries: pd.DataFrame, supply: pd.DataFrame | None = 
     )
     if supply is not None and not supply.empty:
         require_columns(supply, "supply", ["month", "accelerators"])
-        produced = supply.assign(when=months(supply["month"])).groupby("when")["accelerators"].sum()
+        produced = _monthly_rates(supply, None, "accelerators")
         figure.add_trace(
             go.Scatter(
                 x=produced.index,
-                y=produced.values,
+                y=produced["accelerators"],
                 name="produced",
                 mode="lines",
                 line={"color": "#1f2933", "width": 1.5, "dash": "dot"},
                 hovertemplate="%{y:,.0f}",
             )
         )
-    figure.update_layout(barmode="stack", bargap=0.1)
+    figure.update_layout(barmode="stack")
     return _layout(figure, CHART_TITLES["supply_demand"], "accelerators per month (units)")
 
 
 def supply_limits_chart(supply: pd.DataFrame) -> go.Figure:
-    """Accelerators made per month against the packaging (CoWoS) and HBM limits."""
+    """Accelerators made per month against the packaging (CoWoS) and HBM limits (monthly rates)."""
     require_columns(
         supply,
         "supply",
         ["product", "month", "good_dies", "accelerators", "packaging_limit", "hbm_limit"],
     )
-    frame = supply.assign(when=months(supply["month"]))
-    sums = (
-        frame.groupby("when")[["accelerators", "packaging_limit", "hbm_limit"]].sum().sort_index()
-    )
+    rates = {
+        c: _monthly_rates(supply, None, c)[c]
+        for c in ("accelerators", "packaging_limit", "hbm_limit")
+    }
     figure = go.Figure()
     styles = {
         "packaging_limit": ("packaging (CoWoS) limit", "#8e44ad", "dash"),
@@ -186,8 +221,8 @@ def supply_limits_chart(supply: pd.DataFrame) -> go.Figure:
     }
     figure.add_trace(
         go.Scatter(
-            x=sums.index,
-            y=sums["accelerators"],
+            x=rates["accelerators"].index,
+            y=rates["accelerators"],
             name="accelerators made",
             mode="lines",
             fill="tozeroy",
@@ -198,8 +233,8 @@ def supply_limits_chart(supply: pd.DataFrame) -> go.Figure:
     for column, (label, colour, dash) in styles.items():
         figure.add_trace(
             go.Scatter(
-                x=sums.index,
-                y=sums[column],
+                x=rates[column].index,
+                y=rates[column],
                 name=label,
                 mode="lines",
                 line={"color": colour, "width": 2, "dash": dash},

@@ -71,6 +71,7 @@ class Run:
         self.message = ""
         self._last_progress_write = -math.inf
         self._lock = threading.Lock()
+        self._explicit_files: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, kind={self.kind!r}, status={self.status!r})"
@@ -115,7 +116,9 @@ class Run:
         """Save ``obj`` as JSON in ``<name>.json`` (``.json`` added if missing), atomically."""
         file = name if name.endswith(".json") else f"{name}.json"
         check_artefact_name(file)
-        return self._save(file, "json", json_text(obj).encode("utf-8"))
+        path = self._save(file, "json", json_text(obj).encode("utf-8"))
+        self._explicit_files.add(file)
+        return path
 
     def save_text(self, name: str, text: str) -> Path:
         """Save a text artefact (``report.html``, ``log.txt`` …) under its file name, atomically."""
@@ -130,10 +133,13 @@ class Run:
     def set_summary(self, figures: Mapping[str, Any]) -> dict[str, float]:
         """Keep the run's key figures: the numbers go to the database (nested dicts flattened with
         ``.``, see :func:`~fabnet.store.records.flatten_figures`) for listing and comparing, and
-        the whole dict to ``summary.json``. Returns the flattened figures."""
+        the whole dict to ``summary.json`` — unless the run saved its own ``summary.json``
+        (``save_json("summary", ...)``), which is never overwritten by this call. Returns the
+        flattened figures."""
         self._check_running()
         flat = flatten_figures(figures)
-        self._save("summary.json", "json", json_text(figures).encode("utf-8"))
+        if "summary.json" not in self._explicit_files:
+            self._save("summary.json", "json", json_text(figures).encode("utf-8"))
         stored = {k: (v if math.isfinite(v) else None) for k, v in flat.items()}
         with self._store._connect(durable=False) as conn, transaction(conn):
             conn.execute(
