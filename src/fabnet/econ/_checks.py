@@ -84,7 +84,7 @@ def scalar_or_array(arr: Any) -> Any:
 def _show(arr: npt.NDArray[Any]) -> str:
     flat = np.ravel(arr)
     if flat.size == 1:
-        return f"{flat[0]!r}"
+        return repr(flat[0].item())
     head = ", ".join(f"{v:g}" for v in flat[:3])
     more = f", ... ({flat.size} values)" if flat.size > 3 else ""
     return f"[{head}{more}]"
