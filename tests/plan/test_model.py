@@ -1,0 +1,80 @@
+"""Model families built without a solver (linopy.testing), and the data the model is built from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from linopy.testing import assert_linequal
+
+from fabnet.plan import build_model, build_plan_data, make_buckets
+from fabnet.plan._econ import good_dies_per_wafer_at
+from fabnet.plan.generate import tiny_scenario
+from fabnet.scenario import load_scenario
+
+CUSTOMERS = [{"name": "A", "priority": 1, "demand": {"P": 800}}]
+
+
+def test_buckets_monthly_then_quarterly():
+    b = make_buckets(load_scenario(None))
+    assert b.n == 36 + 28  # 36 monthly + 84 months / 3
+    assert b.labels[35] == "2026-12" and b.labels[36] == "2027-01" and b.labels[37] == "2027-04"
+    assert b.length.sum() == 120
+    assert b.aggregate(np.ones(120))[36] == 3.0
+    # 10 % a year, middle of the first month: (1.1)^(-0.5/12)
+    assert b.discount[0] == pytest.approx(1.1 ** (-0.5 / 12))
+
+
+def test_line_capacity_is_packages_over_packages_per_wafer():
+    d = build_plan_data(tiny_scenario(CUSTOMERS, ppw=10.0))
+    pm = build_model(d)
+    pk = pm.m.variables["Packages"]
+    expected = (pk.fillna(0) / pm.arr(d.packages_per_wafer, "product")).sum("product")
+    assert_linequal(pm.m.constraints["Line-capacity"].lhs, expected)
+    assert pm.m.constraints["Line-capacity"].rhs.values.tolist() == [[0.1, 0.1, 0.1]]  # 100 / QTY
+
+
+def test_every_family_is_present_and_named():
+    pm = build_model(build_plan_data(tiny_scenario(CUSTOMERS)))
+    for name in ("Option-units", "Packages", "Delivered", "Cash", "Debt", "Die-inventory"):
+        assert name in pm.m.variables
+    for name in ("Site-max_units", "Line-capacity", "Die-balance", "Finished-balance",
+                 "Cash-balance", "Cash-floor", "Debt-limit"):  # fmt: skip
+        assert name in pm.m.constraints
+    assert "Contract-shortfall" not in pm.m.variables  # no contracts in this scenario
+
+
+def test_cohort_yield_comes_from_econ_at_the_cohort_age():
+    sc = load_scenario(None)
+    d = build_plan_data(sc)
+    o = next(
+        i
+        for i, (k, s) in enumerate(zip(d.option_kind, d.option_start, strict=True))
+        if k == "build"
+        and s == "2024-04"
+        and d.group_node[d.option_group[i]] == "N4"
+        and d.sites[d.option_site[i]] == "Taiwan (Tainan)"
+    )
+    j = d.products.index("H100-class")
+    # first output 2024-04 + 30 months = 2026-10; wafers out in 2027-01 (bucket 36's first
+    # month) were started 3 months earlier (N4 cycle time) at age 0 -> quarter ages 0, 1, 2
+    t = d.buckets.labels.index("2027-01")
+    assert d.option_first_output[o] == "2026-10"
+    ages = np.array([0.0, 1.0, 2.0])
+    ramp = np.array([0.05, 0.1, 0.2])  # capacity weights of those months
+    expected = (good_dies_per_wafer_at(sc, "H100-class", ages) * ramp).sum() / ramp.sum()
+    assert d.option_gdpw[o, j, t] == pytest.approx(expected, rel=1e-9)
+    assert d.option_capacity[o, t] == pytest.approx(10000 * 0.85 * ramp.sum())
+
+
+def test_strategies_restrict_options():
+    sc = load_scenario(None)
+    assert set(build_plan_data(sc, strategy="buy").option_kind) == {"buy"}
+    assert set(build_plan_data(sc, strategy="build").option_kind) == {"build"}
+
+
+def test_capex_of_a_module_is_spread_over_its_lead_time():
+    sc = load_scenario(None)
+    d = build_plan_data(sc)
+    o = d.option_index("Taiwan (Tainan)", "build", "2024-04", "N4")
+    assert d.option_capex[o].sum() == pytest.approx(0.30e9 * 10)  # 0.30 B$ per kwspm x 10k
+    assert d.capacity_given(np.eye(len(d.option_kind))[o]).shape == (len(d.sites), d.buckets.n)
