@@ -15,11 +15,11 @@ of the solver does not take the server down: the child creates the run itself (s
 knows its pid and marks it failed if it dies), writes ``{"run_id": ...}`` on its standard output
 as soon as the run exists, and then works on. The parent only waits for that one line.
 
-Job kinds are listed in :data:`JOB_KINDS`; a kind is a function with the signature of
-:func:`run_plan_job`. The risk engine slots in as another entry once ``fabnet.risk`` exists.
+Job kinds are listed in :data:`JOB_KINDS` (``plan``: :func:`run_plan_job`; ``risk``:
+:func:`run_risk_job`); a kind is a function with the signature of :func:`run_plan_job`.
 
-This is an outer layer: it uses the core (scenario, plan), the store and the report; the core
-never imports it.
+This is an outer layer: it uses the core (scenario, plan, risk), the store and the report; the
+core never imports it.
 """
 
 from __future__ import annotations
@@ -45,14 +45,17 @@ if TYPE_CHECKING:
 __all__ = [
     "JOB_KINDS",
     "PLAN_OPTION_KEYS",
+    "RISK_OPTION_KEYS",
     "JobFunction",
     "LaunchedJob",
     "ProgressCallback",
     "launch_job",
     "main",
     "plan_options",
+    "risk_options",
     "run_job",
     "run_plan_job",
+    "run_risk_job",
     "validate_scenario_text",
 ]
 
@@ -184,8 +187,118 @@ def run_plan_job(
         return run.id
 
 
+#: Options of a risk job (besides the plan options of its deterministic solve).
+RISK_OPTION_KEYS = ("samples", "seed")
+
+
+def risk_options(options: Mapping[str, Any]) -> tuple[int, int]:
+    """``(samples, seed)`` of a risk job (defaults 1000 and 0); UsageError when not whole numbers.
+
+    The ranges are checked by :func:`fabnet.risk.evaluate_plan` (and the web service's limit).
+    """
+    values = []
+    for key, default in (("samples", 1000), ("seed", 0)):
+        value = options.get(key, default)
+        if value is None:
+            value = default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"option {key} must be a whole number (got {value!r})")
+        values.append(value)
+    samples, seed = values
+    if samples < 1 or seed < 0:
+        raise UsageError(f"samples must be >= 1 and seed >= 0 (got {samples}, {seed})")
+    return samples, seed
+
+
+def run_risk_job(
+    scenario_text: str,
+    scenario_name: str,
+    fmt: str,
+    options: Mapping[str, Any],
+    store: RunStore,
+    progress: ProgressCallback | None = None,
+    *,
+    on_start: Callable[[str], None] | None = None,
+) -> str:
+    """Solve the plan, then evaluate it over ``samples`` sampled futures; keep it in ``store``.
+
+    As ``fabnet risk SCENARIO --samples N --seed S`` (fast vectorised recourse, one local
+    worker): tables (fan chart and histogram data, percentiles, shortage by customer), the
+    summary (``summary.json``), the key figures (``npv_p50``, ``npv_p5``, ``shortage_p50``,
+    ``prob_funding_sufficient`` …) and ``report.html``. Options: ``samples``, ``seed`` and the
+    plan options of the deterministic solve (:data:`PLAN_OPTION_KEYS`).
+
+    Raises:
+        ScenarioError, UsageError: before the run starts (bad scenario, uncertainty or option).
+    """
+    scenario = validate_scenario_text(scenario_text, fmt, file=scenario_name or "<text>")
+    kwargs = plan_options(options)
+    samples, seed = risk_options(options)
+    from fabnet.risk import compile_uncertainties
+
+    compile_uncertainties(scenario)  # a bad uncertainty fails before the (long) solve
+    name = scenario_name or scenario.name
+    with store.start_run(
+        kind="risk",
+        scenario_name=name,
+        scenario_text=scenario_text,
+        options=dict(options),
+        seed=seed,
+    ) as run:
+        if on_start is not None:
+            on_start(run.id)
+
+        def report(fraction: float, message: str) -> None:
+            run.progress(fraction, message)
+            if progress is not None:
+                progress(fraction, message)
+
+        report(0.02, "solving the deterministic plan")
+        from fabnet.cli._common import to_jsonable
+        from fabnet.cli.risk_cmd import risk_report
+        from fabnet.plan import solve_plan
+        from fabnet.risk import evaluate_plan, make_executor, model_from_plan
+
+        plan = solve_plan(
+            scenario, explain=False, progress=lambda f, m: report(0.02 + 0.38 * f, m), **kwargs
+        )
+        model = model_from_plan(scenario, plan)
+        executor = make_executor("local", 1)
+        try:
+            result = evaluate_plan(
+                model,
+                samples,
+                seed,
+                executor,
+                progress=lambda done, total: report(0.4 + 0.5 * done / total, "futures"),
+            )
+        finally:
+            executor.close()
+        report(0.92, "saving tables")
+        summary = dict(result.summary(), scenario=name, run_id=run.id)
+        tables = result.tables()
+        for table_name, frame in tables.items():
+            run.save_table(table_name, frame)
+        run.save_json("summary", to_jsonable(summary))
+        run.set_summary(
+            {
+                "npv_p50": summary["npv"]["p50"],
+                "npv_p5": summary["npv"]["p5"],
+                "npv_p95": summary["npv"]["p95"],
+                "shortage_p50": summary["shortage_total"]["p50"],
+                "prob_funding_sufficient": summary["prob_funding_sufficient"],
+                "samples": samples,
+                "wall_seconds": summary["wall_seconds"],
+            }
+        )
+        report(0.96, "writing the report")
+        run.save_text("report.html", risk_report(summary, tables))
+        report(1.0, "done")
+        return run.id
+
+
 #: Every job kind the web service and ``python -m fabnet.jobs`` can run.
-JOB_KINDS: dict[str, JobFunction] = {"plan": run_plan_job}
+JOB_KINDS: dict[str, JobFunction] = {"plan": run_plan_job, "risk": run_risk_job}
 
 
 def run_job(

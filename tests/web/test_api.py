@@ -226,3 +226,22 @@ def test_openapi_documents_the_api_without_cdn_pages(client):
     )
     assert "/" not in spec["paths"]  # pages are not part of the API
     assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
+
+
+def test_risk_runs_take_samples_and_seed_within_limits(client, fake_launcher):
+    too_many = client.post(
+        "/api/runs", json={"scenario_id": BUILTIN, "kind": "risk", "options": {"samples": 10_001}}
+    )
+    assert too_many.status_code == 422
+    assert "options.samples" in too_many.json()["message"]
+    assert "10000" in too_many.json()["message"]
+    ok = client.post(
+        "/api/runs",
+        json={"scenario_id": BUILTIN, "kind": "risk", "options": {"samples": 500, "seed": 7}},
+    )
+    assert ok.status_code == 202, ok.text
+    assert fake_launcher.calls[-1]["kind"] == "risk"
+    assert fake_launcher.calls[-1]["options"]["samples"] == 500
+    assert fake_launcher.calls[-1]["options"]["seed"] == 7
+    client.post("/api/runs", json={"scenario_id": BUILTIN, "options": {"samples": 500}})
+    assert "samples" not in fake_launcher.calls[-1]["options"]  # a plan has no samples

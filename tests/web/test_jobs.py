@@ -73,6 +73,33 @@ def test_plan_runs_in_its_own_process_into_the_store(real_client, tiny_yaml, hom
     assert stored["policy"]["allocation"] == "priority"
 
 
+def test_risk_run_samples_futures_in_its_own_process(real_client, tiny, home):
+    from fabnet.scenario import builtin_scenario_path
+
+    builtin = yaml.safe_load(builtin_scenario_path().read_text())
+    tiny["uncertainties"] = [
+        u for u in builtin["uncertainties"] if u["name"] in ("construction-delay", "ai-demand")
+    ]
+    entry = real_client.post(
+        "/api/scenarios", files={"file": ("risky.yaml", yaml.safe_dump(tiny))}
+    ).json()
+    started = real_client.post(
+        "/api/runs",
+        json={"scenario_id": entry["id"], "kind": "risk", "options": {"samples": 400, "seed": 5}},
+    )
+    assert started.status_code == 202, started.text
+    run = wait_for(real_client, started.json()["run_id"])
+    assert run["status"] == "done", run.get("error")
+    assert run["kind"] == "risk" and run["seed"] == 5
+    assert run["summary"]["samples"] == 400
+    # percentiles come out ordered
+    assert run["summary"]["npv_p5"] <= run["summary"]["npv_p50"] <= run["summary"]["npv_p95"]
+    assert {"delivered_fan", "histograms"} <= set(run["tables"])
+    page = real_client.get(f"/runs/{run['id']}").text
+    assert "NPV P50" in page and 'id="report-link"' in page
+    assert real_client.get(f"/runs/{run['id']}/report").status_code == 200
+
+
 def test_killed_job_is_marked_failed_and_the_server_keeps_answering(real_client, tiny_yaml, home):
     entry = real_client.post("/api/scenarios", files={"file": ("tiny.yaml", tiny_yaml)}).json()
     run_id = real_client.post("/api/runs", json={"scenario_id": entry["id"]}).json()["run_id"]

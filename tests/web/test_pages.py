@@ -184,3 +184,24 @@ def test_serve_command_refuses_an_open_public_bind(cli):
     result = cli("serve", "--host", "0.0.0.0", "--token", "", "--json")
     assert result.exit_code == 2
     assert "--token" in result.stdout
+
+
+def test_risk_form_checks_samples_at_their_field(client, fake_launcher):
+    response = client.post(
+        f"/scenarios/{BUILTIN}/run", data={"kind": "risk", "samples": "50000", "seed": "x"}
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text, "samples")[0].startswith("enter a whole number from 1 to")
+    assert field_errors(response.text, "seed")
+    assert fake_launcher.calls == []
+    started = client.post(
+        f"/scenarios/{BUILTIN}/run",
+        data={"kind": "risk", "samples": "2,000", "seed": "11"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    assert fake_launcher.calls[-1]["kind"] == "risk"
+    assert (
+        fake_launcher.calls[-1]["options"]["samples"],
+        fake_launcher.calls[-1]["options"]["seed"],
+    ) == (2000, 11)

@@ -36,10 +36,10 @@ def serve(
 ) -> None:
     """Start the web dashboard and JSON API (Ctrl-C stops it and the runs it started)."""
     try:
-        import multipart  # noqa: F401
+        import python_multipart  # noqa: F401 - form uploads
         import uvicorn
 
-        import fabnet.web  # noqa: F401 - checks fastapi and multipart are there
+        import fabnet.web  # noqa: F401 - checks fastapi is there
     except ModuleNotFoundError as exc:
         err_console.print(f"[bold red]error:[/] {_MISSING} (missing: {exc.name})", highlight=False)
         raise typer.Exit(EXIT_USER_ERROR) from None

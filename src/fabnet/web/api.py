@@ -19,7 +19,7 @@ from fabnet import __version__
 from fabnet.errors import UsageError
 from fabnet.web.security import check_token
 from fabnet.web.service import WebService
-from fabnet.web.settings import MAX_HORIZON_MONTHS, MAX_SOLVE_SECONDS
+from fabnet.web.settings import MAX_HORIZON_MONTHS, MAX_SAMPLES, MAX_SOLVE_SECONDS
 
 __all__ = ["PlanOptions", "RunRequest", "ScenarioEdits", "router"]
 
@@ -87,7 +87,7 @@ class ScenarioEdits(BaseModel):
 
 
 class PlanOptions(BaseModel):
-    """Options of a plan run passed to the planner."""
+    """Options of a run: the planner's (both kinds) and the risk engine's (``risk`` runs)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -101,6 +101,15 @@ class PlanOptions(BaseModel):
         description=f"Solver time limit [s], at most {MAX_SOLVE_SECONDS:g}.",
     )
     mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap.")
+    samples: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_SAMPLES,
+        description=f"Risk runs: sampled futures (default 1000), at most {MAX_SAMPLES:,}.",
+    )
+    seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="Risk runs: random seed (default 0)."
+    )
 
 
 class RunRequest(BaseModel):
@@ -114,7 +123,9 @@ class RunRequest(BaseModel):
         examples=["ai-fab-network-2024"],
         description="A built-in scenario name or an uploaded scenario's id.",
     )
-    kind: Literal["plan"] = "plan"
+    kind: Literal["plan", "risk"] = Field(
+        "plan", description="plan: solve the network plan; risk: plan, then sampled futures."
+    )
     edits: ScenarioEdits = Field(default_factory=ScenarioEdits)
     options: PlanOptions = Field(default_factory=PlanOptions)
 
@@ -129,7 +140,7 @@ class RunStarted(BaseModel):
 
 def service(request: Request) -> WebService:
     """The app's :class:`WebService`."""
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.app.state.service
 
 
 def writer(request: Request) -> None:

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, get_args
 
 import yaml
 
@@ -96,7 +96,7 @@ def editable_fields(scenario: Scenario, max_horizon: int | None = None) -> list[
             "Policy",
             "choice",
             pol.objective,
-            choices=tuple(Objective.__args__),
+            choices=tuple(get_args(Objective)),
             help="npv: most value; shortage: least weighted shortage, then value; cost: demand at "
             "least cost.",
         ),
@@ -106,7 +106,7 @@ def editable_fields(scenario: Scenario, max_horizon: int | None = None) -> list[
             "Policy",
             "choice",
             pol.allocation,
-            choices=tuple(Allocation.__args__),
+            choices=tuple(get_args(Allocation)),
             help="Who gets scarce output: by priority, proportional fair share, max-min fill "
             "rate, or contracted minimums first.",
         ),
@@ -300,15 +300,15 @@ def parse_form(
 
 
 def problems_by_field(
-    problems: list[Problem], fields: list[FormField]
+    problems: list[Problem], fields: list[FormField], extra: tuple[str, ...] = ()
 ) -> tuple[dict[str, list[str]], list[Problem]]:
     """Each problem's message at its field (by path, or a field's ``also`` paths, or a parent
-    path); the rest for the top of the form."""
-    owners: dict[str, str] = {}
+    path; ``extra`` names other inputs of the form); the rest for the top of the form."""
+    owners: dict[str, str] = {name: name for name in extra}
     for f in fields:
         owners[f.name] = f.name
-        for extra in f.also:
-            owners[extra] = f.name
+        for other in f.also:
+            owners[other] = f.name
     at_field: dict[str, list[str]] = {}
     general: list[Problem] = []
     for p in problems:
@@ -330,7 +330,7 @@ def problems_by_field(
     return at_field, general
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from fabnet import __version__
-from fabnet.errors import FabnetError, Problem, ScenarioError
+from fabnet.errors import FabnetError, Problem, ScenarioError, UsageError
 from fabnet.web.edits import parse_form, problems_by_field
 from fabnet.web.launcher import TooManyJobs
 from fabnet.web.security import COOKIE_NAME, NotAuthorized, check_token
@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 ScenarioId = Annotated[str, Path(min_length=1, max_length=64)]
 RunId = Annotated[str, Path(min_length=1, max_length=40)]
 STRATEGIES = ("mixed", "buy", "build")
+RUN_INPUTS = ("strategy", "samples", "seed")
 
 
 @cache
@@ -75,7 +76,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def _svc(request: Request) -> WebService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.app.state.service
 
 
 def _index(
@@ -128,7 +129,7 @@ def _scenario_page(
 ) -> HTMLResponse:
     svc = _svc(request)
     form = svc.form(scenario_id)
-    at_field, general = problems_by_field(problems or [], form.fields)
+    at_field, general = problems_by_field(problems or [], form.fields, RUN_INPUTS)
     groups: dict[str, list[Any]] = {}
     for f in form.fields:
         groups.setdefault(f.group, []).append(f)
@@ -155,6 +156,7 @@ def _scenario_page(
         message=message,
         kinds=JOB_KINDS_OFFERED,
         strategies=STRATEGIES,
+        max_samples=svc.settings.max_samples,
     )
 
 
@@ -177,13 +179,29 @@ async def start_from_form(request: Request, scenario_id: ScenarioId) -> Response
     strategy = submitted.get("strategy", "mixed")
     if strategy not in STRATEGIES:
         problems.append(Problem("strategy", f"choose one of {', '.join(STRATEGIES)}", strategy))
+    options: dict[str, Any] = {"strategy": None if strategy == "mixed" else strategy}
+    if kind == "risk":
+        for name, default, low, high in (
+            ("samples", 1000, 1, svc.settings.max_samples),
+            ("seed", 0, 0, 2**32 - 1),
+        ):
+            raw = submitted.get(name, "").strip().replace(",", "").replace("_", "")
+            if not raw:
+                options[name] = default
+            elif not raw.isdigit() or not low <= int(raw) <= high:
+                problems.append(
+                    Problem(name, f"enter a whole number from {low:,} to {high:,}", raw)
+                )
+            else:
+                options[name] = int(raw)
     if problems:
         return _scenario_page(request, scenario_id, 422, submitted, problems)
-    options = {"strategy": None if strategy == "mixed" else strategy}
     try:
         run_id = await run_in_threadpool(svc.start, scenario_id, kind, edits, options)
     except ScenarioError as error:
         return _scenario_page(request, scenario_id, 422, submitted, error.problems)
+    except UsageError as error:
+        return _scenario_page(request, scenario_id, 422, submitted, message=str(error))
     except TooManyJobs as error:
         return _scenario_page(request, scenario_id, 429, submitted, message=str(error))
     return RedirectResponse(f"/runs/{run_id}", status_code=303)

@@ -33,7 +33,7 @@ def _offered_kinds() -> tuple[str, ...]:
     return tuple(JOB_KINDS)
 
 
-#: Job kinds the service can start (``plan``; ``risk`` once :mod:`fabnet.risk` exists).
+#: Job kinds the service can start (``plan``, ``risk``).
 JOB_KINDS_OFFERED = _offered_kinds()
 
 
@@ -203,8 +203,16 @@ class WebService:
             raise UsageError(
                 f"unknown run kind {kind!r}; this service runs: {', '.join(JOB_KINDS_OFFERED)}"
             )
-        form, text, fmt, scenario = self.prepare(scenario_id, path_edits)
         recorded = {k: v for k, v in options.items() if v is not None}
+        if kind != "risk":
+            recorded = {k: v for k, v in recorded.items() if k not in ("samples", "seed")}
+        samples = recorded.get("samples")
+        if samples is not None and not 1 <= samples <= self.settings.max_samples:
+            raise UsageError(
+                f"samples must be between 1 and {self.settings.max_samples:,} on this service "
+                f"(got {samples}); run bigger studies with `fabnet risk` on your own machine"
+            )
+        form, text, fmt, scenario = self.prepare(scenario_id, path_edits)
         if path_edits:
             recorded["edits"] = dict(path_edits)
         recorded["scenario_id"] = form.entry.id

@@ -26,8 +26,8 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_HORIZON_MONTHS = 240
 #: Longest solver time limit a scenario may ask the service for (seconds).
 MAX_SOLVE_SECONDS = 600.0
-#: Most Monte Carlo samples per risk run (for risk jobs).
-MAX_SAMPLES = 5000
+#: Most sampled futures per risk run (more get 422).
+MAX_SAMPLES = 10_000
 #: Most jobs running at once (each is a process; more get 429).
 MAX_JOBS = 2
 

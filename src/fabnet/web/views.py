@@ -139,8 +139,6 @@ def _plan_view(view: RunView, summary: Mapping[str, Any], tables: Mapping[str, A
 
 def run_view(svc: WebService, run_id: str) -> RunView:
     """Everything the run page shows for one run."""
-    from fabnet.report import format_number
-
     record = svc.record(run_id)
     view = RunView(record=record)
     if record.status == "running":
@@ -156,8 +154,23 @@ def run_view(svc: WebService, run_id: str) -> RunView:
             summary = record.summary
         _plan_view(view, summary if isinstance(summary, Mapping) else {}, tables)
     elif record.summary:
-        view.cards = {k: format_number(v) for k, v in list(record.summary.items())[:12]}
+        view.cards = {_label(k): _figure(k, v) for k, v in list(record.summary.items())[:12]}
     return view
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").replace(".", " · ").replace("npv", "NPV").replace(" p", " P")
+
+
+def _figure(key: str, value: float) -> str:
+    """A key figure for a card: money for NPV/capex/cost, a percentage for probabilities."""
+    from fabnet.report import format_money, format_number, format_percent
+
+    if any(word in key for word in ("npv", "capex", "cost", "usd", "funding_need")):
+        return format_money(value)
+    if key.startswith("prob") or "fill_rate" in key:
+        return format_percent(value)
+    return format_number(value)
 
 
 def compare_figures(records: Sequence[RunRecord]) -> TableView:

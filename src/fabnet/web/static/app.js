@@ -2,6 +2,13 @@
 // its page when it ends.
 (function () {
   "use strict";
+  var kind = document.getElementById("kind");
+  var riskOnly = document.querySelector(".risk-only");
+  if (kind && riskOnly) {
+    var toggle = function () { riskOnly.hidden = kind.value !== "risk"; };
+    kind.addEventListener("change", toggle);
+    toggle();
+  }
   window.addEventListener("load", function () {
     if (!window.Plotly) { return; }
     document.querySelectorAll(".js-plotly-plot").forEach(function (el) {
