@@ -307,3 +307,9 @@ def test_an_explicit_summary_json_is_not_overwritten_by_set_summary(tmp_path: Pa
         run.set_summary({"npv": 2.0e9, "capex_total": 9.85e9})
     assert store.load_json(run.id, "summary") == full  # the fuller file stays
     assert store.get(run.id).summary == {"npv": 2.0e9, "capex_total": 9.85e9}
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "runs.sqlite").write_bytes(b"this is not an SQLite database" * 100)
+    with pytest.raises(StoreError, match=r"runs\.sqlite"):
+        RunStore(tmp_path)

@@ -73,9 +73,16 @@ def connect(db_path: Path, durable: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the run database {db_path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(
+            f"cannot open the run database {db_path}: {exc}; "
+            "move the file away or use another --home"
+        ) from exc
     return conn
 
 
