@@ -84,12 +84,11 @@ def capex_schedule(
         raise EconInputError(f"start_month must be a whole number (got {start_month!r})")
     x = np.arange(m + 1) / m
     if shape == "uniform":
-        cum = x
+        share = np.full(m, 1.0 / m)
     elif shape == "s_curve":
-        cum = 3.0 * x**2 - 2.0 * x**3
+        share = np.diff(3.0 * x**2 - 2.0 * x**3)
     else:
         raise EconInputError(f"shape must be 'uniform' or 's_curve' (got {shape!r})")
-    share = np.diff(cum)
     profile = np.zeros(h)
     idx = start + np.arange(m)
     keep = (idx >= 0) & (idx < h)

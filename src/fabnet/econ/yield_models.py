@@ -275,8 +275,9 @@ def harvested_yield(
     if int(quad_panels) < 16:
         raise EconInputError(f"quad_panels must be >= 16 (got {quad_panels})")
 
+    shape = np.broadcast(x, area, d, n, k, f, a_alpha).shape
     x, area, d, n, k, f, a_alpha = (
-        np.ascontiguousarray(arr) for arr in np.broadcast_arrays(x, area, d, n, k, f, a_alpha)
+        np.broadcast_to(arr, shape).ravel() for arr in (x, area, d, n, k, f, a_alpha)
     )
     unit_area = f * area / n
     core_area = (1.0 - f) * area
@@ -290,11 +291,10 @@ def harvested_yield(
         )
 
     for alpha_value in np.unique(a_alpha[~poisson]):
-        idx = np.flatnonzero(((a_alpha == alpha_value) & ~poisson).ravel())
-        idx = idx[np.argsort(k.ravel()[idx], kind="stable")]  # similar k per block
+        idx = np.flatnonzero((a_alpha == alpha_value) & ~poisson)
+        idx = idx[np.argsort(k[idx], kind="stable")]  # similar k per block
         u, w = _gamma_log_quadrature(float(alpha_value), int(quad_panels))
-        for block in np.array_split(idx, max(1, math.ceil(idx.size / _ROW_BLOCK))):
-            rows = np.unravel_index(block, x.shape)
+        for rows in np.array_split(idx, max(1, math.ceil(idx.size / _ROW_BLOCK))):
             kmax = int(k[rows].max())
             lam = d[rows][:, None] * u[None, :] / alpha_value
             col = (arr[rows][:, None] for arr in (core_area, unit_area, n, k, area))
@@ -304,4 +304,4 @@ def harvested_yield(
             plain = np.exp(-alpha_value * np.log1p(x[rows] / alpha_value))
             out[rows] = plain + np.where(k[rows] > 0, gain, 0.0)
 
-    return scalar_or_array(np.clip(out, 0.0, 1.0))
+    return scalar_or_array(np.clip(out, 0.0, 1.0).reshape(shape))
