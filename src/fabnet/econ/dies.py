@@ -21,7 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fabnet.econ._checks import FloatArray, IntArray, as_float, check_range, scalar_or_array
+from fabnet.econ._checks import (
+    EconInputError,
+    FloatArray,
+    IntArray,
+    as_float,
+    check_range,
+    scalar_or_array,
+)
 
 __all__ = [
     "DieMap",
@@ -257,7 +264,7 @@ def die_map(
         die_width_mm, die_height_mm, wafer_diameter_mm, edge_exclusion_mm, scribe_mm
     )
     if r_a.ndim != 0:
-        raise ValueError("die_map takes scalar arguments; call it once per die size")
+        raise EconInputError("die_map takes scalar arguments; call it once per die size")
     r, px, py = float(r_a), float(px_a), float(py_a)
     n = max(2, int(n_search) + int(n_search) % 2)
     count, ox, oy, swapped = _best_layout(r, px, py, n)
