@@ -331,33 +331,36 @@ class Engine:
                         T_pending[t].append(int(c[0]))
             counted = now >= warm
             for lot in lots:
+                # Every lot of a batch keeps its own route: batches mix products whose steps share
+                # a recipe, so the routing below must use the lot's step, not the batch leader's.
+                gl = L_step[lot]
                 if counted:
                     q_sum[f] += now - L_qin[lot]
                     q_n[f] += 1
-                if L_cqts[lot] == g:
-                    rec = cqt_checks.setdefault(g, [0, 0])
+                if L_cqts[lot] == gl:
+                    rec = cqt_checks.setdefault(gl, [0, 0])
                     rec[0] += 1
                     if now > L_cqtd[lot]:
                         rec[1] += 1
                     L_cqts[lot] = -1
                     L_cqtd[lot] = INF
-                if S_cqt_to[g] >= 0:
-                    L_cqts[lot] = S_cqt_to[g]
-                    L_cqtd[lot] = done + S_cqt[g]
-                if S_ded[g] >= 0:
+                if S_cqt_to[gl] >= 0:
+                    L_cqts[lot] = S_cqt_to[gl]
+                    L_cqtd[lot] = done + S_cqt[gl]
+                if S_ded[gl] >= 0:
                     dd = L_ded[lot]
                     if dd is None:
                         dd = L_ded[lot] = {}
-                    dd[S_ded[g]] = t
+                    dd[S_ded[gl]] = t
                 # routing decision: rework, next step, sampling
-                nxt = -1 if S_last[g] else g + 1
-                if S_rework[g] > 0.0 and u_route() < S_rework[g]:
+                nxt = -1 if S_last[gl] else gl + 1
+                if S_rework[gl] > 0.0 and u_route() < S_rework[gl]:
                     rw = L_rwk[lot]
                     if rw is None:
                         rw = L_rwk[lot] = set()
-                    if g not in rw:
-                        rw.add(g)
-                        nxt = S_rwto[g]
+                    if gl not in rw:
+                        rw.add(gl)
+                        nxt = S_rwto[gl]
                 while nxt >= 0 and S_sample[nxt] < 1.0 and u_route() >= S_sample[nxt]:
                     nxt = -1 if S_last[nxt] else nxt + 1
                 if nxt < 0:
