@@ -77,6 +77,19 @@ def test_compare(home: Path) -> None:
     assert human.exit_code == 0 and "2.500" in human.output
 
 
+def test_compare_writes_an_html_page(home: Path, tmp_path: Path) -> None:
+    newest, oldest = _ids(home)
+    page = tmp_path / "compare.html"
+    result = _run("runs", "compare", oldest, newest, "--html", str(page), "--home", str(home))
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert oldest in text and newest in text and "250.0 %" in text
+    bad = _run(
+        "runs", "compare", oldest, newest, "--html", str(page / "x.html"), "--home", str(home)
+    )
+    assert bad.exit_code == 2 and "cannot write" in bad.output
+
+
 def test_export(home: Path, tmp_path: Path) -> None:
     newest, _ = _ids(home)
     dest = tmp_path / "out"

@@ -121,6 +121,9 @@ def test_id_prefix_like_git(tmp_path: Path) -> None:
     assert store.get(run_id.upper()).id == run_id
     assert store.get("latest").id == run_id
     other = _plan_run(store)
+    assert store.get("latest").id == other and store.get("latest~1").id == run_id
+    with pytest.raises(StoreError, match="fewer than 3 runs"):
+        store.get("latest~2")
     common = 0
     while run_id[common] == other[common]:
         common += 1

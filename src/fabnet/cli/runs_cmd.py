@@ -28,7 +28,9 @@ HOME_OPT = typer.Option(
     show_default=False,
 )
 JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON only.")
-ID_ARG = typer.Argument(..., help="Run id, a unique prefix of it, or 'latest'.", show_default=False)
+ID_ARG = typer.Argument(
+    ..., help="Run id, a unique prefix of it, 'latest' or 'latest~N'.", show_default=False
+)
 
 _STATUS_STYLE = {"done": "green", "failed": "bold red", "running": "yellow"}
 _LIST_FIGURES = 3  # key-figure columns shown by `runs list` (all of them with --json)
@@ -210,12 +212,27 @@ def show(run_id: str = ID_ARG, home: Path | None = HOME_OPT, as_json: bool = JSO
 def compare(
     a: str = typer.Argument(..., help="First run (id or unique prefix).", show_default=False),
     b: str = typer.Argument(..., help="Second run (id or unique prefix).", show_default=False),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write the comparison as a self-contained HTML page here."
+    ),
     home: Path | None = HOME_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Put the key figures of two runs side by side (difference = b − a, ratio = b ÷ a)."""
     try:
-        frame = _store(home).compare(a, b)
+        store = _store(home)
+        frame = store.compare(a, b)
+        if html is not None:
+            from fabnet.report import runs_compare_report
+            from fabnet.store import atomic_write_text
+
+            page = runs_compare_report([store.get(frame.attrs["a"]), store.get(frame.attrs["b"])])
+            try:
+                atomic_write_text(html, page)
+            except OSError as exc:
+                raise UsageError(f"cannot write {html}: {exc.strerror or exc}") from exc
+            if not as_json:
+                err_console.print(f"comparison written to {html}", highlight=False)
     except FabnetError as error:
         fail(error, as_json)
         return

@@ -108,7 +108,7 @@ def build_report(
     Returns:
         The HTML page as text (plotly.js inlined once if any section has a figure).
     """
-    taken: set[str] = set()
+    taken: set[str] = {"key-figures"}  # the cards' anchor
     rendered_sections = []
     figure_count = 0
     for section in sections:

@@ -52,7 +52,7 @@ def runs_compare_report(records: Sequence[RunRecord], title: str = "Runs compare
     )
     sections = [
         Section("Runs", tables=[("Runs compared", runs)]),
-        Section("Key figures", tables=[("Key figures side by side", runs_figures_table(records))]),
+        Section("Side by side", tables=[("Key figures side by side", runs_figures_table(records))]),
     ]
     if options:
         sections.append(Section("Options", tables=[("Options of each run", option_table)]))

@@ -49,6 +49,7 @@ HOME_ENV = "FABNET_HOME"
 DB_NAME = "runs.sqlite"
 ORPHAN_MESSAGE = "process ended without finishing"
 _KIND = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_RECENT = re.compile(r"^(latest|last)(?:~(\d+))?$")  # latest, latest~1 (the one before) …
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{1,22}$")
 _LIST_COLUMNS = ("id", "kind", "scenario", "status", "started", "ended", "seed", "progress")
 
@@ -290,12 +291,17 @@ class RunStore:
     def _resolve_id(self, run_id: str) -> str:
         text = str(run_id).strip().lower()
         with self._connect() as conn:
-            if text in ("latest", "last"):
+            recent = _RECENT.match(text)
+            if recent:
+                back = int(recent.group(2) or 0)
                 row = conn.execute(
-                    "SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1"
+                    "SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1 OFFSET ?", (back,)
                 ).fetchone()
                 if row is None:
-                    raise StoreError(f"there are no runs in {self.home} yet")
+                    raise StoreError(
+                        f"there is no run {run_id!r} in {self.home}: "
+                        + ("it has no runs yet" if back == 0 else f"fewer than {back + 1} runs")
+                    )
                 return str(row["id"])
             matches = []
             if _ID_PREFIX.match(text):
@@ -319,7 +325,8 @@ class RunStore:
         return text if text in matches else str(matches[0])
 
     def get(self, run_id: str) -> RunRecord:
-        """The run with this id, a unique prefix of it (as in git), or ``latest``."""
+        """The run with this id, a unique prefix of it (as in git), ``latest`` or ``latest~N``
+        (the N-th run before the latest)."""
         full = self._resolve_id(run_id)
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM runs WHERE id = ?", (full,)).fetchone()
