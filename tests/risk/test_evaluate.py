@@ -35,7 +35,7 @@ def test_point_masses_reproduce_the_plan(tiny_plan, tiny_data):
       scenario nothing competes for supply, so its deliveries per year and NPV equal the plan's to
       1e-9 (relative). On the built-in scenario the same comparison is within 0.5 % (RESULTS.md).
     """
-    sc, plan = tiny_plan
+    _sc, plan = tiny_plan
     point = scenario_from_dict(_point_mass(tiny_data))
     model = model_from_plan(point, plan)
     assert model.sampler.is_deterministic
@@ -111,7 +111,7 @@ def test_lp_recourse_reproduces_the_plan(tiny_plan, tiny_data):
     from fabnet.risk import make_chunks
     from fabnet.risk.lp_recourse import LPRecourse
 
-    sc, plan = tiny_plan
+    _sc, plan = tiny_plan
     point = scenario_from_dict(_point_mass(tiny_data))
     model = model_from_plan(point, plan, sampler=compile_uncertainties(point))
     out = LPRecourse(model, point, plan.decisions)(make_chunks(1, 0)[0])
