@@ -255,8 +255,8 @@ def run_risk_job(
 
         report(0.02, "solving the deterministic plan")
         from fabnet.cli._common import to_jsonable
-        from fabnet.cli.risk_cmd import risk_report
         from fabnet.plan import solve_plan
+        from fabnet.report.risk import risk_report
         from fabnet.risk import evaluate_plan, make_executor, model_from_plan
 
         plan = solve_plan(

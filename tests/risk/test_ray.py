@@ -12,7 +12,8 @@ pytestmark = pytest.mark.ray
 
 @pytest.fixture(scope="module")
 def ray_instance(tmp_path_factory):
-    ray = pytest.importorskip("ray")
+    import ray  # the `ray` extra; make test / .ci/run install it
+
     home = tmp_path_factory.mktemp("rayhome")
     temp = tmp_path_factory.mktemp("raytmp")
     old = {k: os.environ.get(k) for k in ("HOME", "RAY_TMPDIR")}

@@ -15,14 +15,9 @@ import typer
 
 from fabnet.cli._common import console, err_console, fail, print_json, to_jsonable
 from fabnet.errors import FabnetError, UsageError
+from fabnet.report import format_money
 
-__all__ = ["register", "risk_report"]
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x / 1e9:,.2f} B$" if abs(x) >= 1e8 else f"{x / 1e6:,.1f} M$"
+__all__ = ["register"]
 
 
 def _load_plan(plan: str, scenario: str | None, home: Path | None) -> tuple[Any, Any, Any]:
@@ -62,92 +57,6 @@ def _load_plan(plan: str, scenario: str | None, home: Path | None) -> tuple[Any,
     tables = store.tables(record.id)
     ws = store.load_table(record.id, "wafer_starts") if "wafer_starts" in tables else None
     return sc, store.load_table(record.id, "decisions"), ws
-
-
-def risk_report(summary: dict[str, Any], tables: dict[str, Any]) -> str:
-    """HTML report: key figures, fan chart of deliveries, histograms, per-customer shortage."""
-    import plotly.graph_objects as go
-
-    from fabnet.report import Section, build_report
-
-    fan = tables["delivered_fan"]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=fan["month"], y=fan["p95"], line={"width": 0}, name="P95", showlegend=False)
-    )
-    fig.add_trace(
-        go.Scatter(x=fan["month"], y=fan["p5"], fill="tonexty", line={"width": 0}, name="P5–P95")
-    )
-    fig.add_trace(go.Scatter(x=fan["month"], y=fan["p75"], line={"width": 0}, showlegend=False))
-    fig.add_trace(
-        go.Scatter(x=fan["month"], y=fan["p25"], fill="tonexty", line={"width": 0}, name="P25–P75")
-    )
-    fig.add_trace(go.Scatter(x=fan["month"], y=fan["p50"], name="median", line={"color": "black"}))
-    fig.update_layout(title="Accelerators delivered per bucket (fan chart)", yaxis_title="units")
-    by_year = tables["delivered_by_year"]
-    fy = go.Figure(
-        go.Bar(
-            x=by_year["year"],
-            y=by_year["p50"],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": by_year["p95"] - by_year["p50"],
-                "arrayminus": by_year["p50"] - by_year["p5"],
-            },
-            name="P50 (bars: P5–P95)",
-        )
-    )
-    fy.update_layout(title="Accelerators delivered per year", yaxis_title="units")
-    hist = tables["histograms"]
-    figs = []
-    for metric in hist["metric"].unique():
-        h = hist[hist["metric"] == metric]
-        f = go.Figure(go.Bar(x=(h["bin_low"] + h["bin_high"]) / 2, y=h["count"], name=metric))
-        f.update_layout(title=f"Distribution of {metric}", bargap=0.02, yaxis_title="futures")
-        figs.append(f)
-    sections = [
-        Section(
-            "Deliveries",
-            "Percentiles over the sampled futures.",
-            [fig, fy],
-            [("per year", by_year)],
-        ),
-        Section(
-            "Distributions",
-            "Histograms of the key figures over all futures.",
-            figs,
-            [("key figures", tables["risk_metrics"])],
-        ),
-        Section(
-            "Shortage by customer",
-            "",
-            [],
-            [("units short over the horizon", tables["shortage_by_customer"])],
-        ),
-    ]
-    if "robust" in tables:
-        sections.append(
-            Section(
-                "Robust plan",
-                "Candidates compared on common futures.",
-                [],
-                [("candidates", tables["robust"])],
-            )
-        )
-    cards = {
-        "futures": summary["samples"],
-        "NPV P50": _money(summary["npv"]["p50"]),
-        "NPV P5–P95": f"{_money(summary['npv']['p5'])} – {_money(summary['npv']['p95'])}",
-        "P(commitments suffice)": f"{summary['prob_funding_sufficient']:.1%}",
-        "shortage P50": f"{summary['shortage_total']['p50']:,.0f}",
-    }
-    return build_report(
-        f"Risk — {summary.get('scenario', '')}",
-        cards,
-        sections,
-        subtitle=f"{summary['samples']:,} futures, seed {summary['seed']}, {summary['recourse']} recourse",
-    )
 
 
 def risk_cmd(
@@ -278,6 +187,8 @@ def _run(
             (target / "summary.json").write_text(
                 json.dumps(to_jsonable(summary), indent=2), encoding="utf-8"
             )
+            from fabnet.report.risk import risk_report
+
             html = risk_report(summary, tables)
             (target / "report.html").write_text(html, encoding="utf-8")
             run.save_text("report.html", html)
@@ -320,7 +231,7 @@ def _print(summary: dict[str, Any], target: Path) -> None:
     )
     for col in ("figure", "P5", "P50", "P95", "mean"):
         t.add_column(col, justify="right" if col != "figure" else "left")
-    for key, fmt in (("npv", _money), ("capex_total", _money), ("funding_need", _money),
+    for key, fmt in (("npv", format_money), ("capex_total", format_money), ("funding_need", format_money),
                      ("irr", lambda x: "—" if x is None else f"{x:.1%}"),
                      ("delivered_total", lambda x: f"{x:,.0f}"), ("shortage_total", lambda x: f"{x:,.0f}"),
                      ("first_good_month", lambda x: "—" if x is None else f"month {x:.0f}")):  # fmt: skip
@@ -332,7 +243,7 @@ def _print(summary: dict[str, Any], target: Path) -> None:
     if "robust" in summary:
         r = summary["robust"]
         console.print(
-            f"robust plan: {r['chosen']} (VSS {_money(r['vss'])} ± {_money(r['vss_se'])})"
+            f"robust plan: {r['chosen']} (VSS {format_money(r['vss'])} ± {format_money(r['vss_se'])})"
         )
     console.print(f"{summary['wall_seconds']:.1f} s; run {summary['run_id']}; outputs in {target}")
 
