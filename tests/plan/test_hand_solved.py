@@ -124,3 +124,17 @@ def test_fixed_decisions_are_held(two_customers):
     none = solve_plan(two_customers, fixed=[])
     assert none.decisions.empty
     assert sum(none.summary["delivered_by_year"].values()) == 0.0
+
+
+def test_compare_strategies_side_by_side():
+    from fabnet.plan import compare_strategies
+
+    table, results = compare_strategies(_buy_or_build(lead_time=12), explain=False)
+    rows = table.set_index("strategy")
+    assert rows.loc["buy", "npv"] == pytest.approx(1.6e6, rel=1e-6)
+    # build only: one module, 12 months of sales from 2025-01 - 0.1 M$ = 1.1 M$
+    assert rows.loc["build", "npv"] == pytest.approx(1.1e6, rel=1e-6)
+    assert rows.loc["mixed", "npv"] == pytest.approx(1.6e6, rel=1e-6)
+    assert rows.loc["build", "first_good_accelerator"] == "2025-01"
+    assert rows.loc["buy", "funding_gap"] == 0.0  # 0.5 M$ of 1 M$ committed
+    assert set(results) == {"buy", "build", "mixed"}
