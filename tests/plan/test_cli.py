@@ -53,3 +53,20 @@ def test_infeasible_plan_exits_2_with_explanation(cli, write_scenario, tmp_path)
     assert res.exit_code == 2
     assert "InfeasibleError" in res.output and "minimum_cash_usd" in res.output
     assert "Traceback" not in res.output
+
+
+def test_json_stdout_is_pure_json_in_a_real_process(write_scenario, tmp_path):
+    # HiGHS prints its banner on file descriptor 1 from C++; CliRunner cannot see that.
+    import subprocess
+    import sys
+
+    path = write_scenario(tiny_scenario_dict(CUSTOMERS))
+    proc = subprocess.run(
+        [sys.executable, "-m", "fabnet", "plan", str(path), "--json", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "optimal"

@@ -128,7 +128,9 @@ def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> N
             continue
         cells = []
         for v in table[col]:
-            if isinstance(v, float) and col in (
+            if v is None or (isinstance(v, float) and v != v):
+                cells.append("—")
+            elif isinstance(v, float) and col in (
                 "capex",
                 "npv",
                 "funding_gap",

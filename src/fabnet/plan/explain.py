@@ -256,8 +256,11 @@ def _describe(pm: PlanModel, name: str, coords: dict[str, Any]) -> tuple[str, st
 def raise_infeasible(pm: PlanModel, stage: str) -> None:
     """Raise :class:`InfeasibleError` naming the scenario inputs in the infeasible subset."""
     conflicts: list[str] = []
+    from fabnet.plan._highs import quiet_solver
+
     try:
-        labels = pm.m.compute_infeasibilities()
+        with quiet_solver():
+            labels = pm.m.compute_infeasibilities()
         positions = pm.m.constraints.get_label_position(labels) if labels else []
     except Exception:  # pragma: no cover - IIS not available for this model
         positions = []
