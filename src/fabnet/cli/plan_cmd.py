@@ -174,7 +174,9 @@ def plan_cmd(
 
     try:
         sc = load_scenario(scenario)
-        kwargs = dict(objective=objective, policy=policy, time_limit=time_limit, mip_gap=gap)
+        kwargs: dict[str, Any] = dict(
+            objective=objective, policy=policy, time_limit=time_limit, mip_gap=gap
+        )
         if compare:
             _compare(sc, as_json, out, **kwargs)
             return
