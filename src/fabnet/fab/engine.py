@@ -121,9 +121,25 @@ class Engine:
             return setup_ids.setdefault(name, len(setup_ids))
 
         self.route_first: list[int] = []
-        g_group, g_lo, g_w, g_dist, g_tool, g_bmin, g_bmax = [], [], [], [], [], [], []
-        g_setup, g_stime, g_sample, g_rework, g_rwto, g_cqt_to, g_cqt = [], [], [], [], [], [], []
-        g_ded, g_last, g_recipe, g_mean, g_rem = [], [], [], [], []
+        g_group: list[int] = []
+        g_dist: list[int] = []
+        g_bmin: list[int] = []
+        g_bmax: list[int] = []
+        g_setup: list[int] = []
+        g_rwto: list[int] = []
+        g_cqt_to: list[int] = []
+        g_ded: list[int] = []
+        g_recipe: list[int] = []
+        g_lo: list[float] = []
+        g_w: list[float] = []
+        g_tool: list[float] = []
+        g_stime: list[float] = []
+        g_sample: list[float] = []
+        g_rework: list[float] = []
+        g_cqt: list[float] = []
+        g_mean: list[float] = []
+        g_rem: list[float] = []
+        g_last: list[bool] = []
         recipes: dict[tuple[int, str, float], int] = {}
         for route in m.routes:
             base = len(g_group)
@@ -206,9 +222,8 @@ class Engine:
         u_proc, u_trans, u_route = streams["process"], streams["transport"], streams["routing"]
         u_down, u_rel = streams["downs"], streams["release"]
         log = math.log
-        H: list[tuple[float, int, int, int, int]] = []
+        H: list[tuple[float, int, int, int]] = []
         push = heappush
-        nseq = iter(range(1 << 62)).__next__
 
         # step tables
         S_group, S_lo, S_w, S_dist = self.step_group, self.step_lo, self.step_w, self.step_dist
@@ -218,6 +233,10 @@ class Engine:
         S_cqt_to, S_cqt, S_ded = self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to
         S_last, S_recipe = self.step_last, self.step_recipe
         S_bmin, S_bmax = self.step_bmin, self.step_bmax
+        S_next = [-1 if last else g + 1 for g, last in enumerate(S_last)]
+        S_special = [
+            S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))
+        ]
         G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
         G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
         setup_minutes, min_run = self.setup_minutes, self.setup_min_run
@@ -233,6 +252,7 @@ class Engine:
         L_kind: list[int] = []
         L_cqts: list[int] = []
         L_ded: list[dict[int, int] | None] = []
+        L_req: list[int] = []  # tool the lot's current step is dedicated to (-1: any)
         L_rwk: list[set[int] | None] = []
         # tools
         nt, ng = len(self.tool_group), len(m.groups)
@@ -250,12 +270,17 @@ class Engine:
         acc = [[0.0] * nt for _ in range(4)]
         G_idle = [list(ts) for ts in self.group_tools]
         Q: list[list[int]] = [[] for _ in range(ng)]
+        # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
+        G_nhot = [0] * ng
+        NO_JOB: list[int] = []
+        base_prio = min([o.priority for o in m.orders] + [w.priority for w in m.wip] + [0])
         q_sum = [0.0] * ng
         q_n = [0] * ng
         cqt_checks: dict[int, list[int]] = {}
         batch_wait = cfg.batch_wait_minutes
         rule = cfg.dispatch
         fast_fifo = rule == "fifo"
+        G_plain = [fast_fifo and not (G_batch[f] or G_ded[f] or G_setups[f]) for f in range(ng)]
         key = key_function(rule, self)
         prio_of = L_prio.__getitem__
         cals = m.calendars
@@ -282,6 +307,7 @@ class Engine:
             L_kind.append(ARRIVE)
             L_cqts.append(-1)
             L_ded.append(None)
+            L_req.append(-1)
             L_rwk.append(None)
             return lot
 
@@ -321,7 +347,7 @@ class Engine:
             T_setup_acc[t] += st
             T_free[t] = free
             T_job[t] = lots
-            push(H, (free, nseq(), TOOL_FREE, t, T_tok[t]))
+            push(H, (free, TOOL_FREE, t, T_tok[t]))
             if T_counters[t]:
                 pieces = 25 * len(lots)
                 for c in T_counters[t]:
@@ -344,29 +370,30 @@ class Engine:
                         rec[1] += 1
                     L_cqts[lot] = -1
                     L_cqtd[lot] = INF
-                if S_cqt_to[gl] >= 0:
-                    L_cqts[lot] = S_cqt_to[gl]
-                    L_cqtd[lot] = done + S_cqt[gl]
-                if S_ded[gl] >= 0:
-                    dd = L_ded[lot]
-                    if dd is None:
-                        dd = L_ded[lot] = {}
-                    dd[S_ded[gl]] = t
-                # routing decision: rework, next step, sampling
-                nxt = -1 if S_last[gl] else gl + 1
-                if S_rework[gl] > 0.0 and u_route() < S_rework[gl]:
-                    rw = L_rwk[lot]
-                    if rw is None:
-                        rw = L_rwk[lot] = set()
-                    if gl not in rw:
-                        rw.add(gl)
-                        nxt = S_rwto[gl]
+                nxt = S_next[gl]
+                if S_special[gl]:  # CQT start, lot-to-lens dedication or rework at this step
+                    if S_cqt_to[gl] >= 0:
+                        L_cqts[lot] = S_cqt_to[gl]
+                        L_cqtd[lot] = done + S_cqt[gl]
+                    if S_ded[gl] >= 0:
+                        dd = L_ded[lot]
+                        if dd is None:
+                            dd = L_ded[lot] = {}
+                        dd[S_ded[gl]] = t
+                    if S_rework[gl] > 0.0 and u_route() < S_rework[gl]:
+                        rw = L_rwk[lot]
+                        if rw is None:
+                            rw = L_rwk[lot] = set()
+                        if gl not in rw:
+                            rw.add(gl)
+                            nxt = S_rwto[gl]
+                # sampling: skipped steps cost one uniform draw and no event
                 while nxt >= 0 and S_sample[nxt] < 1.0 and u_route() >= S_sample[nxt]:
                     nxt = -1 if S_last[nxt] else nxt + 1
                 if nxt < 0:
                     L_kind[lot] = COMPLETE
                     L_evt[lot] = done
-                    push(H, (done, nseq(), COMPLETE, lot, L_tok[lot]))
+                    push(H, (done, COMPLETE, lot, L_tok[lot]))
                 else:
                     L_step[lot] = nxt
                     at = done
@@ -374,35 +401,38 @@ class Engine:
                         at += tr_lo + tr_w * u_trans()
                     L_kind[lot] = ARRIVE
                     L_evt[lot] = at
-                    push(H, (at, nseq(), ARRIVE, lot, L_tok[lot]))
+                    push(H, (at, ARRIVE, lot, L_tok[lot]))
 
         def eligible(lot: int, t: int) -> bool:
-            dd = L_ded[lot]
-            if dd is None:
-                return True
-            req = dd.get(L_step[lot], -1)
+            req = L_req[lot]
             return req < 0 or req == t
 
         def choose_lot(t: int, f: int, q: list[int], now: float) -> int:
             if fast_fifo:
+                # SMT2020 tool.txt ranks rank_HP; rank_RSETUP; rank_FIFO in one pass over the
+                # queue (kept in arrival order): highest priority, then no setup, then first in.
+                # A tool in a minimum run keeps its setup, so "no setup" also keeps the run.
                 if not G_ded[f] and not G_setups[f]:
-                    return max(q, key=prio_of)
-                pmax = max(map(prio_of, q))
-                first = -1
+                    return q[0] if not G_nhot[f] else max(q, key=prio_of)
                 cur = T_setup[t]
                 check_ded = G_ded[f]
+                no_hot = not G_nhot[f]
+                best, bp, bns = -1, -1, False
                 for lot in q:
-                    if L_prio[lot] != pmax:
-                        continue
-                    if check_ded and L_ded[lot] is not None and not eligible(lot, t):
+                    if check_ded:
+                        req = L_req[lot]
+                        if req >= 0 and req != t:
+                            continue
+                    p = L_prio[lot]
+                    if p < bp:
                         continue
                     s = S_setup[L_step[lot]]
-                    if s == -1 or s == cur:
-                        return lot
-                    if first < 0:
-                        first = lot
-                if first >= 0 or not check_ded:
-                    return first
+                    ns = s == -1 or s == cur
+                    if p > bp or (ns and not bns):
+                        best, bp, bns = lot, p, ns
+                        if bns and no_hot:
+                            break
+                return best
             cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
             if not cand:
                 return -1
@@ -456,12 +486,19 @@ class Engine:
                     return False
                 for lot in lots:
                     q.remove(lot)
+                    if L_prio[lot] > base_prio:
+                        G_nhot[f] -= 1
                 start(t, lots, now)
                 return True
             lot = choose_lot(t, f, q, now)
             if lot < 0:
                 return False
-            q.remove(lot)
+            if q[0] == lot:
+                del q[0]
+            else:
+                q.remove(lot)
+            if L_prio[lot] > base_prio:
+                G_nhot[f] -= 1
             start(t, [lot], now)
             return True
 
@@ -478,6 +515,19 @@ class Engine:
             f = S_group[g]
             L_qin[lot] = now
             idle = G_idle[f]
+            if G_plain[f]:
+                if idle:
+                    start(idle.pop(), [lot], now)
+                else:
+                    Q[f].append(lot)
+                    if L_prio[lot] > base_prio:
+                        G_nhot[f] += 1
+                return
+            if L_prio[lot] > base_prio:
+                G_nhot[f] += 1
+            if G_ded[f]:
+                dd = L_ded[lot]
+                L_req[lot] = -1 if dd is None else dd.get(g, -1)
             if not idle:
                 Q[f].append(lot)
                 return
@@ -485,12 +535,11 @@ class Engine:
                 Q[f].append(lot)
                 try_idle(f, now)
                 if batch_wait is not None and lot in Q[f]:
-                    push(H, (now + batch_wait, nseq(), WAKE, f, 0))
+                    push(H, (now + batch_wait, WAKE, f, 0))
                 return
             t = idle[-1]
             if G_ded[f]:
-                dd = L_ded[lot]
-                req = -1 if dd is None else dd.get(g, -1)
+                req = L_req[lot]
                 if req >= 0:
                     if req not in idle:
                         Q[f].append(lot)
@@ -511,16 +560,31 @@ class Engine:
                 idle.pop()
             else:
                 idle.remove(t)
+            if L_prio[lot] > base_prio:
+                G_nhot[f] -= 1
             start(t, [lot], now)
 
         def free_tool(t: int, now: float) -> None:
             """The tool finished a job or a down: pending downs first, then work, else idle."""
-            T_job[t] = []
+            T_job[t] = NO_JOB
             if T_pending[t]:
                 begin_down(t, T_pending[t].pop(0), now)
                 return
-            if dispatch_tool(t, now):
-                return
+            f = T_group[t]
+            q = Q[f]
+            if q:
+                if G_plain[f]:  # FIFO, no batching, setups or dedication: first of top priority
+                    if G_nhot[f]:
+                        lot = max(q, key=prio_of)
+                        q.remove(lot)
+                        if L_prio[lot] > base_prio:
+                            G_nhot[f] -= 1
+                    else:
+                        lot = q.pop(0)
+                    start(t, [lot], now)
+                    return
+                if dispatch_tool(t, now):
+                    return
             acc[T_state[t]][t] += now - T_since[t]
             T_since[t] = now
             T_state[t] = IDLE
@@ -540,18 +604,18 @@ class Engine:
             if T_state[t] == BUSY and T_job[t]:  # a failure preempts; the job resumes later
                 T_tok[t] += 1
                 T_free[t] += dur
-                push(H, (T_free[t], nseq(), TOOL_FREE, t, T_tok[t]))
+                push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
                 for lot in T_job[t]:
                     if L_evt[lot] > now:
                         L_tok[lot] += 1
                         L_evt[lot] += dur
-                        push(H, (L_evt[lot], nseq(), L_kind[lot], lot, L_tok[lot]))
+                        push(H, (L_evt[lot], L_kind[lot], lot, L_tok[lot]))
             elif T_state[t] == IDLE:
                 G_idle[T_group[t]].remove(t)
             acc[T_state[t]][t] += now - T_since[t]
             T_since[t] = now
             T_state[t] = state
-            push(H, (now + dur, nseq(), UP, t, c))
+            push(H, (now + dur, UP, t, c))
 
         def release_lot(o: int, now: float) -> None:
             order = m.orders[o]
@@ -571,7 +635,7 @@ class Engine:
         lf = cfg.load_factor
         if cfg.release == "orders":
             for o, order in enumerate(m.orders):
-                push(H, (order.start, nseq(), RELEASE, o, 0))
+                push(H, (order.start, RELEASE, o, 0))
         else:
             virtual = [order.interval / lf for order in m.orders]
 
@@ -583,7 +647,7 @@ class Engine:
 
             conwip_fill(0.0)
         for i, release_row in enumerate(cfg.lot_list):
-            push(H, (release_row[0], nseq(), RELEASE, -1 - i, 0))
+            push(H, (release_row[0], RELEASE, -1 - i, 0))
         for c, cal in enumerate(cals):
             n = len(cal.tools)
             for k, t in enumerate(cal.tools):
@@ -595,18 +659,18 @@ class Engine:
                     first = cal.first * (k + 1) / n
                 else:
                     first = draw(cal.first_dist, cal.first, 0.0, u_down())
-                push(H, (first, nseq(), CAL, c, t))
-        push(H, (0.0, nseq(), SAMPLE, 0, 0))
+                push(H, (first, CAL, c, t))
+        push(H, (0.0, SAMPLE, 0, 0))
         if warm > 0:
-            push(H, (warm, nseq(), WARMUP, 0, 0))
+            push(H, (warm, WARMUP, 0, 0))
 
         # ---- event loop
         n_events = 0
         pop = heappop
         while H:
-            now, _, kind, a, b = pop(H)
+            now, kind, a, b = pop(H)
             if now > end:
-                push(H, (now, 0, kind, a, b))
+                push(H, (now, kind, a, b))
                 break
             n_events += 1
             if kind == ARRIVE:
@@ -638,11 +702,11 @@ class Engine:
                     gap = order.interval / lf
                     if order.interval_dist == DIST_EXP:
                         gap = -gap * log(1.0 - u_rel())
-                    push(H, (now + gap, nseq(), RELEASE, a, b + 1))
+                    push(H, (now + gap, RELEASE, a, b + 1))
             elif kind == CAL:
                 cal = cals[a]
                 if cal.kind == "pm":
-                    push(H, (now + cal.every, nseq(), CAL, a, b))
+                    push(H, (now + cal.every, CAL, a, b))
                     if T_state[b] == IDLE:
                         begin_down(b, a, now)
                     else:
@@ -655,7 +719,7 @@ class Engine:
                 cal = cals[b]
                 if cal.kind == "down":
                     ttf = draw(cal.every_dist, cal.every, 0.0, u_down())
-                    push(H, (now + ttf, nseq(), CAL, b, a))
+                    push(H, (now + ttf, CAL, b, a))
                 if T_free[a] > now and T_job[a]:
                     acc[T_state[a]][a] += now - T_since[a]
                     T_since[a] = now
@@ -666,12 +730,12 @@ class Engine:
                 try_idle(a, now)
             elif kind == SAMPLE:
                 wip_t.append(now)
-                wip_n.append(stats["wip"])
+                wip_n.append(int(stats["wip"]))
                 wip_p.append(list(wip_by_product))
                 if progress is not None:
                     progress(now / DAY)
                 if now + cfg.sample_minutes <= end:
-                    push(H, (now + cfg.sample_minutes, nseq(), SAMPLE, 0, 0))
+                    push(H, (now + cfg.sample_minutes, SAMPLE, 0, 0))
             elif kind == WARMUP:
                 wip_change(now, 0)
                 stats["area_warm"] = stats["area"]
