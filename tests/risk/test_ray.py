@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,13 +18,16 @@ def ray_instance(tmp_path_factory):
     import ray  # the `ray` extra; make test / .ci/run install it
 
     home = tmp_path_factory.mktemp("rayhome")
-    temp = tmp_path_factory.mktemp("raytmp")
+    # Ray's AF_UNIX socket paths live under its temp dir and must stay under 107 bytes:
+    # pytest's tmp_path is too deep, so use a short folder directly under /tmp.
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     old = {k: os.environ.get(k) for k in ("HOME", "RAY_TMPDIR")}
     os.environ["HOME"] = str(home)  # Ray writes an auth token under the home directory
     os.environ["RAY_TMPDIR"] = str(temp)
     ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), log_to_driver=False)
     yield ray
     ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
     for k, v in old.items():
         if v is None:
             os.environ.pop(k, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from fabnet.cli._common import console, print_json
 from fabnet.cli.scenario_cmd import JSON_OPT, SCENARIO_ARG, load_or_fail
@@ -23,7 +23,7 @@ def econ(scenario: str | None = SCENARIO_ARG, as_json: bool = JSON_OPT) -> None:
         print_json(table.to_dict(orient="records"))
         return
     out = Table(
-        "product", "node", "dies/\nwafer", "yield\nstart→mature", "wafer\n$", "good die\n$",
+        Column("product", no_wrap=True), "node", "dies/\nwafer", "yield\nstart→mature", "wafer\n$", "good die\n$",
         "HBM + pkg\n+ test $", "accel.\n$", "w/ foundry\nwafer $", "margin\nat list",
         title=f"Economics of {s.name}",
     )  # fmt: skip
