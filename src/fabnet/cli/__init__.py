@@ -39,24 +39,18 @@ def _root(
 
 
 def _register() -> None:
-    """Attach the sub-command modules (each owns one area of the CLI)."""
-    import importlib
+    """Attach the sub-command modules; each owns one area of the CLI."""
+    from fabnet.cli import (
+        econ_cmd,
+        fab_cmd,
+        plan_cmd,
+        risk_cmd,
+        runs_cmd,
+        scenario_cmd,
+        serve_cmd,
+    )
 
-    for module_name in (
-        "fabnet.cli.scenario_cmd",
-        "fabnet.cli.econ_cmd",
-        "fabnet.cli.plan_cmd",
-        "fabnet.cli.fab_cmd",
-        "fabnet.cli.risk_cmd",
-        "fabnet.cli.runs_cmd",
-        "fabnet.cli.serve_cmd",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # an area not built yet
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (scenario_cmd, econ_cmd, plan_cmd, fab_cmd, risk_cmd, runs_cmd, serve_cmd):
         module.register(app)
 
 

@@ -15,8 +15,11 @@ __all__ = ["register"]
 
 
 def econ(scenario: str | None = SCENARIO_ARG, as_json: bool = JSON_OPT) -> None:
-    """One row per product and node: dies per wafer, yield at first output and mature, cost per
-    good die, cost per finished accelerator (die + HBM + packaging + test) and gross margin."""
+    """Dies, yields and the cost of each finished accelerator, product by product.
+
+    One row per product and node: dies per wafer, yield at first output and mature, cost per good
+    die, cost per finished accelerator (die + HBM + packaging + test) and gross margin.
+    """
     s = load_or_fail(scenario, as_json)
     table = product_economics(s)
     if as_json:
