@@ -22,7 +22,13 @@ from markupsafe import Markup
 
 from fabnet.report._format import format_number, table_cells
 
-__all__ = ["MAX_TABLE_ROWS", "Section", "build_report", "plotly_js"]
+__all__ = [
+    "MAX_TABLE_ROWS",
+    "Section",
+    "build_report",
+    "figure_html",
+    "plotly_js",
+]
 
 #: Tables longer than this are cut in the page (the exports hold every row).
 MAX_TABLE_ROWS = 200
@@ -72,7 +78,10 @@ def _slug(text: str, taken: set[str]) -> str:
     return slug
 
 
-def _figure_html(figure: go.Figure, div_id: str) -> Markup:
+def figure_html(figure: go.Figure, div_id: str, height: int | None = None) -> Markup:
+    """A plotly figure as a ``div`` + script; plotly.js itself is loaded once by the page."""
+    if height is not None:
+        figure.update_layout(height=height)
     html = pio.to_html(
         figure,
         full_html=False,
@@ -115,7 +124,7 @@ def build_report(
         figures = []
         for figure in section.figures:
             figure_count += 1
-            figures.append(_figure_html(figure, f"fig-{figure_count}"))
+            figures.append(figure_html(figure, f"fig-{figure_count}"))
         tables = []
         for caption, frame in section.tables:
             shown = frame.head(max_table_rows)

@@ -27,7 +27,7 @@ from fabnet.report.plan_charts import (
     supply_limits_chart,
 )
 
-__all__ = ["PLAN_TABLES", "plan_report", "plan_summary_cards"]
+__all__ = ["DECISION_COLUMNS", "LIMIT_COLUMNS", "PLAN_TABLES", "plan_report", "plan_summary_cards"]
 
 #: The planner's tables and their columns (the contract the report is written against).
 PLAN_TABLES: dict[str, tuple[str, ...]] = {
@@ -52,7 +52,7 @@ PLAN_TABLES: dict[str, tuple[str, ...]] = {
     "customer_limits": ("customer", "product", "fill_rate", "limited_by"),
 }
 
-_DECISION_COLUMNS = {
+DECISION_COLUMNS = {
     "site": Column("Site", kind="text"),
     "action": Column("Action", kind="text"),
     "node": Column("Node", kind="text"),
@@ -61,7 +61,7 @@ _DECISION_COLUMNS = {
     "modules": Column("Modules", decimals=0),
     "capex": Column("Capex (M USD)", scale=1e6, decimals=0),
 }
-_LIMIT_COLUMNS = {
+LIMIT_COLUMNS = {
     "customer": Column("Customer", kind="text"),
     "product": Column("Product", kind="text"),
     "fill_rate": Column("Fill rate (%)", kind="percent"),
@@ -143,7 +143,7 @@ def _decisions_section(tables: Mapping[str, pd.DataFrame]) -> Section:
         "Decisions",
         text=text,
         figures=[decisions_gantt(ordered, _horizon_end(tables))],
-        tables=[("Buy and build decisions", label_columns(ordered[columns], _DECISION_COLUMNS))],
+        tables=[("Buy and build decisions", label_columns(ordered[columns], DECISION_COLUMNS))],
     )
 
 
@@ -207,7 +207,7 @@ def _customers_section(summary: Mapping[str, Any], tables: Mapping[str, pd.DataF
         section_tables.append(
             (
                 "What limited each customer",
-                label_columns(limits[list(PLAN_TABLES["customer_limits"])], _LIMIT_COLUMNS),
+                label_columns(limits[list(PLAN_TABLES["customer_limits"])], LIMIT_COLUMNS),
             )
         )
     policy = summary.get("policy")

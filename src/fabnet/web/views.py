@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from fabnet.report.builder import figure_html
+
 if TYPE_CHECKING:
     import pandas as pd
-    import plotly.graph_objects as go
 
     from fabnet.store import RunRecord
     from fabnet.web.service import WebService
 
-__all__ = ["RunView", "TableView", "figure_html", "run_view", "table_view"]
+__all__ = ["RunView", "TableView", "run_view", "table_view"]
 
-_PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 _PLAN_TABLES = ("decisions", "deliveries", "supply", "customer_limits", "capacity", "cash_flow")
 
 
@@ -49,23 +49,6 @@ class RunView:
     notes: list[str] = field(default_factory=list)
 
 
-def figure_html(figure: go.Figure, div_id: str, height: int | None = None) -> Markup:
-    """A plotly figure as a ``div`` + script (plotly.js itself is loaded once by the page)."""
-    import plotly.io as pio
-
-    if height is not None:
-        figure.update_layout(height=height)
-    html = pio.to_html(
-        figure,
-        full_html=False,
-        include_plotlyjs=False,
-        config=_PLOT_CONFIG,
-        div_id=div_id,
-        default_height=f"{int(figure.layout.height or 420)}px",
-    )
-    return Markup(html)
-
-
 def table_view(
     caption: str, frame: pd.DataFrame, dom_id: str = "", max_rows: int = 60
 ) -> TableView:
@@ -82,24 +65,11 @@ def table_view(
 
 
 def _plan_view(view: RunView, summary: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
-    from fabnet.report import PLAN_TABLES, Column, label_columns, plan_summary_cards
+    from fabnet.report import PLAN_TABLES, label_columns, plan_summary_cards
+    from fabnet.report.plan import DECISION_COLUMNS, LIMIT_COLUMNS
     from fabnet.report.plan_charts import capacity_chart, supply_demand_chart
 
-    decision_columns = {
-        "site": Column("Site", kind="text"),
-        "action": Column("Action", kind="text"),
-        "node": Column("Node", kind="text"),
-        "start": Column("Start", kind="text"),
-        "first_output": Column("First output", kind="text"),
-        "modules": Column("Modules", decimals=0),
-        "capex": Column("Capex (M USD)", scale=1e6, decimals=0),
-    }
-    limit_columns = {
-        "customer": Column("Customer", kind="text"),
-        "product": Column("Product", kind="text"),
-        "fill_rate": Column("Fill rate (%)", kind="percent"),
-        "limited_by": Column("Limited by", kind="text"),
-    }
+    decision_columns, limit_columns = DECISION_COLUMNS, LIMIT_COLUMNS
 
     view.cards = plan_summary_cards(summary, tables)
     deliveries, supply = tables.get("deliveries"), tables.get("supply")
