@@ -39,8 +39,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fabnet.errors import FabnetError, ScenarioError, UsageError
 
 if TYPE_CHECKING:
+    from fabnet.plan import PlanResult
     from fabnet.scenario import Scenario
-    from fabnet.store import RunStore
+    from fabnet.store import Run, RunStore
 
 __all__ = [
     "JOB_KINDS",
@@ -171,20 +172,33 @@ def run_plan_job(
 
         report(0.02, "building the model")
         from fabnet.plan import solve_plan
-        from fabnet.report import plan_report
 
         result = solve_plan(scenario, progress=lambda f, m: report(0.05 + 0.85 * f, m), **kwargs)
-        report(0.92, "saving tables")
-        for table_name, frame in result.tables.items():
-            run.save_table(table_name, frame)
-        summary = dict(result.summary)
-        summary.setdefault("status", result.status)
-        summary.setdefault("scenario", name)
-        run.set_summary(summary)
-        report(0.96, "writing the report")
-        run.save_text("report.html", plan_report(summary, result.tables))
+        report(0.92, "saving tables and the report")
+        record_plan(run, result, name)
         report(1.0, "done")
         return run.id
+
+
+def record_plan(run: Run, result: PlanResult, scenario_name: str) -> dict[str, Any]:
+    """Keep a solved plan in its run: every table, ``summary.json``, key figures, ``report.html``.
+
+    The one place that writes a plan run, shared by ``fabnet plan`` and the web service.
+    Returns the summary as kept (JSON-ready, with ``run_id``).
+    """
+    from fabnet.cli._common import to_jsonable
+    from fabnet.report import plan_report
+
+    for table_name, frame in result.tables.items():
+        run.save_table(table_name, frame)
+    summary = dict(result.summary, run_id=run.id)
+    summary.setdefault("status", result.status)
+    summary.setdefault("scenario", scenario_name)
+    summary = to_jsonable(summary)
+    run.save_json("summary", summary)
+    run.set_summary(summary)
+    run.save_text("report.html", plan_report(summary, result.tables))
+    return summary
 
 
 #: Options of a risk job (besides the plan options of its deterministic solve).

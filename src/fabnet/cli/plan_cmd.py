@@ -9,31 +9,11 @@ from typing import Any
 
 import typer
 
-from fabnet.cli._common import console, err_console, fail, print_json, to_jsonable
+from fabnet.cli._common import console, err_console, fail, print_json
 from fabnet.errors import FabnetError
+from fabnet.report import format_money
 
 __all__ = ["register"]
-
-_TABLE_NAMES = (
-    "decisions",
-    "capacity",
-    "wafer_starts",
-    "supply",
-    "deliveries",
-    "cash_flow",
-    "shadow_prices",
-    "customer_limits",
-)
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:,.2f} B$"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.1f} M$"
-    return f"{x:,.0f} $"
 
 
 def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | None) -> None:
@@ -48,18 +28,18 @@ def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | 
         f"{summary['status']} (MIP gap {gap:.2%})" if gap is not None else summary["status"],
     )
     head.add_row("objective / policy", f"{summary['objective']} / {summary['policy']}")
-    head.add_row("NPV", _money(summary["npv"]))
-    head.add_row("capex", _money(summary["capex_total"]))
+    head.add_row("NPV", format_money(summary["npv"]))
+    head.add_row("capex", format_money(summary["capex_total"]))
     fg = summary["funding_gap"]
     when = (
         f" (debt from {summary['funding_gap_first_month']}, peak {summary['funding_gap_peak_month']})"
         if fg > 0
         else ""
     )
-    head.add_row("funding gap", _money(fg) + when)
+    head.add_row("funding gap", format_money(fg) + when)
     head.add_row("first good accelerator", str(summary["first_good_accelerator"] or "none"))
     cpa = summary.get("cost_per_accelerator")
-    head.add_row("cost per accelerator", _money(cpa) if cpa else "—")
+    head.add_row("cost per accelerator", format_money(cpa) if cpa else "—")
     years = summary["delivered_by_year"]
     head.add_row(
         "delivered per year",
@@ -79,7 +59,7 @@ def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | 
             r["start"],
             r["first_output"],
             str(r["modules"]),
-            _money(r["capex"]),
+            format_money(r["capex"]),
         )
     console.print(dec)
 
@@ -93,17 +73,18 @@ def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | 
         console.print(f"tables and report in [bold]{out}[/]")
 
 
-def _write_outputs(out: Path, summary: dict[str, Any], tables: dict[str, Any]) -> None:
+def _write_outputs(
+    out: Path, summary: dict[str, Any], tables: dict[str, Any], report: Path
+) -> None:
+    """The run's tables (CSV, Parquet), summary and report, copied to a folder of the user's."""
+    import shutil
+
     from fabnet.store import export_tables
 
     out.mkdir(parents=True, exist_ok=True)
     export_tables(tables, out, formats=("csv", "parquet"))
-    (out / "summary.json").write_text(json.dumps(to_jsonable(summary), indent=2), encoding="utf-8")
-    try:
-        from fabnet.report import plan_report
-    except ImportError:  # report layer not installed/built
-        return
-    (out / "report.html").write_text(plan_report(summary, tables), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    shutil.copyfile(report, out / "report.html")
 
 
 def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> None:
@@ -136,7 +117,7 @@ def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> N
                 "funding_gap",
                 "cost_per_accelerator",
             ):
-                cells.append(_money(v))
+                cells.append(format_money(v))
             elif isinstance(v, float):
                 cells.append(f"{v:,.0f}")
             else:
@@ -199,29 +180,11 @@ def plan_cmd(
                     start = time.perf_counter()
                     result = solve_plan(sc, progress=progress, **kwargs)
                     err_console.print(f"solved in {time.perf_counter() - start:.1f} s")
-            summary = dict(result.summary, run_id=run.id)
-            for name in _TABLE_NAMES:
-                run.save_table(name, result.tables[name])
-            run.save_json("summary", to_jsonable(summary))
-            run.set_summary(
-                {
-                    k: summary[k]
-                    for k in (
-                        "npv",
-                        "capex_total",
-                        "funding_gap",
-                        "objective_value",
-                        "solve_seconds",
-                    )
-                }
-            )
+            from fabnet.jobs import record_plan
+
+            summary = record_plan(run, result, sc.name)
             target = out if out is not None else Path("fabnet-runs") / run.id
-            _write_outputs(target, summary, result.tables)
-            try:
-                html = (target / "report.html").read_text(encoding="utf-8")
-                run.save_text("report.html", html)
-            except OSError:
-                pass
+            _write_outputs(target, summary, result.tables, store.path(run.id, "report.html"))
         if as_json:
             print_json(summary)
         else:
