@@ -186,7 +186,7 @@ def record_plan(run: Run, result: PlanResult, scenario_name: str) -> dict[str, A
     The one place that writes a plan run, shared by ``fabnet plan`` and the web service.
     Returns the summary as kept (JSON-ready, with ``run_id``).
     """
-    from fabnet.cli._common import to_jsonable
+    from fabnet._json import to_jsonable
     from fabnet.report import plan_report
 
     for table_name, frame in result.tables.items():
@@ -268,7 +268,7 @@ def run_risk_job(
                 progress(fraction, message)
 
         report(0.02, "solving the deterministic plan")
-        from fabnet.cli._common import to_jsonable
+        from fabnet._json import to_jsonable
         from fabnet.plan import solve_plan
         from fabnet.report.risk import risk_report
         from fabnet.risk import evaluate_plan, make_executor, model_from_plan

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 
+from fabnet._json import to_jsonable
 from fabnet.errors import FabnetError, ScenarioError
 
 __all__ = ["EXIT_USER_ERROR", "console", "err_console", "fail", "print_json", "to_jsonable"]
@@ -25,32 +21,6 @@ _PIPE_WIDTH = 120
 
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else _PIPE_WIDTH)
 err_console = Console(stderr=True)
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas/dates/paths into plain JSON types (NaN and inf become ``None``)."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return to_jsonable(obj.to_dict(orient="records"))
-    if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        value = float(obj)
-        return value if math.isfinite(value) else None
-    if isinstance(obj, datetime | date | pd.Timestamp | pd.Period):
-        return str(obj)
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 def print_json(obj: Any) -> None:
