@@ -103,3 +103,46 @@ def test_html_report_is_self_contained(tmp_path: Path):
     text = p.read_text()
     assert "<script" in text and "cdn.plot.ly" not in text.split("plotly.js v")[0][:2000]
     assert "Cycle time distribution" in text
+
+
+def test_mixed_product_batches_keep_each_lot_on_its_own_route():
+    """Two products share a furnace recipe (same step name and time) but not their routes.
+
+    Regression: the routing after a batch used the first lot's step for every lot of the batch,
+    so lots of one product continued on the other product's route (SMT2020: part_4 lots moved
+    onto the longer route 3 and the fab's WIP grew without bound). Product b is rare, so most
+    of its lots share a batch led by an a lot: with the bug they would skip etch_b.
+    """
+    from fabnet.fab.inline import build_fab
+
+    furnace = {
+        "group": "furnace",
+        "name": "oxidation",
+        "minutes": 60,
+        "batch_min": 2,
+        "batch_max": 4,
+    }
+    model = build_fab(
+        {
+            "tool_groups": [
+                {"name": "furnace", "count": 1},
+                {"name": "etch_a", "count": 1},
+                {"name": "etch_b", "count": 1},
+            ],
+            "routes": [
+                {"name": "ra", "steps": [furnace, {"group": "etch_a", "minutes": 10}]},
+                {"name": "rb", "steps": [furnace, {"group": "etch_b", "minutes": 10}]},
+            ],
+            "products": [
+                {"name": "a", "route": "ra", "lots_per_day": 40, "arrivals": "poisson"},
+                {"name": "b", "route": "rb", "lots_per_day": 5, "arrivals": "poisson"},
+            ],
+        }
+    )
+    raw = Engine(model, SimConfig(days=20, seed=3)).run()
+    started = dict(zip(raw.queues["group"], raw.queues["lots_started"], strict=True))
+    done = raw.lots["product"]
+    assert done.count("b") > 50
+    # each product's second step saw exactly its own lots (up to the few still in process)
+    assert abs(started["etch_a"] - done.count("a")) <= 2
+    assert abs(started["etch_b"] - done.count("b")) <= 2

@@ -5,12 +5,17 @@ IEEE TSM 33(4), 2020: at about 10,000 wafers per week the median flow factor is 
 (HVLM). The order table releases 2 × 25 wafers every 51.69 min plus two hot-lot streams
 (25 wafers every 2,016 min each) and a super-hot lot every 27,398 min: 10,009 wafers/week.
 
-CI can afford ~1 minute, i.e. 30 simulated days from the dataset's initial WIP with the last
-15 counted. Lots finishing in that window are mostly initial-WIP lots, whose release time is the
-due date minus the order's due-date offset (the PySCFabSim convention), so their flow factor
-reflects the dataset's WIP as much as our model: we accept a median within ±30 % of 1.85
-(the full-length comparison is in benchmarks/RESULTS.md). Throughput is a sharper check: in
-steady state wafers out = wafers released, so out must be within 6 % of 10,009 per week.
+CI affords about a minute: 100 simulated days from the dataset's initial WIP, the last 50
+counted (lots completing then were released on days ~10–90, so few initial-WIP lots remain).
+Checks, each of which the model failed before a routing bug was fixed (WIP grew ~35 % in 100
+days, flow factor 2.7):
+
+- stability: WIP at day 100 within 10 % of the initial 2,260 lots (a fab that cannot keep up
+  accumulates WIP; a long run is in benchmarks/RESULTS.md: WIP 2,100–2,320 over 365 days);
+- throughput within 8 % of the release rate (the window also drains the initial WIP: +4.7 %
+  with seed 0);
+- median flow factor within −10 %/+20 % of 1.85: our 365-day HVLM FIFO run gives 2.06 (+11 %,
+  causes in benchmarks/RESULTS.md) and a 50-day window moves the median by a few percent.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from fabnet.fab import load_smt2020, simulate
 from fabnet.fab.capacity import release_rates
 
 REFERENCE_MEDIAN_FLOW_FACTOR_HVLM = 1.85
+INITIAL_WIP_LOTS_HVLM = 2260
 
 
 @pytest.mark.slow
@@ -30,19 +36,24 @@ def test_hvlm_short_run_against_reference(smt2020_dir: Path):
     model = load_smt2020(smt2020_dir / "SMT2020_HVLM")
     released_per_week = sum(release_rates(model)) * 10080 * 25
     assert released_per_week == pytest.approx(10009, rel=0.001)
-    k = simulate(model, days=30, warmup_days=15, seed=0, dispatch="fifo")
+    k = simulate(model, days=100, warmup_days=50, seed=0, dispatch="fifo")
     s = k.summary
-    assert s["wafers_per_week"] == pytest.approx(released_per_week, rel=0.06)
+    wip = k.wip["wip"].to_numpy()
+    assert wip[0] == INITIAL_WIP_LOTS_HVLM
+    assert wip[-1] == pytest.approx(INITIAL_WIP_LOTS_HVLM, rel=0.10)
+    assert s["wafers_per_week"] == pytest.approx(released_per_week, rel=0.08)
     median = s["flow_factor"]["median"]
-    assert (
-        REFERENCE_MEDIAN_FLOW_FACTOR_HVLM * 0.7 <= median <= REFERENCE_MEDIAN_FLOW_FACTOR_HVLM * 1.3
-    )
-    # Little's law over the window (boundary effect: WIP carried in and out of 15 days)
-    assert s["wip_lots_time_average"] == pytest.approx(s["littles_law_wip"], rel=0.05)
-    # E10 fractions add up for every tool group
+    ref = REFERENCE_MEDIAN_FLOW_FACTOR_HVLM
+    assert 0.9 * ref <= median <= 1.2 * ref
+    # Little's law over the window (boundary effect: WIP carried in and out of 50 days)
+    assert s["wip_lots_time_average"] == pytest.approx(s["littles_law_wip"], rel=0.06)
+    # E10 states cover the window exactly for every tool group; setups are part of scheduled
+    # down (SMT2020's implant groups set up often: their setup share must show)
     tg = k.tool_groups
     total = tg[["productive", "standby", "scheduled_down", "unscheduled_down"]].sum(axis=1)
-    assert ((total - tg["setup"] - 1.0).abs() < 1e-6).all()
+    assert ((total - 1.0).abs() < 1e-6).all()
+    assert (tg["setup"] <= tg["scheduled_down"] + 1e-12).all()
+    assert tg["setup"].max() > 0.01
 
 
 def test_hvlm_tables_load(smt2020_dir: Path):

@@ -233,11 +233,26 @@ class Engine:
         S_cqt_to, S_cqt, S_ded = self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to
         S_last, S_recipe = self.step_last, self.step_recipe
         S_bmin, S_bmax = self.step_bmin, self.step_bmax
+        G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
         S_next = [-1 if last else g + 1 for g, last in enumerate(S_last)]
+        # what starting a job at step g needs, unpacked in one go
+        S_info = [
+            (
+                S_group[g],
+                S_setup[g],
+                S_dist[g],
+                S_lo[g],
+                S_w[g],
+                S_mean[g],
+                S_tool[g],
+                G_load[S_group[g]],
+                G_tload[S_group[g]],
+            )
+            for g in range(len(S_last))
+        ]
         S_special = [
             S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))
         ]
-        G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
         G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
         setup_minutes, min_run = self.setup_minutes, self.setup_min_run
         tr_lo = m.transport[0] - m.transport[1]
@@ -318,33 +333,30 @@ class Engine:
 
         def start(t: int, lots: list[int], now: float) -> None:
             g = L_step[lots[0]]
-            f = S_group[g]
+            f, s, d, lo, w, mean, tm, load, tload = S_info[g]
             st = 0.0
-            s = S_setup[g]
             if s >= 0 and T_setup[t] != s:
                 st = S_stime[g]
                 if st < 0:
                     st = setup_minutes.get((T_setup[t], s), setup_minutes.get((-1, s), 0.0))
                 T_setup[t] = s
+                T_setup_acc[t] += st
                 if st > 0 and s in min_run:
                     T_mr_left[t] = min_run[s]
                     T_mr_setup[t] = s
             if T_mr_left[t] > 0:
                 T_mr_left[t] -= len(lots)
-            d = S_dist[g]
             if d == 0:
-                pt = S_lo[g] + S_w[g] * u_proc()
+                pt = lo + w * u_proc()
             elif d == DIST_EXP:
-                pt = -S_mean[g] * log(1.0 - u_proc())
+                pt = -mean * log(1.0 - u_proc())
             else:
-                pt = S_mean[g]
-            tm = S_tool[g]
-            done = now + pt + G_load[f] + st
-            free = now + (pt if tm < 0 else tm) + G_tload[f] + st
+                pt = mean
+            done = now + pt + load + st
+            free = now + (pt if tm < 0 else tm) + tload + st
             acc[T_state[t]][t] += now - T_since[t]
             T_since[t] = now
             T_state[t] = BUSY
-            T_setup_acc[t] += st
             T_free[t] = free
             T_job[t] = lots
             push(H, (free, TOOL_FREE, t, T_tok[t]))
