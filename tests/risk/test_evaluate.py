@@ -117,3 +117,45 @@ def test_lp_recourse_reproduces_the_plan(tiny_plan, tiny_data):
     out = LPRecourse(model, point, plan.decisions)(make_chunks(1, 0)[0])
     assert out["npv"][0] == pytest.approx(plan.summary["npv"], rel=1e-6)
     assert out["delivered_total"][0] == pytest.approx(plan.summary["delivered_total"], rel=1e-6)
+
+
+def test_demand_growth_compounds_per_year(tiny_plan, tiny_data):
+    """``customers.*.demand_growth`` (an effect, base 0) multiplies demand by (1 + g) per year,
+    compounded to the middle of each month. Demand (1e7 a month) always exceeds output here, so
+    deliveries do not move and the extra shortage is exactly Σ_i 1e7·((1 + g)^((i + ½)/12) − 1)
+    over the 48 months — computed by hand below, matched to 1e-9."""
+    _sc, plan = tiny_plan
+    g = 0.25
+    tiny_data["uncertainties"] = [
+        {"name": "growth", "target": "customers.*.demand_growth", "effect": "add",
+         "distribution": {"dist": "point", "value": g}}
+    ]  # fmt: skip
+    grown = scenario_from_dict(tiny_data)
+    base = evaluate_draws(
+        model_from_plan(grown, plan), identity_draws(model_from_plan(grown, plan))
+    )
+    res = evaluate_plan(model_from_plan(grown, plan), 10, seed=1)
+    extra = sum(1.0e7 * ((1 + g) ** ((i + 0.5) / 12) - 1) for i in range(48))
+    shortage = res.stats["shortage_total"].values()
+    np.testing.assert_allclose(shortage, base["shortage_total"][0] + extra, rtol=1e-9)
+    delivered = res.stats["delivered_by_year"].values()
+    np.testing.assert_allclose(delivered[0], base["delivered_by_year"][0], rtol=1e-12)
+
+
+def test_demand_growth_in_the_lp_recourse_scenario(tiny_data):
+    """The LP recourse writes the grown demand into the future's scenario, month by month."""
+    from fabnet.risk.lp_recourse import future_scenario
+    from fabnet.risk.sampling import make_chunks
+
+    tiny_data["uncertainties"] = [
+        {"name": "growth", "target": "customers.*.demand_growth", "effect": "add",
+         "distribution": {"dist": "point", "value": 0.25}},
+        {"name": "level", "target": "customers.*.demand", "effect": "multiply",
+         "distribution": {"dist": "point", "value": 2.0}},
+    ]  # fmt: skip
+    sc = scenario_from_dict(tiny_data)
+    draws = compile_uncertainties(sc).draw(make_chunks(1, seed=0)[0])
+    future = future_scenario(sc, draws, 0)
+    demand = future.customer("OpenAI").demand["H100-class"]
+    assert demand["2024-01"] == pytest.approx(2.0e7 * 1.25 ** (0.5 / 12), rel=1e-12)
+    assert demand["2025-01"] == pytest.approx(2.0e7 * 1.25 ** (12.5 / 12), rel=1e-12)

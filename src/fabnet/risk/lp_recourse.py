@@ -21,7 +21,7 @@ import pandas as pd
 from fabnet.econ import funding_coverage, irr
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
-from fabnet.scenario import Scenario, add_months
+from fabnet.scenario import Scenario, add_months, series_values
 
 __all__ = ["LPRecourse", "future_scenario", "metrics_from_plan"]
 
@@ -32,6 +32,17 @@ def _affine_series(series: Any, m: float, a: float) -> Any:
     if isinstance(series, dict):
         return {k: max(m * v + a, 0.0) for k, v in series.items()}
     return max(m * float(series) + a, 0.0)
+
+
+def _grown_series(series: Any, growth: float, scenario: Scenario) -> dict[str, float]:
+    """``series`` month by month over the horizon, times ``(1 + growth)`` per year from the start."""
+    months = scenario.months
+    values = series_values(series, months)
+    rate = 1.0 + max(growth, -0.99)
+    return {
+        m: v * rate ** ((i + 0.5) / 12.0)
+        for i, (m, v) in enumerate(zip(months, values, strict=True))
+    }
 
 
 def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
@@ -63,9 +74,16 @@ def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
                         p.model_copy(update={"amount_usd": p.amount_usd * ratio}) for p in pays
                     ]
                     patch[field] = x.commitment_usd * ratio
+                elif coll == "customers" and field == "demand_growth":
+                    for key in ("demand", "contracted"):
+                        patch[key] = {
+                            p: _grown_series(patch.get(key, getattr(x, key))[p], a, scenario)
+                            for p in getattr(x, key)
+                        }
                 elif field in ("demand", "contracted"):
                     patch[field] = {
-                        p: _affine_series(s, m, a) for p, s in getattr(x, field).items()
+                        p: _affine_series(s, m, a)
+                        for p, s in patch.get(field, getattr(x, field)).items()
                     }
                 elif coll == "customers" and field == "price_usd":
                     patch[field] = {p: max(m * v + a, 0.0) for p, v in x.price_usd.items()}

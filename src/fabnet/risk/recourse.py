@@ -216,6 +216,12 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
                 target[:, c] = np.maximum(
                     m[:, None, None] * base + a[:, None, None] * has * length, 0.0
                 )
+        growth = draws.affine("customers", name, "demand_growth")
+        if growth is not None:  # (1 + g) per year, compounded to each bucket's middle
+            years = (starts + length / 2.0) / 12.0
+            factor = (1.0 + np.maximum(growth[1], -0.99))[:, None] ** years[None, :]
+            dem[:, c] *= factor[:, None, :]
+            con[:, c] *= factor[:, None, :]
         ma = draws.affine("customers", name, "price_usd")
         if ma is not None:
             price[:, c] = np.maximum(ma[0][:, None] * md.price[c] + ma[1][:, None], 0.0)

@@ -59,6 +59,7 @@ SUPPORTED_TARGETS: dict[tuple[str, str], str] = {
     ("fabs", "opex_per_wafer_usd"): "operating cost per wafer (wafer cost)",
     ("nodes", "learning_tau_months"): "defect-density learning time constant (ramp speed)",
     ("customers", "demand"): "demand per product (level)",
+    ("customers", "demand_growth"): "extra demand growth per year, compounded (base 0)",
     ("customers", "contracted"): "contracted minimums",
     ("customers", "price_usd"): "accelerator prices paid",
     ("packaging", "capacity_wpm"): "packaging capacity (e.g. booked CoWoS slots)",
@@ -69,6 +70,9 @@ SUPPORTED_TARGETS: dict[tuple[str, str], str] = {
     ("investors", "commitment_usd"): "investor commitment (scales its pay-ins)",
 }
 """(collection, field) pairs the risk engine can vary, with what they mean."""
+
+_VIRTUAL_TARGETS = {("investors", "pay_in_delay_months"), ("customers", "demand_growth")}
+"""Targets that are effects rather than stored fields; their base value is 0."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ class Sampler:
 def _items_with_field(scenario: Scenario, collection: str, name: str, field: str) -> list[str]:
     items = getattr(scenario, collection)
     chosen = items if name == "*" else [x for x in items if x.name == name]
-    if collection == "investors" and field == "pay_in_delay_months":
+    if (collection, field) in _VIRTUAL_TARGETS:
         return [x.name for x in chosen]
     return [x.name for x in chosen if field in type(x).model_fields]
 

@@ -261,8 +261,10 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
     return problems
 
 
-_VIRTUAL_FIELDS = {"investors": {"pay_in_delay_months"}}
-"""Targets that are not stored fields but effects the risk engine knows how to apply."""
+_VIRTUAL_FIELDS = {"investors": {"pay_in_delay_months"}, "customers": {"demand_growth"}}
+"""Targets that are not stored fields but effects the risk engine knows how to apply:
+an investor's pay-ins slip by ``pay_in_delay_months``; a customer's demand grows by
+``demand_growth`` per year (compounded from the start of the horizon; base 0)."""
 
 
 def _check_month(s: Scenario, path: str, month: str | None) -> list[Problem]:

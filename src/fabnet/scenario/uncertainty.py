@@ -5,7 +5,9 @@ The risk engine (`fabnet.risk`) samples these; the scenario only declares and va
 A spec's ``target`` names numeric fields of scenario components:
 ``"<collection>.<name or *>.<field>"``, e.g. ``fabs.*.lead_time_months``,
 ``customers.OpenAI.demand``, ``nodes.N4.learning_tau_months``, ``hbm.*.stacks_per_month``,
-``packaging.TSMC CoWoS.capacity_wpm``, ``investors.G42.pay_in_delay_months``.
+``packaging.TSMC CoWoS.capacity_wpm``, ``investors.G42.pay_in_delay_months`` and
+``customers.*.demand_growth`` (the last two are effects, not stored fields: pay-ins slip by
+the draw in months; demand is multiplied by (1 + draw) per year from the start).
 ``effect`` says how a draw acts: ``add`` to the value, ``multiply`` it, or ``set`` it.
 """
 
