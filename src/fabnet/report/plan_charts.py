@@ -204,44 +204,54 @@ def supply_demand_chart(deliveries: pd.DataFrame, supply: pd.DataFrame | None = 
 
 
 def supply_limits_chart(supply: pd.DataFrame) -> go.Figure:
-    """Accelerators made per month against the packaging (CoWoS) and HBM limits (monthly rates)."""
+    """Per product, accelerators made per month against two ceilings: what all the packaging
+    (CoWoS) lines could give, and what all the HBM of its type could give, if the product had them
+    to itself (monthly rates). Products share both resources, so the ceilings are per product and
+    must not be added up; where made stays well under both, wafers, demand or the other products'
+    claims on the same packaging and HBM limit it (see the shadow prices)."""
+    from plotly.subplots import make_subplots
+
     require_columns(
         supply,
         "supply",
         ["product", "month", "good_dies", "accelerators", "packaging_limit", "hbm_limit"],
     )
-    rates = {
-        c: _monthly_rates(supply, None, c)[c]
-        for c in ("accelerators", "packaging_limit", "hbm_limit")
-    }
-    figure = go.Figure()
-    styles = {
-        "packaging_limit": ("packaging (CoWoS) limit", "#8e44ad", "dash"),
-        "hbm_limit": ("HBM limit", "#d35400", "dashdot"),
-    }
-    figure.add_trace(
-        go.Scatter(
-            x=rates["accelerators"].index,
-            y=rates["accelerators"],
-            name="accelerators made",
-            mode="lines",
-            fill="tozeroy",
-            line={"color": "#1f5fa8", "width": 2},
-            hovertemplate="%{y:,.0f}",
-        )
+    products = [str(p) for p in pd.unique(supply["product"])]
+    made_any = [p for p in products if supply.loc[supply["product"] == p, "accelerators"].sum() > 0]
+    shown = made_any or products
+    figure = make_subplots(
+        rows=len(shown), cols=1, shared_xaxes=True, subplot_titles=shown, vertical_spacing=0.08
     )
-    for column, (label, colour, dash) in styles.items():
-        figure.add_trace(
-            go.Scatter(
-                x=rates[column].index,
-                y=rates[column],
-                name=label,
-                mode="lines",
-                line={"color": colour, "width": 2, "dash": dash},
-                hovertemplate="%{y:,.0f}",
+    styles = {
+        "accelerators": ("made", "#1f5fa8", "solid"),
+        "packaging_limit": ("packaging (CoWoS) ceiling", "#8e44ad", "dash"),
+        "hbm_limit": ("HBM ceiling", "#d35400", "dashdot"),
+    }
+    for row, product in enumerate(shown, start=1):
+        rows = supply[supply["product"] == product]
+        for column, (label, colour, dash) in styles.items():
+            rate = _monthly_rates(rows, None, column)[column]
+            figure.add_trace(
+                go.Scatter(
+                    x=rate.index,
+                    y=rate,
+                    name=label,
+                    legendgroup=column,
+                    showlegend=row == 1,
+                    mode="lines",
+                    fill="tozeroy" if column == "accelerators" else None,
+                    line={"color": colour, "width": 2, "dash": dash},
+                    hovertemplate="%{y:,.0f}",
+                ),
+                row=row,
+                col=1,
             )
-        )
-    return _layout(figure, CHART_TITLES["supply_limits"], "accelerators per month (units)")
+    return _layout(
+        figure,
+        CHART_TITLES["supply_limits"],
+        "accelerators per month (units)",
+        height=max(420, 260 * len(shown)),
+    )
 
 
 def shortage_chart(deliveries: pd.DataFrame) -> go.Figure:
