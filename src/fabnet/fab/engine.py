@@ -288,6 +288,8 @@ class Engine:
         # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
         G_nhot = [0] * ng
         NO_JOB: list[int] = []
+        T_lazy = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
+        G_lazy: list[list[tuple[float, int]]] = [[] for _ in range(ng)]  # (T_free, tool) heaps
         base_prio = min([o.priority for o in m.orders] + [w.priority for w in m.wip] + [0])
         q_sum = [0.0] * ng
         q_n = [0] * ng
@@ -359,7 +361,6 @@ class Engine:
             T_state[t] = BUSY
             T_free[t] = free
             T_job[t] = lots
-            push(H, (free, TOOL_FREE, t, T_tok[t]))
             if T_counters[t]:
                 pieces = 25 * len(lots)
                 for c in T_counters[t]:
@@ -367,6 +368,13 @@ class Engine:
                     if c[1] <= 0:
                         c[1] += cals[int(c[0])].every
                         T_pending[t].append(int(c[0]))
+            if G_plain[f] and not Q[f] and not T_pending[t]:
+                # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
+                # counts as free from T_free on (see settle/arm_all).
+                T_lazy[t] = True
+                push(G_lazy[f], (free, t))
+            else:
+                push(H, (free, TOOL_FREE, t, T_tok[t]))
             counted = now >= warm
             for lot in lots:
                 # Every lot of a batch keeps its own route: batches mix products whose steps share
@@ -414,6 +422,22 @@ class Engine:
                     L_kind[lot] = ARRIVE
                     L_evt[lot] = at
                     push(H, (at, ARRIVE, lot, L_tok[lot]))
+
+        def settle(t: int, now: float) -> None:
+            """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
+            if T_lazy[t] and T_free[t] <= now:
+                T_lazy[t] = False
+                tf = T_free[t]
+                acc[BUSY][t] += tf - T_since[t]
+                T_since[t] = tf
+                T_state[t] = IDLE
+                T_job[t] = NO_JOB
+                G_idle[T_group[t]].append(t)
+
+        def arm(t: int) -> None:
+            """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
+            T_lazy[t] = False
+            push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
 
         def eligible(lot: int, t: int) -> bool:
             req = L_req[lot]
@@ -528,12 +552,26 @@ class Engine:
             L_qin[lot] = now
             idle = G_idle[f]
             if G_plain[f]:
+                if not idle:
+                    lazy = G_lazy[f]
+                    while lazy and lazy[0][0] <= now:  # a lazily busy tool that is free by now
+                        tf, t = heappop(lazy)
+                        if T_lazy[t] and T_free[t] == tf:
+                            settle(t, now)
+                            break
                 if idle:
                     start(idle.pop(), [lot], now)
-                else:
-                    Q[f].append(lot)
-                    if L_prio[lot] > base_prio:
-                        G_nhot[f] += 1
+                    return
+                q = Q[f]
+                q.append(lot)
+                if L_prio[lot] > base_prio:
+                    G_nhot[f] += 1
+                if len(q) == 1:  # a queue forms: every busy tool must pick up when it ends
+                    lazy = G_lazy[f]
+                    for tf, t in lazy:
+                        if T_lazy[t] and T_free[t] == tf:
+                            arm(t)
+                    lazy.clear()
                 return
             if L_prio[lot] > base_prio:
                 G_nhot[f] += 1
@@ -717,6 +755,10 @@ class Engine:
                     push(H, (now + gap, RELEASE, a, b + 1))
             elif kind == CAL:
                 cal = cals[a]
+                if T_lazy[b]:
+                    settle(b, now)
+                    if T_lazy[b]:  # still processing: the down/PM logic needs its end event
+                        arm(b)
                 if cal.kind == "pm":
                     push(H, (now + cal.every, CAL, a, b))
                     if T_state[b] == IDLE:
@@ -752,6 +794,7 @@ class Engine:
                 wip_change(now, 0)
                 stats["area_warm"] = stats["area"]
                 for t in range(nt):
+                    settle(t, now)
                     acc[T_state[t]][t] += now - T_since[t]
                     T_since[t] = now
                 self._acc_warm = [list(row) for row in acc]
@@ -759,6 +802,7 @@ class Engine:
         # ---- close
         wip_change(end, 0)
         for t in range(nt):
+            settle(t, end)
             acc[T_state[t]][t] += end - T_since[t]
             T_since[t] = end
         acc_warm = getattr(self, "_acc_warm", [[0.0] * nt for _ in range(4)])
