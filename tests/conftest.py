@@ -43,3 +43,9 @@ def cli():
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def _isolated_run_store(tmp_path_factory, monkeypatch):
+    """Runs made by a test go to a throw-away store, never ./.fabnet of the working tree."""
+    monkeypatch.setenv("FABNET_HOME", str(tmp_path_factory.mktemp("fabnet-home")))

@@ -52,13 +52,18 @@ def simulate_cmd(
     workers: int = typer.Option(1, "--workers", help="processes for replications"),
     load: float = typer.Option(1.0, "--load", help="load factor on the release rate"),
     out: Path | None = typer.Option(None, "--out", help="directory for tables and report"),
+    home: Path | None = typer.Option(
+        None, "--home", help="run store home (default $FABNET_HOME or ./.fabnet)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON only"),
 ) -> None:
-    """Simulate a fab and print its KPIs (cycle time, flow factor, throughput, on-time)."""
-    from fabnet.fab import SimConfig, confidence_interval
+    """Simulate a fab and print its KPIs (cycle time, flow factor, throughput, on-time).
+
+    The run is kept in the run store (tables, summary, report), like plan and risk runs.
+    """
+    from fabnet.fab import SimConfig
     from fabnet.fab.engine import Engine
-    from fabnet.fab.kpi import kpis
-    from fabnet.fab.replicate import replication_seeds, run_replications
+    from fabnet.store import RunStore
 
     try:
         model = _model(dataset)
@@ -70,29 +75,63 @@ def simulate_cmd(
             load_factor=load,
         )
         Engine(model, cfg)  # validate settings before starting workers
-        if replications == 1:
-            bar = _progress(days, "simulated days", not as_json)
-            if bar is None:
-                results = [kpis(Engine(model, cfg).run())]
-            else:
-                with bar:
-                    task = bar.add_task("sim", total=days)
-                    raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
-                results = [kpis(raw)]
-        else:
-            replication_seeds(seed, replications)
-            bar = _progress(replications, "replications", not as_json)
-            if bar is None:
-                results = run_replications(model, cfg, replications, workers)
-            else:
-                with bar:
-                    task = bar.add_task("reps", total=replications)
-                    results = run_replications(
-                        model, cfg, replications, workers, lambda i: bar.advance(task)
-                    )
+        options = {"dataset": str(dataset) if dataset else None, "days": days,
+                   "warmup_days": cfg.warmup_days, "dispatch": dispatch,
+                   "replications": replications, "load_factor": load}  # fmt: skip
+        with RunStore(home).start_run(
+            kind="fab",
+            scenario_name=model.name,
+            scenario_text=json.dumps(options, indent=2),
+            options=options,
+            seed=seed,
+        ) as run:
+            results = _simulate(model, cfg, days, seed, replications, workers, as_json)
+            summary = dict(_summarise(model, results, replications), run_id=run.id)
+            _keep(run, results[0], summary)
     except FabnetError as error:
         fail(error, as_json)
         return
+    if out is not None:
+        _write_tables(out, results[0], summary)
+    if as_json:
+        print_json(summary)
+        return
+    _print_summary(summary, results[0])
+
+
+def _simulate(model, cfg, days: float, seed: int, replications: int, workers: int, as_json: bool):
+    """KPIs of each replication, with a progress bar in simulated days (or replications)."""
+    from fabnet.fab.engine import Engine
+    from fabnet.fab.kpi import kpis
+    from fabnet.fab.replicate import replication_seeds, run_replications
+
+    if replications == 1:
+        bar = _progress(days, "simulated days", not as_json)
+        if bar is None:
+            results = [kpis(Engine(model, cfg).run())]
+        else:
+            with bar:
+                task = bar.add_task("sim", total=days)
+                raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
+            results = [kpis(raw)]
+    else:
+        replication_seeds(seed, replications)
+        bar = _progress(replications, "replications", not as_json)
+        if bar is None:
+            results = run_replications(model, cfg, replications, workers)
+        else:
+            with bar:
+                task = bar.add_task("reps", total=replications)
+                results = run_replications(
+                    model, cfg, replications, workers, lambda i: bar.advance(task)
+                )
+    return results
+
+
+def _summarise(model, results, replications: int) -> dict:
+    """Key figures of the first replication, plus confidence intervals across replications."""
+    from fabnet.fab import confidence_interval
+
     summary = dict(results[0].summary)
     summary["fab"] = model.name
     summary["replications"] = replications
@@ -109,17 +148,27 @@ def simulate_cmd(
         summary["across_replications"] = ci
         summary["wall_seconds"] = sum(r.summary["wall_seconds"] for r in results)
         summary["events"] = sum(r.summary["events"] for r in results)
-    if out is not None:
-        _write_tables(out, results[0], summary)
-    if as_json:
-        print_json(summary)
-        return
-    _print_summary(summary, results[0])
+    return summary
+
+
+_TABLES = ("lots", "products", "tool_groups", "queues", "cqt", "wip")
+
+
+def _keep(run, k, summary: dict) -> None:
+    """Keep a simulation in its store run: KPI tables, summary and the fab report."""
+    from fabnet.report.fab import fab_report_html
+
+    for name in _TABLES:
+        run.save_table(name, getattr(k, name))
+    summary = to_jsonable(summary)
+    run.save_json("summary", summary)
+    run.set_summary(summary)
+    run.save_text("report.html", fab_report_html(k, title=f"fab simulation: {summary['fab']}"))
 
 
 def _write_tables(out: Path, k, summary: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("lots", "products", "tool_groups", "queues", "cqt", "wip"):
+    for name in _TABLES:
         df = getattr(k, name)
         df.to_csv(out / f"{name}.csv", index=False)
         with contextlib.suppress(ImportError, ValueError):  # pyarrow is a dependency
