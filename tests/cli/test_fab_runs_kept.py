@@ -27,3 +27,15 @@ def test_bad_fab_option_keeps_no_run(cli, tmp_path):
     assert result.exit_code == 2
     assert "random" in result.stderr
     assert RunStore(home).list_runs().empty
+
+
+def test_fab_simulate_json_has_the_documented_keys(cli):
+    result = cli("fab", "simulate", "--days", "20", "--json")
+    assert result.exit_code == 0
+    s = json.loads(result.stdout)
+    for key in ("days", "lots_completed", "wafers_out", "cycle_time_days", "flow_factor",
+                "on_time_fraction", "events", "wall_seconds", "products"):  # fmt: skip
+        assert key in s, key
+    assert {"mean", "p50", "p95"} <= set(s["cycle_time_days"])
+    assert s["events"] > 0 and s["lots_completed"] > 0
+    assert s["cycle_time_days"]["p50"] <= s["cycle_time_days"]["p95"]
