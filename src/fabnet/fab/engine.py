@@ -286,7 +286,7 @@ class Engine:
         G_idle = [list(ts) for ts in self.group_tools]
         Q: list[list[int]] = [[] for _ in range(ng)]
         # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
-        G_nhot = [0] * ng
+        Q_hot: list[list[int]] = [[] for _ in range(ng)]  # lots above base priority, in order
         NO_JOB: list[int] = []
         T_lazy = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
         G_lazy: list[list[tuple[float, int]]] = [[] for _ in range(ng)]  # (T_free, tool) heaps
@@ -448,13 +448,13 @@ class Engine:
                 # SMT2020 tool.txt ranks rank_HP; rank_RSETUP; rank_FIFO in one pass over the
                 # queue (kept in arrival order): highest priority, then no setup, then first in.
                 # A tool in a minimum run keeps its setup, so "no setup" also keeps the run.
+                hot = Q_hot[f]
                 if not G_ded[f] and not G_setups[f]:
-                    return q[0] if not G_nhot[f] else max(q, key=prio_of)
+                    return max(hot, key=prio_of) if hot else q[0]
                 cur = T_setup[t]
                 check_ded = G_ded[f]
-                no_hot = not G_nhot[f]
                 best, bp, bns = -1, -1, False
-                for lot in q:
+                for lot in hot:  # hot lots first: any eligible one beats every normal lot
                     if check_ded:
                         req = L_req[lot]
                         if req >= 0 and req != t:
@@ -466,8 +466,20 @@ class Engine:
                     ns = s == -1 or s == cur
                     if p > bp or (ns and not bns):
                         best, bp, bns = lot, p, ns
-                        if bns and no_hot:
-                            break
+                if best >= 0:
+                    return best
+                for lot in q:  # normal lots: the first eligible one needing no setup, else first
+                    if check_ded:
+                        req = L_req[lot]
+                        if req >= 0 and req != t:
+                            continue
+                    if L_prio[lot] > base_prio:
+                        continue
+                    s = S_setup[L_step[lot]]
+                    if s == -1 or s == cur:
+                        return lot
+                    if best < 0:
+                        best = lot
                 return best
             cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
             if not cand:
@@ -523,7 +535,7 @@ class Engine:
                 for lot in lots:
                     q.remove(lot)
                     if L_prio[lot] > base_prio:
-                        G_nhot[f] -= 1
+                        Q_hot[f].remove(lot)
                 start(t, lots, now)
                 return True
             lot = choose_lot(t, f, q, now)
@@ -534,7 +546,7 @@ class Engine:
             else:
                 q.remove(lot)
             if L_prio[lot] > base_prio:
-                G_nhot[f] -= 1
+                Q_hot[f].remove(lot)
             start(t, [lot], now)
             return True
 
@@ -565,7 +577,7 @@ class Engine:
                 q = Q[f]
                 q.append(lot)
                 if L_prio[lot] > base_prio:
-                    G_nhot[f] += 1
+                    Q_hot[f].append(lot)
                 if len(q) == 1:  # a queue forms: every busy tool must pick up when it ends
                     lazy = G_lazy[f]
                     for tf, t in lazy:
@@ -573,8 +585,9 @@ class Engine:
                             arm(t)
                     lazy.clear()
                 return
-            if L_prio[lot] > base_prio:
-                G_nhot[f] += 1
+            hot = L_prio[lot] > base_prio
+            if hot:  # queued below, or taken off again when it starts at once
+                Q_hot[f].append(lot)
             if G_ded[f]:
                 dd = L_ded[lot]
                 L_req[lot] = -1 if dd is None else dd.get(g, -1)
@@ -610,8 +623,8 @@ class Engine:
                 idle.pop()
             else:
                 idle.remove(t)
-            if L_prio[lot] > base_prio:
-                G_nhot[f] -= 1
+            if hot:
+                Q_hot[f].remove(lot)
             start(t, [lot], now)
 
         def free_tool(t: int, now: float) -> None:
@@ -624,11 +637,11 @@ class Engine:
             q = Q[f]
             if q:
                 if G_plain[f]:  # FIFO, no batching, setups or dedication: first of top priority
-                    if G_nhot[f]:
-                        lot = max(q, key=prio_of)
+                    hot = Q_hot[f]
+                    if hot:
+                        lot = max(hot, key=prio_of)
                         q.remove(lot)
-                        if L_prio[lot] > base_prio:
-                            G_nhot[f] -= 1
+                        hot.remove(lot)
                     else:
                         lot = q.pop(0)
                     start(t, [lot], now)
