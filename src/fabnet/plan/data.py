@@ -47,7 +47,14 @@ from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.buckets import Buckets, make_buckets
 from fabnet.scenario import ExistingFab, GreenfieldSite, Scenario, month_index, series_values
 
-__all__ = ["STRATEGIES", "PlanData", "build_plan_data", "cycle_time_months", "usable_share"]
+__all__ = [
+    "STRATEGIES",
+    "PlanData",
+    "build_plan_data",
+    "cycle_time_months",
+    "units_from_decisions",
+    "usable_share",
+]
 
 STRATEGIES = ("mixed", "buy", "build")
 """Which capacity options a plan may use: all, only buying existing fabs, only building."""
@@ -548,3 +555,33 @@ def build_plan_data(
         debt_rate=fin.debt_rate,
         extra={"mature_age": mature_age, "cycle_time": lag},
     )
+
+
+def units_from_decisions(
+    d: PlanData, decisions: pd.DataFrame
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Option units and packaging blocks (aligned with ``d``) of a decisions table
+    (columns site, action, start, modules, node), as ``solve_plan(fixed=...)`` reads it."""
+    units = np.zeros(len(d.option_kind))
+    blocks = np.zeros(len(d.expansion_line))
+    for row in decisions.itertuples(index=False):
+        site, action, start, n = str(row.site), str(row.action), str(row.start), float(row.modules)
+        node = str(getattr(row, "node", "") or "")
+        if site in d.lines:
+            hits = [
+                i
+                for i, li in enumerate(d.expansion_line)
+                if d.lines[li] == site and d.expansion_start[i] == start
+            ]
+            if not hits:
+                raise UsageError(f"decision {site} {start}: no such packaging expansion")
+            blocks[hits[0]] += n
+            continue
+        i = d.option_index(site, action, start, node or None)
+        if i is None:
+            raise UsageError(
+                f"decision {action} {site} ({node}) from {start}: not an option of this "
+                "scenario (unknown site or node, or a start before it is available)"
+            )
+        units[i] += n
+    return units, blocks

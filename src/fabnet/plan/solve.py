@@ -36,7 +36,7 @@ import pandas as pd
 from fabnet.errors import SolverError, UsageError
 from fabnet.plan._highs import SolveInfo, run_highs
 from fabnet.plan.allocation import LEX_TOL, POLICIES, add_proportional, apply_policy
-from fabnet.plan.data import PlanData, build_plan_data
+from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.scenario import Scenario
 
@@ -93,28 +93,7 @@ def _as_decisions(fixed: Any) -> pd.DataFrame | None:
 
 
 def _fix_decisions(pm: PlanModel, fixed: pd.DataFrame) -> None:
-    d = pm.d
-    units = np.zeros(len(d.option_kind))
-    blocks = np.zeros(len(d.expansion_line))
-    for row in fixed.itertuples(index=False):
-        site, action, start, n = str(row.site), str(row.action), str(row.start), float(row.modules)
-        if site in d.lines:
-            hits = [
-                i
-                for i, li in enumerate(d.expansion_line)
-                if d.lines[li] == site and d.expansion_start[i] == start
-            ]
-            if not hits:
-                raise UsageError(f"fixed decision {site} {start}: no such packaging expansion")
-            blocks[hits[0]] += n
-            continue
-        i = d.option_index(site, action, start, str(row.node) or None)
-        if i is None:
-            raise UsageError(
-                f"fixed decision {action} {site} ({row.node}) from {start}: not an option of "
-                "this scenario (unknown site, node, or a start before it is available)"
-            )
-        units[i] += n
+    units, blocks = units_from_decisions(pm.d, fixed)
     if "Option-units" in pm.m.variables:
         pm.m.variables["Option-units"].fix(pm.arr(units, "option"))
     if "Expansion-blocks" in pm.m.variables:

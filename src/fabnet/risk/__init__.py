@@ -35,7 +35,6 @@ from fabnet.risk.model import (
     build_risk_model,
     model_from_decisions,
     model_from_plan,
-    units_from_decisions,
 )
 from fabnet.risk.recourse import SCALAR_METRICS, evaluate_chunk, evaluate_draws, identity_draws
 from fabnet.risk.sampling import (
@@ -83,5 +82,4 @@ __all__ = [
     "make_executor",
     "model_from_decisions",
     "model_from_plan",
-    "units_from_decisions",
 ]

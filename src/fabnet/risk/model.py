@@ -32,7 +32,7 @@ import pandas as pd
 
 from fabnet.econ.accelerator import die_yield_at, dies_per_wafer
 from fabnet.errors import UsageError
-from fabnet.plan import PlanData
+from fabnet.plan.data import PlanData, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
 from fabnet.scenario import ExistingFab, Scenario, month_index
 
@@ -42,7 +42,6 @@ __all__ = [
     "build_risk_model",
     "model_from_decisions",
     "model_from_plan",
-    "units_from_decisions",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -131,34 +130,6 @@ class RiskModel:
     @property
     def n_buckets(self) -> int:
         return int(self.bucket_start.size)
-
-
-def units_from_decisions(d: PlanData, decisions: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
-    """Option units and packaging blocks (aligned with ``d``) of a decisions table
-    (columns site, action, start, modules, node), as ``solve_plan(fixed=...)`` reads it."""
-    units = np.zeros(len(d.option_kind))
-    blocks = np.zeros(len(d.expansion_line))
-    for row in decisions.itertuples(index=False):
-        site, action, start, n = str(row.site), str(row.action), str(row.start), float(row.modules)
-        node = str(getattr(row, "node", "") or "")
-        if site in d.lines:
-            hits = [
-                i
-                for i, li in enumerate(d.expansion_line)
-                if d.lines[li] == site and d.expansion_start[i] == start
-            ]
-            if not hits:
-                raise UsageError(f"plan decision {site} {start}: no such packaging expansion")
-            blocks[hits[0]] += n
-            continue
-        i = d.option_index(site, action, start, node or None)
-        if i is None:
-            raise UsageError(
-                f"plan decision {action} {site} ({node}) from {start}: not an option of this "
-                "scenario (unknown site or node, or a start before it is available)"
-            )
-        units[i] += n
-    return units, blocks
 
 
 def _site_mix(d: PlanData, wafer_starts: pd.DataFrame | None, site: str, node: str) -> FloatArray:
