@@ -290,7 +290,9 @@ class Engine:
         NO_JOB: list[int] = []
         T_lazy = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
         G_lazy: list[list[tuple[float, int]]] = [[] for _ in range(ng)]  # (T_free, tool) heaps
-        base_prio = min([o.priority for o in m.orders] + [w.priority for w in m.wip] + [0])
+        prios = [o.priority for o in m.orders] + [w.priority for w in m.wip]
+        prios += [row[2] for row in cfg.lot_list]
+        base_prio = min(prios) if prios else 0  # lots above it are "hot"
         q_sum = [0.0] * ng
         q_n = [0] * ng
         cqt_checks: dict[int, list[int]] = {}
