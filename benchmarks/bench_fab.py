@@ -3,6 +3,11 @@
     .venv/bin/python benchmarks/bench_fab.py --days 180
     .venv/bin/python benchmarks/bench_fab.py --days 730
 
+Validation runs against the SMT2020 reference use the same command with a dataset, rule, warm-up
+and seed, e.g. ``--days 365 --warmup-days 90 --seed 1 --dispatch cr --dataset .../SMT2020_LVHM``
+(prints the flow factor per product and the WIP range after the warm-up: a stable fab keeps it
+flat).
+
 Reference: PySCFabSim needs about 350 s for 180 days of HVLM (~25,000 events/s) on a 2-core
 machine. Peak memory is the process's maximum resident set size (resource.getrusage).
 """
@@ -37,12 +42,14 @@ def main() -> None:
     p.add_argument("--dataset", default=str(default_smt2020_dir() / "SMT2020_HVLM"))
     p.add_argument("--dispatch", default="fifo")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--warmup-days", type=float, default=None, help="default: half the run")
     a = p.parse_args()
+    warmup = a.days / 2 if a.warmup_days is None else a.warmup_days
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     model = load_smt2020(a.dataset)
     t_load = time.perf_counter() - t0
-    cfg = SimConfig(days=a.days, warmup_days=a.days / 2, dispatch=a.dispatch, seed=a.seed)
+    cfg = SimConfig(days=a.days, warmup_days=warmup, dispatch=a.dispatch, seed=a.seed)
     c0 = time.process_time()
     raw = Engine(model, cfg).run()
     cpu = time.process_time() - c0
@@ -58,9 +65,17 @@ def main() -> None:
     )
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
     print(
-        f"KPIs after {a.days / 2:g}-day warm-up: {s['lots_completed']} lots, "
+        f"KPIs after {warmup:g}-day warm-up: {s['lots_completed']} lots, "
         f"{s['wafers_per_week']:.0f} wafers/week, flow factor mean {s['flow_factor']['mean']:.2f}"
-        f" median {s['flow_factor']['median']:.2f}"
+        f" median {s['flow_factor']['median']:.2f}, CT mean {s['cycle_time_days']['mean']:.1f} d"
+    )
+    for name, v in s["products"].items():
+        ff = v["flow_factor"]
+        print(f"  {name}: flow factor median {ff['median']:.2f} mean {ff['mean']:.2f}")
+    w = k.wip[k.wip["day"] >= warmup]["wip"]
+    print(
+        f"WIP: {int(k.wip['wip'].iloc[0])} lots at start, {int(w.min())}-{int(w.max())} after the "
+        f"warm-up, {raw.extra['wip_end']} at the end (released {raw.extra['released']} lots)"
     )
 
 
