@@ -1,22 +1,35 @@
-"""The event loop: a binary heap of ``(time, seq, kind, a, b)`` tuples over integer ids.
+"""The event loop: a binary heap of ``(time, kind, a, b)`` tuples over integer ids.
 
 Lots, tools and steps are integer ids; their attributes live in plain lists (``lot_step[lot]``,
 ``tool_state[tool]``, ``step_mean[step]``). There is no object per lot and no generator per
 process; per event the loop does a ``heappop``, a branch on ``kind`` and a few list reads. Steps
-are numbered globally over all routes (``route_first[r] + i``).
+are numbered globally over all routes (``route_first[r] + i``). Ties in time break on the event
+kind, then the ids (deterministic, no sequence counter).
 
-Semantics (see :mod:`fabnet.fab.model`):
+Semantics (see :mod:`fabnet.fab.model`; SMT2020 readings checked against the public PySCFabSim
+code, github.com/prosysscience/PySCFabSim-release, ``simulation/``):
 
 - A lot arriving at a step joins its tool group's queue; a free tool takes lots by the dispatching
-  rule (:mod:`fabnet.fab.dispatch`). Batch steps group lots of the same recipe and start when at
-  least ``batch_min`` lots are there (or, with ``batch_wait_minutes``, when the oldest has
-  waited that long), taking up to ``batch_max``.
+  rule (:mod:`fabnet.fab.dispatch`). Batch steps group lots of the same recipe (tool group, step
+  name and time — across products, as ``greedy.py`` groups by step name) and start when at least
+  ``batch_min`` lots are there (or, with ``batch_wait_minutes``, when the oldest has waited that
+  long), taking up to ``batch_max``. Every lot of a batch then continues on its *own* route.
 - Sequence-dependent setups: a step's setup differs from the tool's → setup time (route ``STIME``
-  or the ``setup.txt`` matrix); minimum runs after a setup.
+  or the ``setup.txt`` matrix); minimum runs after a setup (soft: the FIFO rank prefers lots
+  needing no setup, which keeps the run).
 - Sampling, rework and the next step are decided when processing starts; the lot arrives at the
-  next queue after its lot time plus transport.
-- Failures preempt the running job, which resumes after repair; PMs (calendar or wafer count)
-  wait for the running job.
+  next queue after its lot time plus transport. A skipped (sampled-out) step costs a draw and no
+  event.
+- Failures hit each tool of the attached area on its own: exponential time to failure counted
+  from the end of the previous repair, as ``events.py`` ``BreakdownEvent`` does; they preempt the
+  running job, which resumes after repair. Calendar PMs repeat at their fixed interval from the
+  previous due time (``events.py``: "the MTBPM includes the PM duration"); wafer-count PMs count
+  each calendar on its own (``instance.py`` ``pieces_until_maintenance``), not nested. PMs wait
+  for the running job. Unlike PySCFabSim, a down also takes an *idle* tool out of service.
+- A tool that starts a job while nobody waits in its (plain FIFO) queue gets no end-of-job
+  event: it is "lazily busy" until ``T_free`` and is taken as free from then on by the next
+  arrival; when a queue forms, its end event is armed. This saves about 10 % of the events; the
+  model is the same (only which of several identical free tools takes a lot can differ).
 - Statistics count from ``warmup_minutes`` on.
 """
 
