@@ -7,6 +7,13 @@ fractions), where a failure calendar contributes MTTR/(MTTF+MTTR), a calendar PM
 and a wafer-count PM MTTR per ``every`` wafers processed. Utilisation u = demand /
 (tools · availability). A group with u ≥ 1 cannot keep up: the fab is overloaded whatever the
 dispatching (Hopp & Spearman, Factory Physics, ch. 7, capacity = rate × availability).
+
+Not counted, because they depend on the queues: setup times (SMT2020's implant groups, 72 min
+per change with minimum runs of 7 lots, add 40–57 % to their busy time per lot in simulation) and
+batches below the maximum size (diffusion furnaces running 5 instead of 6 lots: +20–30 %). In a
+correct simulation every other group's busy time per processed lot matches this table within
+±2 % (SMT2020 HVLM, 50 days); a larger excess means the simulator adds work (it found a routing
+bug that sent lots of one product through the other product's route).
 """
 
 from __future__ import annotations
