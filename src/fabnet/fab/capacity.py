@@ -50,9 +50,9 @@ def static_utilisation(
             continue
         prod = model.products[p]
         for s in model.routes[prod.route].steps:
-            g = model.groups[s.group]
+            tg = model.groups[s.group]
             busy = s.mean if s.tool_minutes is None else s.tool_minutes
-            busy += 0.0 if g.cascading else g.load_minutes
+            busy += 0.0 if tg.cascading else tg.load_minutes
             size = s.batch_max if full_batches else s.batch_min
             visits = rate * s.sample_percent / 100 / size
             demand[s.group] += visits * busy
@@ -62,15 +62,15 @@ def static_utilisation(
     down = [0.0] * ng
     for c in model.calendars:
         for t in c.tools:
-            g = tool_group[t]
+            gi = tool_group[t]
             if c.by_pieces:
-                per_tool_wafers = wafers[g] / counts[g]
+                per_tool_wafers = wafers[gi] / counts[gi]
                 frac = c.repair_mean * per_tool_wafers / c.every if c.every > 0 else 0.0
             elif c.kind == "down":
                 frac = c.repair_mean / (c.every + c.repair_mean)
             else:
                 frac = c.repair_mean / c.every if c.every > 0 else 0.0
-            down[g] += frac / counts[g]
+            down[gi] += frac / counts[gi]
     rows = []
     for g, grp in enumerate(model.groups):
         avail = max(1e-9, 1.0 - down[g])

@@ -76,7 +76,7 @@ def operating_curve(
     util = static_utilisation(model, 1.0)
     u_bottleneck = float(util["utilisation"].iloc[0])
     rpt = [model.raw_process_minutes(i) / 1440 for i in range(len(model.products))]
-    points = []
+    points: list[dict[str, Any]] = []
     for lf in load_factors:
         runs = run_replications(model, replace(config, load_factor=lf), replications, workers)
         ff = [r.summary["flow_factor"]["mean"] for r in runs]

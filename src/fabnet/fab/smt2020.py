@@ -234,17 +234,17 @@ def load_smt2020(directory: str | Path) -> FabModel:
                 line,
                 "CURSTEP",
             )
-        due = (wip_t.date(line, r, "DUE") - t0).total_seconds() / 60
+        due_min = (wip_t.date(line, r, "DUE") - t0).total_seconds() / 60
         name = r["LOT"]
         base = name[name.index("_") + 1 : name.rindex("_")] if name.startswith("Init_") else name
-        release = due - due_of_order.get(base, 0.0)
+        release = due_min - due_of_order.get(base, 0.0)
         wip.append(
             WipLot(
                 name=name,
                 product=p,
                 priority=int(wip_t.num(line, r, "PRIOR")),
                 step=cur - 1,
-                due=due,
+                due=due_min,
                 release=release,
             )
         )
