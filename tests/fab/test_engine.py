@@ -146,3 +146,58 @@ def test_mixed_product_batches_keep_each_lot_on_its_own_route():
     # each product's second step saw exactly its own lots (up to the few still in process)
     assert abs(started["etch_a"] - done.count("a")) <= 2
     assert abs(started["etch_b"] - done.count("b")) <= 2
+
+
+def test_nested_pms_cover_the_shorter_ones():
+    """Weekly-in-monthly PMs: with ``nested_pms`` a monthly PM replaces the weekly one due then.
+
+    Tool a: wafer-count PMs every 1,000 wafers (60 min) and 4,000 wafers (120 min); tool b:
+    calendar PMs every 7 days (60 min) and 28 days (120 min, due just before every 4th weekly).
+    112 days at 600 wafers/day: independent 67 × 60 + 16 × 120 = 5,940 min on a and
+    16 × 60 + 4 × 120 = 1,440 min on b; nested (51 weekly, 12 weekly) 4,980 and 1,200 min.
+    """
+    from fabnet.fab.inline import build_fab
+    from fabnet.fab.model import DIST_CONST, Calendar
+
+    model = build_fab(
+        {
+            "tool_groups": [{"name": "a", "count": 1}, {"name": "b", "count": 1}],
+            "routes": [
+                {
+                    "name": "r",
+                    "steps": [{"group": "a", "minutes": 10}, {"group": "b", "minutes": 10}],
+                }
+            ],
+            "products": [{"name": "p", "route": "r", "lots_per_day": 24}],
+        }
+    )
+
+    def pm(name: str, tool: int, every: float, minutes: float, first: float, pieces: bool):
+        return Calendar(
+            name=name,
+            kind="pm",
+            tools=(tool,),
+            every=every,
+            every_dist=DIST_CONST,
+            repair_mean=minutes,
+            repair_dist=DIST_CONST,
+            first=first,
+            first_dist=DIST_CONST,
+            by_pieces=pieces,
+        )
+
+    week = 7 * 1440.0
+    model.calendars = [
+        pm("a_wk", 0, 1000, 60, 1000, True),
+        pm("a_mn", 0, 4000, 120, 4000, True),
+        pm("b_wk", 1, week, 60, week, False),
+        pm("b_mn", 1, 4 * week, 120, 4 * week - 1, False),
+    ]
+    pm_min = {}
+    for nested in (False, True):
+        raw = Engine(model, SimConfig(days=112.5, seed=0, nested_pms=nested)).run()
+        pm_min[nested] = raw.tools["pm_min"]
+    assert pm_min[False][0] == pytest.approx(5940, rel=0.03)
+    assert pm_min[True][0] == pytest.approx(4980, rel=0.03)
+    assert pm_min[False][1] == pytest.approx(1440)
+    assert pm_min[True][1] == pytest.approx(1200)
