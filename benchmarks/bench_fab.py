@@ -43,13 +43,16 @@ def main() -> None:
     p.add_argument("--dispatch", default="fifo")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--warmup-days", type=float, default=None, help="default: half the run")
+    p.add_argument("--nested-pms", action="store_true", help="SimConfig.nested_pms")
     a = p.parse_args()
     warmup = a.days / 2 if a.warmup_days is None else a.warmup_days
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     model = load_smt2020(a.dataset)
     t_load = time.perf_counter() - t0
-    cfg = SimConfig(days=a.days, warmup_days=warmup, dispatch=a.dispatch, seed=a.seed)
+    cfg = SimConfig(
+        days=a.days, warmup_days=warmup, dispatch=a.dispatch, seed=a.seed, nested_pms=a.nested_pms
+    )
     c0 = time.process_time()
     raw = Engine(model, cfg).run()
     cpu = time.process_time() - c0
@@ -57,7 +60,8 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = k.summary
     print(f"machine: {os.cpu_count()} cores, {_cpu_model()}, load average at start {load0:.2f}")
-    print(f"dataset {model.name}, {a.days:g} days, dispatch {a.dispatch}, seed {a.seed}")
+    nest = ", nested PMs" if a.nested_pms else ""
+    print(f"dataset {model.name}, {a.days:g} days, dispatch {a.dispatch}, seed {a.seed}{nest}")
     print(f"load dataset: {t_load:.2f} s")
     print(
         f"simulate: {raw.wall_seconds:.1f} s wall, {cpu:.1f} s CPU, {raw.events:,} events, "
