@@ -51,6 +51,9 @@ def simulate_cmd(
     replications: int = typer.Option(1, "--replications"),
     workers: int = typer.Option(1, "--workers", help="processes for replications"),
     load: float = typer.Option(1.0, "--load", help="load factor on the release rate"),
+    nested_pms: bool = typer.Option(
+        False, "--nested-pms", help="a tool's weekly/monthly/quarterly PMs nest (see SimConfig)"
+    ),
     out: Path | None = typer.Option(None, "--out", help="directory for tables and report"),
     home: Path | None = typer.Option(
         None, "--home", help="run store home (default $FABNET_HOME or ./.fabnet)"
@@ -73,11 +76,13 @@ def simulate_cmd(
             dispatch=dispatch,
             seed=seed,
             load_factor=load,
+            nested_pms=nested_pms,
         )
         Engine(model, cfg)  # validate settings before starting workers
         options = {"dataset": str(dataset) if dataset else None, "days": days,
                    "warmup_days": cfg.warmup_days, "dispatch": dispatch,
-                   "replications": replications, "load_factor": load}  # fmt: skip
+                   "replications": replications, "load_factor": load,
+                   "nested_pms": nested_pms}  # fmt: skip
         with RunStore(home).start_run(
             kind="fab",
             scenario_name=model.name,
