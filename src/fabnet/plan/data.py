@@ -166,10 +166,8 @@ def usable_share(scenario: Scenario, fab: ExistingFab | GreenfieldSite) -> float
     (``OperatingCurve.max_load_for_flow_factor``) when the fab has one, else
     ``policy.default_utilisation``."""
     if fab.operating_curve:
-        try:
-            from fabnet.scenario.fab_template import OperatingCurve  # type: ignore[import-not-found]
-        except ImportError:
-            return scenario.policy.default_utilisation
+        from fabnet.scenario.fab_template import OperatingCurve
+
         curve = OperatingCurve.from_file(fab.operating_curve)
         return float(curve.max_load_for_flow_factor(scenario.policy.max_flow_factor))
     return scenario.policy.default_utilisation
