@@ -74,7 +74,15 @@ def risk_cmd(
     recourse: str = typer.Option(
         "fast", "--recourse", help="fast (vectorised) | lp (HiGHS per future)"
     ),
-    robust: int | None = typer.Option(None, "--robust", help="choose a robust plan on K futures"),
+    robust: int | None = typer.Option(
+        None, "--robust", help="robust plan over K sampled futures, compared out of sample"
+    ),
+    robust_method: str = typer.Option(
+        "saa", "--robust-method", help="saa (two-stage sample-average MIP) | candidates"
+    ),
+    robust_time_limit: float | None = typer.Option(
+        None, "--robust-time-limit", help="seconds for the SAA MIP (default: the policy's)"
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default fabnet-runs/<run id>)"
     ),
@@ -93,6 +101,8 @@ def risk_cmd(
             workers,
             recourse,
             robust,
+            robust_method,
+            robust_time_limit,
             out,
             home,
             as_json,
@@ -103,8 +113,8 @@ def risk_cmd(
 
 def _run(
     scenario: str | None, plan: str | None, samples: int, seed: int, executor_kind: str,
-    address: str | None, workers: int, recourse: str, robust: int | None, out: Path | None,
-    home: Path | None, as_json: bool,
+    address: str | None, workers: int, recourse: str, robust: int | None, robust_method: str,
+    robust_time_limit: float | None, out: Path | None, home: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     from fabnet.risk import (
         MAX_SAMPLES,
@@ -127,6 +137,10 @@ def _run(
         raise UsageError(f"unknown executor {executor_kind!r}; choose one of: local, ray")
     if robust is not None and robust < 1:
         raise UsageError(f"--robust K must be >= 1 (got {robust})")
+    if robust_method not in ("saa", "candidates"):
+        raise UsageError(f"--robust-method must be saa or candidates (got {robust_method!r})")
+    if robust_time_limit is not None and robust_time_limit <= 0:
+        raise UsageError(f"--robust-time-limit must be > 0 seconds (got {robust_time_limit})")
     say = (lambda _m: None) if as_json else (lambda m: err_console.print(f"[dim]{m}[/]"))
 
     det = None
@@ -147,7 +161,8 @@ def _run(
     ex = make_executor(executor_kind, workers, address)
     store = RunStore(home)
     options = {"plan": plan, "samples": samples, "seed": seed, "executor": executor_kind,
-               "address": address, "workers": workers, "recourse": recourse, "robust": robust}  # fmt: skip
+               "address": address, "workers": workers, "recourse": recourse, "robust": robust,
+               "robust_method": robust_method, "robust_time_limit": robust_time_limit}  # fmt: skip
     try:
         with store.start_run(kind="risk", scenario_name=sc.name, scenario_text=dump_scenario(sc),
                              options=options, seed=seed) as run:  # fmt: skip
@@ -164,14 +179,29 @@ def _run(
             summary = dict(result.summary(), scenario=sc.name, run_id=run.id)
             tables = result.tables()
             if robust is not None:
-                from fabnet.risk.robust import robust_plan
+                from fabnet.risk.robust import robust_plan, robust_saa
 
                 if det is None:
                     raise UsageError("--robust needs the deterministic plan: leave out --plan")
-                rb = robust_plan(sc, det, robust, seed=seed, out_of_sample=min(samples, 2000),
-                                 executor=ex, progress=say)  # fmt: skip
+                n_out = min(samples, 2000)
+                if robust_method == "saa":
+                    rb = robust_saa(sc, det, robust, seed=seed, out_of_sample=n_out,
+                                    time_limit=robust_time_limit, executor=ex, recourse=recourse,
+                                    progress=say)  # fmt: skip
+                    tables["robust_decisions"] = rb.extra["decisions"]
+                    tables["robust_futures"] = rb.extra["futures"]
+                else:
+                    rb = robust_plan(sc, det, robust, seed=seed, out_of_sample=n_out,
+                                     executor=ex, progress=say)  # fmt: skip
                 tables["robust"] = rb.table
-                summary["robust"] = {"chosen": rb.chosen, "vss": rb.vss, "vss_se": rb.vss_se}
+                summary["robust"] = {"method": rb.method, "chosen": rb.chosen, "vss": rb.vss,
+                                     "vss_se": rb.vss_se, "out_of_sample": n_out,
+                                     "table": rb.table.to_dict("records")}  # fmt: skip
+                summary["robust"].update(
+                    {k: v for k, v in rb.extra.items() if k not in ("decisions", "futures")}
+                )
+                if "decisions" in rb.extra:
+                    summary["robust"]["decisions"] = rb.extra["decisions"].to_dict("records")
             for name, frame in tables.items():
                 run.save_table(name, frame)
             run.save_json("summary", to_jsonable(summary))
@@ -242,10 +272,34 @@ def _print(summary: dict[str, Any], target: Path) -> None:
                   f"with the debt line: {summary['prob_funding_with_debt']:.1%}")  # fmt: skip
     if "robust" in summary:
         r = summary["robust"]
+        if r.get("method") == "saa":
+            _print_saa(r)
         console.print(
             f"robust plan: {r['chosen']} (VSS {format_money(r['vss'])} ± {format_money(r['vss_se'])})"
         )
     console.print(f"{summary['wall_seconds']:.1f} s; run {summary['run_id']}; outputs in {target}")
+
+
+def _share(x: Any) -> str:
+    return "—" if x is None or x != x else f"{x:.1%}"  # NaN: not computed (LP recourse)
+
+
+def _print_saa(r: dict[str, Any]) -> None:
+    """The SAA vs deterministic table (same fresh futures, fast recourse)."""
+    from rich.table import Table
+
+    t = Table(title=f"Robust plan (SAA, K={r['k']}) vs deterministic — "
+                    f"{r['out_of_sample']:,} fresh futures")  # fmt: skip
+    for col in ("plan", "capex", "mean NPV", "P5 NPV", "mean shortage", "P(funding suffices)"):
+        t.add_column(col, justify="left" if col == "plan" else "right")
+    for row in r["table"]:
+        t.add_row(row["plan"], format_money(row["capex"]), format_money(row["mean_npv"]),
+                  format_money(row["p5_npv"]), f"{row['mean_shortage']:,.0f}",
+                  _share(row["prob_funding_sufficient"]))  # fmt: skip
+    console.print(t)
+    for d in r.get("decisions", []):
+        console.print(f"  SAA: {d['action']} {d['site']} ({d['node']}) × {d['modules']} from "
+                      f"{d['start']}, first output {d['first_output']}")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

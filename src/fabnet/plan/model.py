@@ -43,6 +43,7 @@ import xarray as xr
 from fabnet.plan.data import PlanData
 
 __all__ = [
+    "FIRST_STAGE",
     "MONEY",
     "QTY",
     "PlanModel",
@@ -61,6 +62,9 @@ MONEY = 1e6
 """Model money unit: millions of USD."""
 QTY = 1e3
 """Model quantity unit: thousands (of wafers, dies, packages, stacks, accelerators)."""
+FIRST_STAGE = ("Option-units", "Expansion-blocks", "Site-max_units", "Line-max_blocks")
+"""Names of the build/buy decisions and their own limits: shared by every future of a
+sample-average model (:mod:`fabnet.risk.saa`), never tagged."""
 
 
 @dataclass
@@ -70,6 +74,10 @@ class PlanModel:
     m: linopy.Model
     d: PlanData
     ex: dict[str, linopy.LinearExpression] = field(default_factory=dict)
+    tag: str = ""
+    """Suffix of second-stage names (``"Cash@f3"``) when several futures share one model."""
+    shared: dict[str, linopy.Variable] = field(default_factory=dict)
+    """First-stage variables (``Option-units``, ``Expansion-blocks``) made by another future."""
 
     # coordinates --------------------------------------------------------------------------
     @property
@@ -113,8 +121,20 @@ class PlanModel:
         coords = [getattr(self, dim) for dim in dims]
         return xr.DataArray(np.asarray(values), coords=coords, dims=list(dims))
 
+    def name(self, base: str) -> str:
+        """``base`` with this future's tag (first-stage names are never tagged)."""
+        if not self.tag or base in FIRST_STAGE:
+            return base
+        return f"{base}@{self.tag}"
+
+    def var(self, base: str) -> linopy.Variable:
+        """The variable ``base`` of this future (or the shared first-stage one)."""
+        if base in self.shared:
+            return self.shared[base]
+        return self.m.variables[self.name(base)]
+
     def has(self, name: str) -> bool:
-        return name in self.m.variables
+        return name in self.shared or self.name(name) in self.m.variables
 
 
 def _prev(var: linopy.Variable) -> linopy.LinearExpression:
@@ -126,7 +146,7 @@ def define_options(pm: PlanModel) -> None:
     """``Option-units``: modules built (integer) or fab bought (binary) per capacity option;
     ``Site-max_units``: at most ``max_modules`` modules per greenfield site, one purchase per fab."""
     d = pm.d
-    if len(d.option_kind) == 0:
+    if len(d.option_kind) == 0 or "Option-units" in pm.shared:
         return
     units = pm.m.add_variables(
         lower=0,
@@ -147,18 +167,21 @@ def define_wafers(pm: PlanModel) -> None:
     if not pm.has("Option-units"):
         pm.ex["good_dies"] = linopy.LinearExpression(None, m)
         return
-    units = m.variables["Option-units"]
+    units = pm.var("Option-units")
     cap = pm.arr(d.option_capacity / QTY, "option", "bucket")
     young = pm.arr(d.option_young, "option", "bucket")
     opt_prod = pm.arr(d.group_product[d.option_group], "option", "product")
     w_mask = young & opt_prod & (cap > 0)
     w = m.add_variables(
-        lower=0, coords=[pm.option, pm.product, pm.bucket], name="Option-wafers", mask=w_mask
+        lower=0,
+        coords=[pm.option, pm.product, pm.bucket],
+        name=pm.name("Option-wafers"),
+        mask=w_mask,
     )
     wf = w.fillna(0)
     m.add_constraints(
         wf.sum("product") - cap * units <= 0,
-        name="Option-capacity",
+        name=pm.name("Option-capacity"),
         mask=young & (cap > 0),
     )
     mature_cap = cap.where(~young & (cap > 0), 0.0)
@@ -179,10 +202,15 @@ def define_wafers(pm: PlanModel) -> None:
     )
     pool_mask = pm.arr(d.group_product, "group", "product") & any_mature
     wm = m.add_variables(
-        lower=0, coords=[pm.group, pm.product, pm.bucket], name="Pool-wafers", mask=pool_mask
+        lower=0,
+        coords=[pm.group, pm.product, pm.bucket],
+        name=pm.name("Pool-wafers"),
+        mask=pool_mask,
     )
     wmf = wm.fillna(0)
-    m.add_constraints(wmf.sum("product") - pool_cap <= 0, name="Pool-capacity", mask=any_mature)
+    m.add_constraints(
+        wmf.sum("product") - pool_cap <= 0, name=pm.name("Pool-capacity"), mask=any_mature
+    )
     gdpw = pm.arr(d.option_gdpw, "option", "product", "bucket")
     gdpw_pool = pm.arr(d.group_gdpw_mature, "group", "product")
     pm.ex["good_dies"] = (gdpw * wf).sum("option") + (gdpw_pool * wmf).sum("group")
@@ -202,7 +230,7 @@ def define_packaging(pm: PlanModel) -> None:
     pk = m.add_variables(
         lower=0,
         coords=[pm.line, pm.product, pm.bucket],
-        name="Packages",
+        name=pm.name("Packages"),
         mask=pm.arr(d.line_product, "line", "product"),
     )
     ppw = pm.arr(d.packages_per_wafer, "product")
@@ -210,26 +238,31 @@ def define_packaging(pm: PlanModel) -> None:
     used = (pkf / ppw).sum("product")
     rhs_const = pm.arr(d.line_capacity / QTY, "line", "bucket")
     if len(d.expansion_line):
-        blocks = m.add_variables(
-            lower=0,
-            upper=pm.arr(d.line_max_blocks[d.expansion_line], "expansion"),
-            coords=[pm.expansion],
-            name="Expansion-blocks",
-            integer=True,
-        )
+        first = "Expansion-blocks" not in pm.shared
+        if first:
+            blocks = m.add_variables(
+                lower=0,
+                upper=pm.arr(d.line_max_blocks[d.expansion_line], "expansion"),
+                coords=[pm.expansion],
+                name="Expansion-blocks",
+                integer=True,
+            )
+        else:
+            blocks = pm.shared["Expansion-blocks"]
         inc = np.zeros((len(d.lines), len(d.expansion_line)))
         inc[d.expansion_line, np.arange(len(d.expansion_line))] = 1.0
         inc_da = pm.arr(inc, "line", "expansion")
         added = (inc_da * pm.arr(d.expansion_capacity / QTY, "expansion", "bucket") * blocks).sum(
             "expansion"
         )
-        m.add_constraints(used - added <= rhs_const, name="Line-capacity")
-        m.add_constraints(
-            (inc_da * blocks).sum("expansion") <= pm.arr(d.line_max_blocks, "line"),
-            name="Line-max_blocks",
-        )
+        m.add_constraints(used - added <= rhs_const, name=pm.name("Line-capacity"))
+        if first:
+            m.add_constraints(
+                (inc_da * blocks).sum("expansion") <= pm.arr(d.line_max_blocks, "line"),
+                name="Line-max_blocks",
+            )
     else:
-        m.add_constraints(used <= rhs_const, name="Line-capacity")
+        m.add_constraints(used <= rhs_const, name=pm.name("Line-capacity"))
     pm.ex["packages"] = pkf.sum("line")
     yld = pm.arr(d.line_yield, "line")
     pm.ex["good_packages"] = (yld * pkf).sum("line")
@@ -257,16 +290,16 @@ def define_hbm(pm: PlanModel) -> None:
             lower=0,
             upper=pm.arr(d.hbm_supply / QTY, "supplier", "bucket"),
             coords=[pm.supplier, pm.bucket],
-            name="HBM-stacks",
+            name=pm.name("HBM-stacks"),
         )
         sup_coef = np.array(
             [[1.0 if st == t else 0.0 for st in d.hbm_supplier_type] for t in needs]
         )
         bought = (xr.DataArray(sup_coef, coords=[types, pm.supplier]) * h).sum("supplier")
-        m.add_constraints(bought - use >= 0, name="HBM-balance")
+        m.add_constraints(bought - use >= 0, name=pm.name("HBM-balance"))
         pm.ex["opex_hbm"] = (pm.arr(d.hbm_price * QTY / MONEY, "supplier") * h).sum("supplier")
     else:
-        m.add_constraints(use <= 0, name="HBM-balance")
+        m.add_constraints(use <= 0, name=pm.name("HBM-balance"))
 
 
 def define_deliveries(pm: PlanModel) -> None:
@@ -278,7 +311,7 @@ def define_deliveries(pm: PlanModel) -> None:
         lower=0,
         upper=dem,
         coords=[pm.customer, pm.product, pm.bucket],
-        name="Delivered",
+        name=pm.name("Delivered"),
         mask=dem > 0,
     )
     pm.ex["delivered"] = q.fillna(0)
@@ -295,11 +328,11 @@ def define_contracts(pm: PlanModel) -> None:
     s = m.add_variables(
         lower=0,
         coords=[pm.customer, pm.product, pm.bucket],
-        name="Contract-shortfall",
+        name=pm.name("Contract-shortfall"),
         mask=con > 0,
     )
     m.add_constraints(
-        s.fillna(0) + pm.ex["delivered"] >= con, name="Contract-minimum", mask=con > 0
+        s.fillna(0) + pm.ex["delivered"] >= con, name=pm.name("Contract-minimum"), mask=con > 0
     )
 
 
@@ -307,19 +340,19 @@ def define_inventory(pm: PlanModel) -> None:
     """``Die-balance`` and ``Finished-balance`` with inventories carried between buckets."""
     d, m = pm.d, pm.m
     coords = [pm.product, pm.bucket]
-    inv_d = m.add_variables(lower=0, coords=coords, name="Die-inventory")
-    inv_f = m.add_variables(lower=0, coords=coords, name="Finished-inventory")
+    inv_d = m.add_variables(lower=0, coords=coords, name=pm.name("Die-inventory"))
+    inv_f = m.add_variables(lower=0, coords=coords, name=pm.name("Finished-inventory"))
     dies_used = pm.arr(d.compute_dies, "product") * pm.ex.get(
         "packages", linopy.LinearExpression(None, m)
     )
     lhs = inv_d - _prev(inv_d) + dies_used
     if "good_dies" in pm.ex and pm.has("Option-wafers"):
         lhs = lhs - pm.ex["good_dies"]
-    m.add_constraints(lhs == 0, name="Die-balance")
+    m.add_constraints(lhs == 0, name=pm.name("Die-balance"))
     lhs_f = inv_f - _prev(inv_f) + pm.ex["delivered"].sum("customer")
     if "good_packages" in pm.ex:
         lhs_f = lhs_f - pm.ex["good_packages"]
-    m.add_constraints(lhs_f == 0, name="Finished-balance")
+    m.add_constraints(lhs_f == 0, name=pm.name("Finished-balance"))
 
 
 def define_money(pm: PlanModel) -> None:
@@ -330,25 +363,24 @@ def define_money(pm: PlanModel) -> None:
     capex = zero
     if pm.has("Option-units"):
         capex = capex + (
-            pm.arr(d.option_capex / MONEY, "option", "bucket") * m.variables["Option-units"]
+            pm.arr(d.option_capex / MONEY, "option", "bucket") * pm.var("Option-units")
         ).sum("option")
     if pm.has("Expansion-blocks"):
         capex = capex + (
-            pm.arr(d.expansion_capex / MONEY, "expansion", "bucket")
-            * m.variables["Expansion-blocks"]
+            pm.arr(d.expansion_capex / MONEY, "expansion", "bucket") * pm.var("Expansion-blocks")
         ).sum("expansion")
     opex = zero
     for key in ("opex_wafers", "opex_packaging", "opex_hbm"):
         if key in pm.ex:
             opex = opex + pm.ex[key]
-    cash = m.add_variables(lower=-np.inf, coords=[pm.bucket], name="Cash")
-    debt = m.add_variables(lower=0, coords=[pm.bucket], name="Debt")
+    cash = m.add_variables(lower=-np.inf, coords=[pm.bucket], name=pm.name("Cash"))
+    debt = m.add_variables(lower=0, coords=[pm.bucket], name=pm.name("Debt"))
     rate = pm.arr(d.debt_rate * d.buckets.length / 12.0, "bucket")
     interest = rate * debt
     lhs = cash - _prev(cash) - debt + _prev(debt) + interest + capex + opex - pm.ex["revenue"]
-    m.add_constraints(lhs == pm.arr(d.investor_in / MONEY, "bucket"), name="Cash-balance")
-    m.add_constraints(cash >= d.minimum_cash / MONEY, name="Cash-floor")
-    m.add_constraints(debt <= d.debt_limit / MONEY, name="Debt-limit")
+    m.add_constraints(lhs == pm.arr(d.investor_in / MONEY, "bucket"), name=pm.name("Cash-balance"))
+    m.add_constraints(cash >= d.minimum_cash / MONEY, name=pm.name("Cash-floor"))
+    m.add_constraints(debt <= d.debt_limit / MONEY, name=pm.name("Debt-limit"))
     pm.ex.update(capex=capex, opex=opex, interest=interest)
     df = pm.arr(d.buckets.discount, "bucket")
     pm.ex["npv"] = (df * (pm.ex["revenue"] - opex - capex - interest)).sum()
@@ -372,12 +404,30 @@ def contract_penalty(pm: PlanModel) -> linopy.LinearExpression | None:
     d = pm.d
     big = 10.0 * (float(d.price.max(initial=0.0)) + float(d.penalty.max(initial=0.0))) * QTY / MONEY
     df = pm.arr(d.buckets.discount, "bucket")
-    return (big * df * pm.m.variables["Contract-shortfall"].fillna(0)).sum()
+    return (big * df * pm.var("Contract-shortfall").fillna(0)).sum()
 
 
-def build_model(d: PlanData, *, contracts: bool = True) -> PlanModel:
-    """All families of variables and constraints for ``d`` (no objective yet)."""
-    pm = PlanModel(linopy.Model(force_dim_names=True), d)
+def build_model(
+    d: PlanData,
+    *,
+    contracts: bool = True,
+    m: linopy.Model | None = None,
+    tag: str = "",
+    first_stage: dict[str, linopy.Variable] | None = None,
+) -> PlanModel:
+    """All families of variables and constraints for ``d`` (no objective yet).
+
+    For a sample-average model, add each future into one model ``m`` with its own ``tag``
+    (second-stage names ``"{Component}-{attr}@{tag}"``), passing the first future's
+    ``Option-units`` / ``Expansion-blocks`` as ``first_stage`` to the others; ``d`` of every
+    future must then have the same option and expansion sets (:mod:`fabnet.risk.saa`).
+    """
+    pm = PlanModel(
+        m if m is not None else linopy.Model(force_dim_names=True),
+        d,
+        tag=tag,
+        shared=dict(first_stage or {}),
+    )
     define_options(pm)
     define_wafers(pm)
     define_packaging(pm)

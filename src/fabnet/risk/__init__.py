@@ -10,8 +10,10 @@
 - :mod:`.executors` — ``Executor.map(fn, chunks)``: local process pool or Ray;
 - :mod:`.aggregate` — streaming statistics with bounded memory (exact, then a quantile sketch);
 - :mod:`.evaluate` — ``evaluate_plan``: chunks → executor → aggregation → :class:`RiskResult`;
-- :mod:`.robust` — sample-average choice of the first-stage plan and the value of the
-  stochastic solution.
+- :mod:`.saa` — the two-stage sample-average MIP over K sampled futures (shared build/buy
+  decisions, operations per future) and its out-of-sample comparison with the deterministic plan;
+- :mod:`.robust` — the robust plan for ``fabnet risk --robust K`` (the SAA, or a choice among
+  candidate plans) and the value of the stochastic solution.
 
 The core never imports plotting, web, store or CLI code; the ``fabnet risk`` command does that.
 """
@@ -37,6 +39,7 @@ from fabnet.risk.model import (
     model_from_plan,
 )
 from fabnet.risk.recourse import SCALAR_METRICS, evaluate_chunk, evaluate_draws, identity_draws
+from fabnet.risk.saa import SAAComparison, SAAResult, compare_out_of_sample, solve_saa
 from fabnet.risk.sampling import (
     DEFAULT_CHUNK_SIZE,
     SUPPORTED_TARGETS,
@@ -67,11 +70,14 @@ __all__ = [
     "RiskDistribution",
     "RiskModel",
     "RiskResult",
+    "SAAComparison",
+    "SAAResult",
     "Sampler",
     "StreamingStats",
     "TriangularDist",
     "UniformDist",
     "build_risk_model",
+    "compare_out_of_sample",
     "compile_uncertainties",
     "evaluate_chunk",
     "evaluate_draws",
@@ -82,4 +88,5 @@ __all__ = [
     "make_executor",
     "model_from_decisions",
     "model_from_plan",
+    "solve_saa",
 ]

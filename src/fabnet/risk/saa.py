@@ -1,0 +1,503 @@
+"""Robust plan: a two-stage sample-average (SAA) model over K sampled futures.
+
+One mixed-integer model holds the build/buy decisions once (first stage: ``Option-units``,
+``Expansion-blocks``, :data:`fabnet.plan.model.FIRST_STAGE`) and one copy of the operations
+model per sampled future (second stage: wafers, packages, HBM, deliveries, inventories, cash,
+debt, tagged ``@f<i>``), each built from that future's :class:`~fabnet.plan.PlanData`
+(:func:`~fabnet.risk.lp_recourse.future_scenario`). The objective is the sample average of each
+future's planner objective (``solve_plan``'s ``npv``: NPV minus the discounted priority-weighted
+shortage penalty, minus the contract-shortfall penalty with allocation ``contracts``):
+
+.. math::
+
+    \\max_{u,b} \\; \\frac{1}{K} \\sum_{k=1}^{K} \\max_{x_k \\in X_k(u,b)}
+        \\Big(\\mathrm{NPV}_k(u, b, x_k) - \\mathrm{pen}_k(x_k)\\Big)
+
+(Shapiro, Dentcheva & Ruszczyński, *Lectures on Stochastic Programming*, 2009, §5.1; Kleywegt,
+Shapiro & Homem-de-Mello, SIAM J. Optim. 12(2), 2002). Capex depends on the shared units, so a
+delay in one future does not move the spending (as in the fast recourse).
+
+The option and expansion sets must be the same in every future: they are built once from the
+scenario as stated, each future's data is built with those starts forced in (``fixed=``) and
+then reindexed to them (:func:`align_plan_data`); a future lacking one of them is an error.
+
+:func:`compare_out_of_sample` evaluates the SAA decisions and the deterministic plan's on the
+same N fresh futures with the fast recourse; the mean paired difference of their objectives is
+the value of the stochastic solution (VSS, Birge & Louveaux, *Introduction to Stochastic
+Programming*, 2nd ed., §4.2) with its standard error.
+
+Not in the SAA model: the allocation policies ``proportional`` / ``maxmin`` (fair-share
+constraints per future would multiply the model again); they act in the evaluation, which uses
+the scenario's allocation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import linopy
+import numpy as np
+import pandas as pd
+
+from fabnet.errors import DataError, InfeasibleError, SolverError, UsageError
+from fabnet.plan._highs import run_highs
+from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
+from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
+from fabnet.risk.evaluate import evaluate_plan
+from fabnet.risk.executors import Executor
+from fabnet.risk.lp_recourse import future_scenario
+from fabnet.risk.model import build_risk_model, model_from_plan
+from fabnet.risk.sampling import compile_uncertainties, make_chunks
+from fabnet.scenario import Scenario
+
+__all__ = [
+    "DEFAULT_K",
+    "SAAComparison",
+    "SAAResult",
+    "align_plan_data",
+    "compare_out_of_sample",
+    "decisions_table",
+    "option_starts",
+    "solve_saa",
+]
+
+DEFAULT_K = 5
+"""Default number of in-sample futures (see ``benchmarks/RESULTS.md``, robust plan)."""
+
+Progress = Callable[[str], None]
+_DECISION_COLUMNS = ["site", "action", "start", "first_output", "modules", "capex", "node"]
+
+
+@dataclass(frozen=True)
+class SAAResult:
+    """A solved sample-average model.
+
+    Attributes:
+        decisions: first-stage decisions in the planner's ``decisions`` format.
+        objective: sample-average objective (USD): mean over futures of NPV − shortage penalty.
+        futures: one row per in-sample future: npv, shortage_penalty, objective, capex (USD),
+            delivered, shortage (units).
+        status: ``optimal`` (within the MIP gap) or ``time_limit``.
+        mip_gap: relative gap HiGHS reported.
+        data: the scenario's :class:`PlanData` (option sets of ``units`` / ``blocks``).
+        units, blocks: modules / purchases per option and packaging blocks per expansion.
+        wafer_starts: mean wafers over the futures per site, product and bucket (the product mix
+            the fast recourse uses).
+        size: variables, integers, constraints of the model.
+        timings: seconds for data, build, solve.
+    """
+
+    decisions: pd.DataFrame
+    objective: float
+    futures: pd.DataFrame
+    status: str
+    mip_gap: float | None
+    k: int
+    seed: int
+    data: PlanData = field(repr=False)
+    units: np.ndarray = field(repr=False)
+    blocks: np.ndarray = field(repr=False)
+    wafer_starts: pd.DataFrame = field(repr=False)
+    size: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def option_starts(d: PlanData) -> pd.DataFrame:
+    """Every option and packaging expansion of ``d`` as a decisions-like table (site, action,
+    start, node, modules 0), to force the same starts into a future's data (``fixed=``)."""
+    rows = [
+        {
+            "site": d.sites[d.option_site[o]],
+            "action": d.option_kind[o],
+            "start": d.option_start[o],
+            "node": d.group_node[d.option_group[o]],
+            "modules": 0,
+        }
+        for o in range(len(d.option_kind))
+    ]
+    rows += [
+        {"site": d.lines[li], "action": "build", "start": s, "node": d.line_kind[li], "modules": 0}
+        for li, s in zip(d.expansion_line, d.expansion_start, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["site", "action", "start", "node", "modules"])
+
+
+def _option_keys(d: PlanData) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            d.sites[d.option_site[o]],
+            d.option_kind[o],
+            d.option_start[o],
+            d.groups[d.option_group[o]],
+        )
+        for o in range(len(d.option_kind))
+    ]
+
+
+def _expansion_keys(d: PlanData) -> list[tuple[str, str]]:
+    return [(d.lines[li], s) for li, s in zip(d.expansion_line, d.expansion_start, strict=True)]
+
+
+def align_plan_data(base: PlanData, future: PlanData, label: str = "future") -> PlanData:
+    """``future`` with its options and expansions reindexed to those of ``base``.
+
+    Raises:
+        DataError: the future has other sites, groups, lines, products, customers or buckets,
+            or lacks one of the base options (build it with ``fixed=option_starts(base)``).
+    """
+    for attr in ("sites", "groups", "lines", "products", "customers", "hbm_suppliers"):
+        if getattr(base, attr) != getattr(future, attr):
+            raise DataError(
+                f"{label}: its {attr} {getattr(future, attr)} differ from the scenario's "
+                f"{getattr(base, attr)}; the sample-average model needs the same sets in every "
+                "future (only capacities, lead times and coefficients may vary)"
+            )
+    if tuple(base.buckets.labels) != tuple(future.buckets.labels):
+        raise DataError(f"{label}: its time buckets differ from the scenario's")
+    index = {key: i for i, key in enumerate(_option_keys(future))}
+    missing = [key for key in _option_keys(base) if key not in index]
+    exp_index = {key: i for i, key in enumerate(_expansion_keys(future))}
+    missing_e = [key for key in _expansion_keys(base) if key not in exp_index]
+    if missing or missing_e:
+        first = [" / ".join(key) for key in missing] + [" / ".join(key) for key in missing_e]
+        raise DataError(
+            f"{label}: {len(missing) + len(missing_e)} capacity option(s) of the scenario are not "
+            f"options of this future, e.g. {first[0]}; build the future's data with "
+            "fixed=option_starts(base) so that every future has the same candidate starts"
+        )
+    o = np.array([index[key] for key in _option_keys(base)], dtype=np.int64)
+    e = np.array([exp_index[key] for key in _expansion_keys(base)], dtype=np.int64)
+    return dataclasses.replace(
+        future,
+        option_group=future.option_group[o],
+        option_site=future.option_site[o],
+        option_kind=tuple(future.option_kind[i] for i in o),
+        option_start=tuple(future.option_start[i] for i in o),
+        option_first_output=tuple(future.option_first_output[i] for i in o),
+        option_max_units=future.option_max_units[o],
+        option_capex=future.option_capex[o],
+        option_capacity=future.option_capacity[o],
+        option_gdpw=future.option_gdpw[o],
+        option_young=future.option_young[o],
+        expansion_line=future.expansion_line[e],
+        expansion_start=tuple(future.expansion_start[i] for i in e),
+        expansion_first_output=tuple(future.expansion_first_output[i] for i in e),
+        expansion_capacity=future.expansion_capacity[e],
+        expansion_capex=future.expansion_capex[e],
+    )
+
+
+def decisions_table(d: PlanData, units: np.ndarray, blocks: np.ndarray) -> pd.DataFrame:
+    """Units / blocks of ``d``'s options in the planner's ``decisions`` format."""
+    rows = [
+        {
+            "site": d.sites[d.option_site[o]],
+            "action": d.option_kind[o],
+            "start": d.option_start[o],
+            "first_output": d.option_first_output[o],
+            "modules": round(units[o]),
+            "capex": float(units[o] * d.option_capex[o].sum()),
+            "node": d.group_node[d.option_group[o]],
+        }
+        for o in np.flatnonzero(units > 0.5)
+    ]
+    for e in np.flatnonzero(blocks > 0.5):
+        li = d.expansion_line[e]
+        rows.append(
+            {
+                "site": d.lines[li],
+                "action": "build",
+                "start": d.expansion_start[e],
+                "first_output": d.expansion_first_output[e],
+                "modules": round(blocks[e]),
+                "capex": float(blocks[e] * d.expansion_capex[e].sum()),
+                "node": d.line_kind[li],
+            }
+        )
+    return pd.DataFrame(rows, columns=_DECISION_COLUMNS).sort_values(
+        ["start", "site"], kind="stable", ignore_index=True
+    )
+
+
+def _value(expr: Any) -> float:
+    return float(np.nan_to_num(np.asarray(expr.solution.values, dtype=float), nan=0.0).sum())
+
+
+def _solution(pm: PlanModel, name: str) -> np.ndarray | None:
+    if not pm.has(name):
+        return None
+    values = np.asarray(pm.var(name).solution.values, dtype=float)
+    return np.nan_to_num(values, nan=0.0)
+
+
+def _mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
+    d = pms[0].d
+    wafers = np.zeros((len(d.sites), len(d.products), d.buckets.n))
+    for pm in pms:
+        w = _solution(pm, "Option-wafers")
+        if w is not None:
+            np.add.at(wafers, pm.d.option_site, w * QTY)
+        wm = _solution(pm, "Pool-wafers")
+        if wm is not None:
+            np.add.at(wafers, pm.d.group_site, wm * QTY)
+    wafers /= len(pms)
+    s, p, t = np.nonzero(wafers > 1e-9)
+    return pd.DataFrame(
+        {
+            "site": [d.sites[i] for i in s],
+            "product": [d.products[j] for j in p],
+            "month": [d.buckets.labels[k] for k in t],
+            "wafers": wafers[s, p, t],
+        }
+    )
+
+
+def solve_saa(
+    scenario: Scenario,
+    k: int = DEFAULT_K,
+    seed: int = 0,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    fixed: pd.DataFrame | None = None,
+    futures: Sequence[Scenario] | None = None,
+    strategy: str = "mixed",
+    start_every: int = 3,
+    contracts: bool | None = None,
+    progress: Progress | None = None,
+) -> SAAResult:
+    """Solve the sample-average model on ``k`` futures drawn with ``seed`` (module docstring).
+
+    Args:
+        time_limit: seconds for the MIP (default ``policy.time_limit_seconds``).
+        mip_gap: relative MIP gap (default ``policy.mip_gap``).
+        fixed: hold these first-stage decisions (a decisions table): the result is then their
+            sample-average objective on the same futures (what ``deterministic`` scores in sample).
+        futures: use these scenarios as the futures instead of sampling (``k`` is ignored).
+        contracts: add the dominating contract-shortfall penalty to each future's objective
+            (default: when the policy's allocation is ``contracts``, as ``solve_plan`` does).
+
+    Raises:
+        UsageError: k < 1, bad limits; DataError: futures with different option sets;
+        InfeasibleError: no first stage keeps every future within its money limits;
+        SolverError.
+    """
+    pol = scenario.policy
+    limit = float(time_limit if time_limit is not None else pol.time_limit_seconds)
+    gap = float(mip_gap if mip_gap is not None else pol.mip_gap)
+    if limit <= 0 or not 0 <= gap <= 1:
+        raise UsageError("time_limit must be > 0 seconds and mip_gap in [0, 1]")
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    if futures is None:
+        if k < 1:
+            raise UsageError(f"the number of sampled futures K must be >= 1 (got {k})")
+        draws = compile_uncertainties(scenario).draw(make_chunks(k, seed, k)[0])
+        futures = [future_scenario(scenario, draws, i) for i in range(k)]
+    futures = list(futures)
+    if not futures:
+        raise UsageError("futures must hold at least one scenario")
+    k = len(futures)
+    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
+    forced = option_starts(base)
+    datas = []
+    for i, fut in enumerate(futures):
+        say(f"SAA: data of future {i + 1}/{k}")
+        fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
+        datas.append(align_plan_data(base, fd, f"future {i}"))
+    t_data = time.perf_counter() - t0
+
+    say(f"SAA: building the model ({k} futures)")
+    if contracts is None:
+        contracts = pol.allocation == "contracts"
+    m = linopy.Model(force_dim_names=True)
+    pms: list[PlanModel] = []
+    shared: dict[str, linopy.Variable] | None = None
+    total: Any = 0
+    constant = 0.0
+    for i, fd in enumerate(datas):
+        pm = build_model(fd, contracts=contracts, m=m, tag=f"f{i}", first_stage=shared)
+        if shared is None:
+            shared = {n: m.variables[n] for n in ("Option-units", "Expansion-blocks") if pm.has(n)}
+        pen, pen_const = shortage_terms(pm)
+        conpen = contract_penalty(pm)
+        obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen)
+        total = obj if i == 0 else total + obj
+        constant += pen_const
+        pms.append(pm)
+    if fixed is not None:
+        units, blocks = units_from_decisions(base, fixed)
+        if "Option-units" in m.variables:
+            m.variables["Option-units"].fix(pms[0].arr(units, "option"))
+        if "Expansion-blocks" in m.variables:
+            m.variables["Expansion-blocks"].fix(pms[0].arr(blocks, "expansion"))
+    m.add_objective(total / k, sense="max", overwrite=True)
+    t_build = time.perf_counter() - t0 - t_data
+
+    say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
+    info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
+    if info.status == "infeasible":
+        raise InfeasibleError(
+            f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
+            "cash above the floor and debt within its limit in every future; check the futures "
+            "one by one with solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
+        )
+    if info.status not in ("optimal", "time_limit"):
+        raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
+    t_solve = time.perf_counter() - t0 - t_data - t_build
+
+    units = np.zeros(len(base.option_kind))
+    blocks = np.zeros(len(base.expansion_line))
+    if "Option-units" in m.variables:
+        units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
+    if "Expansion-blocks" in m.variables:
+        blocks = np.round(np.nan_to_num(m.variables["Expansion-blocks"].solution.values, nan=0.0))
+    rows = []
+    for i, pm in enumerate(pms):
+        pen, pen_const = shortage_terms(pm)
+        conpen = contract_penalty(pm)
+        npv = _value(pm.ex["npv"]) * MONEY
+        penalty = (pen_const + _value(pen)) * MONEY
+        con = 0.0 if conpen is None else _value(conpen) * MONEY
+        delivered = _value(pm.ex["delivered"]) * QTY
+        rows.append(
+            {
+                "future": i,
+                "npv": npv,
+                "shortage_penalty": penalty,
+                "contract_penalty": con,
+                "objective": npv - penalty - con,
+                "capex": _value(pm.ex["capex"]) * MONEY,
+                "delivered": delivered,
+                "shortage": float(pm.d.demand.sum()) - delivered,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
+        raise SolverError("HiGHS returned no objective value for the sample-average model")
+    objective = (float(m.objective.value) - constant / k) * MONEY
+    size = {
+        "futures": k,
+        "variables": int(m.nvars),
+        "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
+        "constraints": int(m.ncons),
+    }
+    timings = {"data": t_data, "build": t_build, "solve": t_solve}
+    return SAAResult(
+        decisions=decisions_table(base, units, blocks),
+        objective=objective,
+        futures=table,
+        status=info.status,
+        mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
+        k=k,
+        seed=seed,
+        data=base,
+        units=units,
+        blocks=blocks,
+        wafer_starts=_mean_wafer_starts(pms),
+        size=size,
+        timings=timings,
+    )
+
+
+@dataclass(frozen=True)
+class SAAComparison:
+    """The SAA and deterministic plans on the same fresh futures: ``table`` (one row each:
+    plan, capex, mean/P5 NPV, mean objective, mean shortage, probability funding suffices),
+    ``vss`` = mean(SAA − deterministic objective) with standard error ``vss_se`` (USD)."""
+
+    table: pd.DataFrame
+    vss: float
+    vss_se: float
+    samples: int
+    seed: int
+
+
+def compare_out_of_sample(
+    scenario: Scenario,
+    saa: SAAResult,
+    deterministic: Any,
+    samples: int = 1000,
+    seed: int = 1,
+    executor: Executor | None = None,
+    recourse: str = "fast",
+    time_limit: float | None = None,
+) -> SAAComparison:
+    """Evaluate both plans on the same ``samples`` futures (``seed``).
+
+    ``deterministic`` is a :class:`~fabnet.plan.PlanResult`. Use a seed other than the SAA's
+    so the futures are fresh (out of sample). ``recourse="fast"``: the vectorised recourse
+    (:func:`~fabnet.risk.evaluate_plan`); ``"lp"``: the exact operations LP of every future with
+    the decisions held (:func:`solve_saa` with ``fixed=``; one model over all futures, so keep
+    ``samples`` to tens), where ``prob_funding_sufficient`` is not computed (NaN).
+    """
+    if samples < 1:
+        raise UsageError(f"the out-of-sample size must be >= 1 (got {samples})")
+    if recourse not in ("fast", "lp"):
+        raise UsageError(f"recourse must be fast or lp (got {recourse!r})")
+    if recourse == "lp":
+        return _compare_lp(scenario, saa, deterministic, samples, seed, time_limit)
+    models = {
+        "deterministic": model_from_plan(scenario, deterministic),
+        f"SAA (K={saa.k})": build_risk_model(
+            scenario, saa.data, saa.units, saa.blocks, wafer_starts=saa.wafer_starts
+        ),
+    }
+    rows, objectives = [], {}
+    for name, model in models.items():
+        res = evaluate_plan(model, samples, seed, executor)
+        vals = res.stats["objective"].values()
+        assert vals is not None  # out-of-sample sizes stay within the exact limit
+        objectives[name] = vals[:, 0]
+        rows.append(
+            {
+                "plan": name,
+                "capex": float(model.capex.sum()),
+                "mean_npv": float(res.stats["npv"].mean[0]),
+                "p5_npv": float(res.percentiles("npv")["p5"]),
+                "mean_objective": float(vals[:, 0].mean()),
+                "mean_shortage": float(res.stats["shortage_total"].mean[0]),
+                "prob_funding_sufficient": float(res.stats["funding_sufficient"].mean[0]),
+            }
+        )
+    saa_name, det_name = list(models)[1], "deterministic"
+    diff = objectives[saa_name] - objectives[det_name]
+    se = float(diff.std(ddof=1) / math.sqrt(samples)) if samples > 1 else math.nan
+    return SAAComparison(pd.DataFrame(rows), float(diff.mean()), se, samples, seed)
+
+
+def _compare_lp(
+    scenario: Scenario,
+    saa: SAAResult,
+    deterministic: Any,
+    samples: int,
+    seed: int,
+    time_limit: float | None,
+) -> SAAComparison:
+    rows, objectives = [], {}
+    plans = {"deterministic": deterministic.decisions, f"SAA (K={saa.k})": saa.decisions}
+    for name, decisions in plans.items():
+        held = solve_saa(scenario, samples, seed, fixed=decisions, time_limit=time_limit)
+        f = held.futures
+        obj = (f["npv"] - f["shortage_penalty"]).to_numpy(float)
+        objectives[name] = obj
+        rows.append(
+            {
+                "plan": name,
+                "capex": float(f["capex"].mean()),
+                "mean_npv": float(f["npv"].mean()),
+                "p5_npv": float(np.percentile(f["npv"], 5)),
+                "mean_objective": float(obj.mean()),
+                "mean_shortage": float(f["shortage"].mean()),
+                "prob_funding_sufficient": math.nan,
+            }
+        )
+    diff = objectives[list(plans)[1]] - objectives["deterministic"]
+    se = float(diff.std(ddof=1) / math.sqrt(samples)) if samples > 1 else math.nan
+    return SAAComparison(pd.DataFrame(rows), float(diff.mean()), se, samples, seed)
