@@ -81,7 +81,7 @@ def risk_cmd(
         "saa", "--robust-method", help="saa (two-stage sample-average MIP) | candidates"
     ),
     robust_time_limit: float | None = typer.Option(
-        None, "--robust-time-limit", help="seconds for the SAA MIP (default: the policy's)"
+        None, "--robust-time-limit", help="seconds for the SAA MIP (default: the policy's × K)"
     ),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default fabnet-runs/<run id>)"
