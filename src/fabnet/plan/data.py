@@ -48,10 +48,12 @@ from fabnet.plan.buckets import Buckets, make_buckets
 from fabnet.scenario import ExistingFab, GreenfieldSite, Scenario, month_index, series_values
 
 __all__ = [
+    "DECISION_COLUMNS",
     "STRATEGIES",
     "PlanData",
     "build_plan_data",
     "cycle_time_months",
+    "decisions_table",
     "units_from_decisions",
     "usable_share",
 ]
@@ -583,3 +585,41 @@ def units_from_decisions(
             )
         units[i] += n
     return units, blocks
+
+
+DECISION_COLUMNS = ["site", "action", "start", "first_output", "modules", "capex", "node"]
+"""Columns of the planner's ``decisions`` table."""
+
+
+def decisions_table(
+    d: PlanData, units: npt.NDArray[np.float64], blocks: npt.NDArray[np.float64]
+) -> pd.DataFrame:
+    """Units / blocks of ``d``'s options in the planner's ``decisions`` format."""
+    rows = [
+        {
+            "site": d.sites[d.option_site[o]],
+            "action": d.option_kind[o],
+            "start": d.option_start[o],
+            "first_output": d.option_first_output[o],
+            "modules": round(units[o]),
+            "capex": float(units[o] * d.option_capex[o].sum()),
+            "node": d.group_node[d.option_group[o]],
+        }
+        for o in np.flatnonzero(units > 0.5)
+    ]
+    for e in np.flatnonzero(blocks > 0.5):
+        li = d.expansion_line[e]
+        rows.append(
+            {
+                "site": d.lines[li],
+                "action": "build",
+                "start": d.expansion_start[e],
+                "first_output": d.expansion_first_output[e],
+                "modules": round(blocks[e]),
+                "capex": float(blocks[e] * d.expansion_capex[e].sum()),
+                "node": d.line_kind[li],
+            }
+        )
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS).sort_values(
+        ["start", "site"], kind="stable", ignore_index=True
+    )

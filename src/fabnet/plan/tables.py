@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fabnet.plan.data import decisions_table
 from fabnet.plan.explain import customer_limits
 from fabnet.plan.model import MONEY, QTY, PlanModel
 
@@ -56,36 +57,7 @@ def build_tables(
     length = d.buckets.length.astype(float)
     n_t = d.buckets.n
 
-    # decisions -----------------------------------------------------------------------------
-    rows = []
-    for o in np.flatnonzero(units > 0.5):
-        rows.append(
-            {
-                "site": d.sites[d.option_site[o]],
-                "action": d.option_kind[o],
-                "start": d.option_start[o],
-                "first_output": d.option_first_output[o],
-                "modules": round(units[o]),
-                "capex": float(units[o] * d.option_capex[o].sum()),
-                "node": d.group_node[d.option_group[o]],
-            }
-        )
-    for e in np.flatnonzero(blocks > 0.5):
-        li = d.expansion_line[e]
-        rows.append(
-            {
-                "site": d.lines[li],
-                "action": "build",
-                "start": d.expansion_start[e],
-                "first_output": d.expansion_first_output[e],
-                "modules": round(blocks[e]),
-                "capex": float(blocks[e] * d.expansion_capex[e].sum()),
-                "node": d.line_kind[li],
-            }
-        )
-    decisions = pd.DataFrame(
-        rows, columns=["site", "action", "start", "first_output", "modules", "capex", "node"]
-    ).sort_values(["start", "site"], kind="stable", ignore_index=True)
+    decisions = decisions_table(d, units, blocks)
 
     # capacity and wafers --------------------------------------------------------------------
     cap = d.capacity_given(units) if len(units) else np.zeros((len(d.sites), n_t))

@@ -51,7 +51,7 @@ import pandas as pd
 
 from fabnet.errors import DataError, InfeasibleError, SolverError, UsageError
 from fabnet.plan._highs import run_highs
-from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
+from fabnet.plan.data import PlanData, build_plan_data, decisions_table, units_from_decisions
 from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
@@ -66,7 +66,6 @@ __all__ = [
     "SAAResult",
     "align_plan_data",
     "compare_out_of_sample",
-    "decisions_table",
     "option_starts",
     "solve_saa",
 ]
@@ -75,7 +74,6 @@ DEFAULT_K = 5
 """Default number of in-sample futures (see ``benchmarks/RESULTS.md``, robust plan)."""
 
 Progress = Callable[[str], None]
-_DECISION_COLUMNS = ["site", "action", "start", "first_output", "modules", "capex", "node"]
 
 
 @dataclass(frozen=True)
@@ -194,38 +192,6 @@ def align_plan_data(base: PlanData, future: PlanData, label: str = "future") -> 
         expansion_first_output=tuple(future.expansion_first_output[i] for i in e),
         expansion_capacity=future.expansion_capacity[e],
         expansion_capex=future.expansion_capex[e],
-    )
-
-
-def decisions_table(d: PlanData, units: np.ndarray, blocks: np.ndarray) -> pd.DataFrame:
-    """Units / blocks of ``d``'s options in the planner's ``decisions`` format."""
-    rows = [
-        {
-            "site": d.sites[d.option_site[o]],
-            "action": d.option_kind[o],
-            "start": d.option_start[o],
-            "first_output": d.option_first_output[o],
-            "modules": round(units[o]),
-            "capex": float(units[o] * d.option_capex[o].sum()),
-            "node": d.group_node[d.option_group[o]],
-        }
-        for o in np.flatnonzero(units > 0.5)
-    ]
-    for e in np.flatnonzero(blocks > 0.5):
-        li = d.expansion_line[e]
-        rows.append(
-            {
-                "site": d.lines[li],
-                "action": "build",
-                "start": d.expansion_start[e],
-                "first_output": d.expansion_first_output[e],
-                "modules": round(blocks[e]),
-                "capex": float(blocks[e] * d.expansion_capex[e].sum()),
-                "node": d.line_kind[li],
-            }
-        )
-    return pd.DataFrame(rows, columns=_DECISION_COLUMNS).sort_values(
-        ["start", "site"], kind="stable", ignore_index=True
     )
 
 
