@@ -31,7 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -121,6 +121,36 @@ def plan_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+@contextlib.contextmanager
+def _job_run(
+    store: RunStore,
+    kind: str,
+    name: str,
+    scenario_text: str,
+    options: Mapping[str, Any],
+    seed: int | None,
+    progress: ProgressCallback | None,
+    on_start: Callable[[str], None] | None,
+) -> Iterator[tuple[Run, ProgressCallback]]:
+    """A run in ``store`` and a progress callback that updates both the run and ``progress``."""
+    with store.start_run(
+        kind=kind,
+        scenario_name=name,
+        scenario_text=scenario_text,
+        options=dict(options),
+        seed=seed,
+    ) as run:
+        if on_start is not None:
+            on_start(run.id)
+
+        def report(fraction: float, message: str) -> None:
+            run.progress(fraction, message)
+            if progress is not None:
+                progress(fraction, message)
+
+        yield run, report
+
+
 def run_plan_job(
     scenario_text: str,
     scenario_name: str,
@@ -155,21 +185,10 @@ def run_plan_job(
     scenario = validate_scenario_text(scenario_text, fmt, file=scenario_name or "<text>")
     kwargs = plan_options(options)
     name = scenario_name or scenario.name
-    with store.start_run(
-        kind="plan",
-        scenario_name=name,
-        scenario_text=scenario_text,
-        options=dict(options),
-        seed=None,
-    ) as run:
-        if on_start is not None:
-            on_start(run.id)
-
-        def report(fraction: float, message: str) -> None:
-            run.progress(fraction, message)
-            if progress is not None:
-                progress(fraction, message)
-
+    with _job_run(store, "plan", name, scenario_text, options, None, progress, on_start) as (
+        run,
+        report,
+    ):
         report(0.02, "building the model")
         from fabnet.plan import solve_plan
 
@@ -252,21 +271,10 @@ def run_risk_job(
 
     compile_uncertainties(scenario)  # a bad uncertainty fails before the (long) solve
     name = scenario_name or scenario.name
-    with store.start_run(
-        kind="risk",
-        scenario_name=name,
-        scenario_text=scenario_text,
-        options=dict(options),
-        seed=seed,
-    ) as run:
-        if on_start is not None:
-            on_start(run.id)
-
-        def report(fraction: float, message: str) -> None:
-            run.progress(fraction, message)
-            if progress is not None:
-                progress(fraction, message)
-
+    with _job_run(store, "risk", name, scenario_text, options, seed, progress, on_start) as (
+        run,
+        report,
+    ):
         report(0.02, "solving the deterministic plan")
         from fabnet._json import to_jsonable
         from fabnet.plan import solve_plan
