@@ -12,11 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# setup.py compiles the fab kernel from kernel.py: a changed kernel reinstalls
+KERNEL  = setup.py src/fabnet/fab/kernel.py
+
+$(VENV)/.installed: pyproject.toml $(KERNEL) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml $(KERNEL) | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,web,ray]"
 	touch $@ $(VENV)/.installed
 

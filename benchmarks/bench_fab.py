@@ -21,7 +21,7 @@ import resource
 import time
 
 from fabnet.fab import SimConfig, default_smt2020_dir, load_smt2020
-from fabnet.fab.engine import Engine
+from fabnet.fab.engine import Engine, kernel_module
 from fabnet.fab.kpi import kpis
 
 
@@ -62,7 +62,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {_cpu_model()}, load average at start {load0:.2f}")
     nest = ", nested PMs" if a.nested_pms else ""
     print(f"dataset {model.name}, {a.days:g} days, dispatch {a.dispatch}, seed {a.seed}{nest}")
-    print(f"load dataset: {t_load:.2f} s")
+    print(f"load dataset: {t_load:.2f} s; kernel {kernel_module().__name__}")
     print(
         f"simulate: {raw.wall_seconds:.1f} s wall, {cpu:.1f} s CPU, {raw.events:,} events, "
         f"{raw.events / raw.wall_seconds:,.0f} events/s wall ({raw.events / cpu:,.0f} per CPU s)"

@@ -1,0 +1,701 @@
+"""The event loop of :class:`fabnet.fab.engine.Engine`: a binary heap of ``(time, kind, a, b)``.
+
+This module is the hot path and nothing else. It is plain Python and is also compiled with Cython
+when fabnet is installed (``setup.py`` builds ``fabnet.fab._kernel_c`` from this very file); the
+engine uses the compiled module only when it was built from the current source (see
+:func:`fabnet.fab.engine.kernel_module`), so editing this file never runs stale code. The
+semantics are documented in :mod:`fabnet.fab.engine`.
+
+Why one long function with closures: every table is a local (or closure) variable, which is the
+fastest lookup both in CPython and in the compiled module; per event the loop does a ``heappop``,
+a branch on ``kind`` and a few list reads.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import Any
+
+from fabnet.fab.dispatch import key_function
+from fabnet.fab.model import DIST_CONST, DIST_EXP
+from fabnet.fab.rng import uniform_streams
+
+__all__ = ["DAY", "simulate"]
+
+ARRIVE, TOOL_FREE, COMPLETE, RELEASE, CAL, UP, WAKE, SAMPLE, WARMUP = range(9)
+IDLE, BUSY, DOWN, PM = range(4)
+INF = math.inf
+DAY = 1440.0
+
+
+def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """Run the engine's compiled tables (``self``: an :class:`~fabnet.fab.engine.Engine`);
+    ``progress(day)`` is called once per sampled day. Returns the fields of a ``RawResult``."""
+    wall0 = _time.perf_counter()
+    cfg, m = self.config, self.model
+    end = cfg.days * DAY
+    warm = cfg.warmup_days * DAY
+    streams = uniform_streams(cfg.seed)
+    u_proc, u_trans, u_route = streams["process"], streams["transport"], streams["routing"]
+    u_down, u_rel = streams["downs"], streams["release"]
+    log = math.log
+    H: list[tuple[float, int, int, int]] = []
+    push = heappush
+
+    # step tables
+    S_group, S_lo, S_w, S_dist = self.step_group, self.step_lo, self.step_w, self.step_dist
+    S_mean, S_tool = self.step_mean, self.step_tool_minutes
+    S_setup, S_stime = self.step_setup, self.step_setup_minutes
+    S_sample, S_rework, S_rwto = self.step_sample, self.step_rework, self.step_rework_to
+    S_cqt_to, S_cqt, S_ded = self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to
+    S_last, S_recipe = self.step_last, self.step_recipe
+    S_bmin, S_bmax = self.step_bmin, self.step_bmax
+    G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
+    S_next = [-1 if last else g + 1 for g, last in enumerate(S_last)]
+    # what starting a job at step g needs, unpacked in one go
+    S_info = [
+        (
+            S_group[g],
+            S_setup[g],
+            S_dist[g],
+            S_lo[g],
+            S_w[g],
+            S_mean[g],
+            S_tool[g],
+            G_load[S_group[g]],
+            G_tload[S_group[g]],
+        )
+        for g in range(len(S_last))
+    ]
+    S_special = [S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))]
+    G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
+    setup_minutes, min_run = self.setup_minutes, self.setup_min_run
+    tr_lo = m.transport[0] - m.transport[1]
+    tr_w = 2 * m.transport[1]
+    has_transport = m.transport[0] > 0
+    # lots
+    L_step, L_prod, L_prio = self.lot_step, self.lot_product, self.lot_priority
+    L_rel, L_due, L_qin = self.lot_release, self.lot_due, self.lot_queue_entry
+    L_cqtd, L_done, L_order = self.lot_cqt_deadline, self.lot_done, self.lot_order
+    L_tok: list[int] = []
+    L_evt: list[float] = []
+    L_kind: list[int] = []
+    L_cqts: list[int] = []
+    L_ded: list[dict[int, int] | None] = []
+    L_req: list[int] = []  # tool the lot's current step is dedicated to (-1: any)
+    L_rwk: list[set[int] | None] = []
+    # tools
+    nt, ng = len(self.tool_group), len(m.groups)
+    T_group, T_setup = self.tool_group, self.tool_setup
+    T_state = [IDLE] * nt
+    T_since = [0.0] * nt
+    T_free = [0.0] * nt
+    T_tok = [0] * nt
+    T_job: list[list[int]] = [[] for _ in range(nt)]
+    T_mr_left = [0] * nt
+    T_mr_setup = [-1] * nt
+    T_pending: list[list[int]] = [[] for _ in range(nt)]
+    T_counters: list[list[list[float]]] = [[] for _ in range(nt)]
+    T_setup_acc = [0.0] * nt
+    acc = [[0.0] * nt for _ in range(4)]
+    G_idle = [list(ts) for ts in self.group_tools]
+    Q: list[list[int]] = [[] for _ in range(ng)]
+    # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
+    Q_hot: list[list[int]] = [[] for _ in range(ng)]  # lots above base priority, in order
+    NO_JOB: list[int] = []
+    T_lazy = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
+    nested = cfg.nested_pms
+    T_pm_last: list[dict[float, float]] = [{} for _ in range(nt)]  # interval -> last due
+    G_lazy: list[list[tuple[float, int]]] = [[] for _ in range(ng)]  # (T_free, tool) heaps
+    prios = [o.priority for o in m.orders] + [w.priority for w in m.wip]
+    prios += [row[2] for row in cfg.lot_list]
+    base_prio = min(prios) if prios else 0  # lots above it are "hot"
+    q_sum = [0.0] * ng
+    q_n = [0] * ng
+    cqt_checks: dict[int, list[int]] = {}
+    batch_wait = cfg.batch_wait_minutes
+    rule = cfg.dispatch
+    fast_fifo = rule == "fifo"
+    G_plain = [fast_fifo and not (G_batch[f] or G_ded[f] or G_setups[f]) for f in range(ng)]
+    key = key_function(rule, self)
+    prio_of = L_prio.__getitem__
+    cals = m.calendars
+    # counters
+    stats = {"wip": 0, "area": 0.0, "last": 0.0, "area_warm": 0.0, "released": 0}
+    wip_by_product = [0] * len(m.products)
+    wip_t: list[float] = []
+    wip_n: list[int] = []
+    wip_p: list[list[int]] = []
+
+    def new_lot(prod: int, prio: int, rel: float, due: float, step: int, order: int) -> int:
+        lot = len(L_step)
+        L_step.append(self.route_first[self.product_route[prod]] + step)
+        L_prod.append(prod)
+        L_prio.append(prio)
+        L_rel.append(rel)
+        L_due.append(due)
+        L_qin.append(0.0)
+        L_cqtd.append(INF)
+        L_done.append(-1.0)
+        L_order.append(order)
+        L_tok.append(0)
+        L_evt.append(0.0)
+        L_kind.append(ARRIVE)
+        L_cqts.append(-1)
+        L_ded.append(None)
+        L_req.append(-1)
+        L_rwk.append(None)
+        return lot
+
+    def wip_change(now: float, delta: int) -> None:
+        stats["area"] += stats["wip"] * (now - stats["last"])
+        stats["last"] = now
+        stats["wip"] += delta
+
+    def start(t: int, lots: list[int], now: float) -> None:
+        g = L_step[lots[0]]
+        f, s, d, lo, w, mean, tm, load, tload = S_info[g]
+        st = 0.0
+        if s >= 0 and T_setup[t] != s:
+            st = S_stime[g]
+            if st < 0:
+                st = setup_minutes.get((T_setup[t], s), setup_minutes.get((-1, s), 0.0))
+            T_setup[t] = s
+            T_setup_acc[t] += st
+            if st > 0 and s in min_run:
+                T_mr_left[t] = min_run[s]
+                T_mr_setup[t] = s
+        if T_mr_left[t] > 0:
+            T_mr_left[t] -= len(lots)
+        if d == 0:
+            pt = lo + w * u_proc()
+        elif d == DIST_EXP:
+            pt = -mean * log(1.0 - u_proc())
+        else:
+            pt = mean
+        done = now + pt + load + st
+        free = now + (pt if tm < 0 else tm) + tload + st
+        acc[T_state[t]][t] += now - T_since[t]
+        T_since[t] = now
+        T_state[t] = BUSY
+        T_free[t] = free
+        T_job[t] = lots
+        if T_counters[t]:
+            pieces = 25 * len(lots)
+            due = -1
+            for c in T_counters[t]:
+                c[1] -= pieces
+                if c[1] <= 0:
+                    c[1] += cals[int(c[0])].every
+                    if not nested:
+                        T_pending[t].append(int(c[0]))
+                    elif due < 0 or cals[int(c[0])].every > cals[due].every:
+                        due = int(c[0])
+            if due >= 0:  # nested: the longest PM due covers the shorter ones
+                T_pending[t].append(due)
+                for c in T_counters[t]:
+                    if cals[int(c[0])].every < cals[due].every:
+                        c[1] = cals[int(c[0])].every
+        if G_plain[f] and not Q[f] and not T_pending[t]:
+            # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
+            # counts as free from T_free on (see settle/arm_all).
+            T_lazy[t] = True
+            push(G_lazy[f], (free, t))
+        else:
+            push(H, (free, TOOL_FREE, t, T_tok[t]))
+        counted = now >= warm
+        for lot in lots:
+            # Every lot of a batch keeps its own route: batches mix products whose steps share
+            # a recipe, so the routing below must use the lot's step, not the batch leader's.
+            gl = L_step[lot]
+            if counted:
+                q_sum[f] += now - L_qin[lot]
+                q_n[f] += 1
+            if L_cqts[lot] == gl:
+                rec = cqt_checks.setdefault(gl, [0, 0])
+                rec[0] += 1
+                if now > L_cqtd[lot]:
+                    rec[1] += 1
+                L_cqts[lot] = -1
+                L_cqtd[lot] = INF
+            nxt = S_next[gl]
+            if S_special[gl]:  # CQT start, lot-to-lens dedication or rework at this step
+                if S_cqt_to[gl] >= 0:
+                    L_cqts[lot] = S_cqt_to[gl]
+                    L_cqtd[lot] = done + S_cqt[gl]
+                if S_ded[gl] >= 0:
+                    dd = L_ded[lot]
+                    if dd is None:
+                        dd = L_ded[lot] = {}
+                    dd[S_ded[gl]] = t
+                if S_rework[gl] > 0.0 and u_route() < S_rework[gl]:
+                    rw = L_rwk[lot]
+                    if rw is None:
+                        rw = L_rwk[lot] = set()
+                    if gl not in rw:
+                        rw.add(gl)
+                        nxt = S_rwto[gl]
+            # sampling: skipped steps cost one uniform draw and no event
+            while nxt >= 0 and S_sample[nxt] < 1.0 and u_route() >= S_sample[nxt]:
+                nxt = -1 if S_last[nxt] else nxt + 1
+            if nxt < 0:
+                L_kind[lot] = COMPLETE
+                L_evt[lot] = done
+                push(H, (done, COMPLETE, lot, L_tok[lot]))
+            else:
+                L_step[lot] = nxt
+                at = done
+                if has_transport and G_fab[f] and G_fab[S_group[nxt]]:
+                    at += tr_lo + tr_w * u_trans()
+                L_kind[lot] = ARRIVE
+                L_evt[lot] = at
+                push(H, (at, ARRIVE, lot, L_tok[lot]))
+
+    def settle(t: int, now: float) -> None:
+        """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
+        if T_lazy[t] and T_free[t] <= now:
+            T_lazy[t] = False
+            tf = T_free[t]
+            acc[BUSY][t] += tf - T_since[t]
+            T_since[t] = tf
+            T_state[t] = IDLE
+            T_job[t] = NO_JOB
+            G_idle[T_group[t]].append(t)
+
+    def arm(t: int) -> None:
+        """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
+        T_lazy[t] = False
+        push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
+
+    def eligible(lot: int, t: int) -> bool:
+        req = L_req[lot]
+        return req < 0 or req == t
+
+    def choose_lot(t: int, f: int, q: list[int], now: float) -> int:
+        if fast_fifo:
+            # SMT2020 tool.txt ranks rank_HP; rank_RSETUP; rank_FIFO in one pass over the
+            # queue (kept in arrival order): highest priority, then no setup, then first in.
+            # A tool in a minimum run keeps its setup, so "no setup" also keeps the run.
+            hot = Q_hot[f]
+            if not G_ded[f] and not G_setups[f]:
+                return max(hot, key=prio_of) if hot else q[0]
+            cur = T_setup[t]
+            check_ded = G_ded[f]
+            best, bp, bns = -1, -1, False
+            for lot in hot:  # hot lots first: any eligible one beats every normal lot
+                if check_ded:
+                    req = L_req[lot]
+                    if req >= 0 and req != t:
+                        continue
+                p = L_prio[lot]
+                if p < bp:
+                    continue
+                s = S_setup[L_step[lot]]
+                ns = s == -1 or s == cur
+                if p > bp or (ns and not bns):
+                    best, bp, bns = lot, p, ns
+            if best >= 0:
+                return best
+            for lot in q:  # normal lots: the first eligible one needing no setup, else first
+                if check_ded:
+                    req = L_req[lot]
+                    if req >= 0 and req != t:
+                        continue
+                if L_prio[lot] > base_prio:
+                    continue
+                s = S_setup[L_step[lot]]
+                if s == -1 or s == cur:
+                    return lot
+                if best < 0:
+                    best = lot
+            return best
+        cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
+        if not cand:
+            return -1
+        if T_mr_left[t] > 0:
+            keep = T_mr_setup[t]
+            same = [lot for lot in cand if S_setup[L_step[lot]] == keep]
+            if same:
+                cand = same
+        pmax = max(L_prio[lot] for lot in cand)
+        cand = [lot for lot in cand if L_prio[lot] == pmax]
+        if G_setups[f] and len(cand) > 1:  # SMT2020 rank_HP; rank_RSETUP; rank_<rule>
+            cur = T_setup[t]
+            same = [lot for lot in cand if S_setup[L_step[lot]] in (-1, cur)]
+            if same:
+                cand = same
+        if fast_fifo:
+            return cand[0]
+        best, best_key = -1, INF
+        for lot in cand:
+            if True:
+                k = key(lot, t, now)
+                if k < best_key or best < 0:
+                    best, best_key = lot, k
+        return best
+
+    def choose_batch(t: int, q: list[int], now: float) -> list[int]:
+        by_recipe: dict[int, list[int]] = {}
+        for lot in q:
+            by_recipe.setdefault(S_recipe[L_step[lot]], []).append(lot)
+        best: list[int] = []
+        best_score: tuple[float, float, float] | None = None
+        for lots in by_recipe.values():
+            g = L_step[lots[0]]
+            n, bmin, bmax = len(lots), S_bmin[g], S_bmax[g]
+            if n < bmin and (batch_wait is None or now - L_qin[lots[0]] < batch_wait):
+                continue
+            lots.sort(key=lambda lot: (-L_prio[lot], key(lot, t, now)))
+            score = (-L_prio[lots[0]], -min(n, bmax) / bmax, key(lots[0], t, now))
+            if best_score is None or score < best_score:
+                best, best_score = lots[:bmax], score
+        return best
+
+    def dispatch_tool(t: int, now: float) -> bool:
+        f = T_group[t]
+        q = Q[f]
+        if not q:
+            return False
+        if G_batch[f]:
+            lots = choose_batch(t, q, now)
+            if not lots:
+                return False
+            for lot in lots:
+                q.remove(lot)
+                if L_prio[lot] > base_prio:
+                    Q_hot[f].remove(lot)
+            start(t, lots, now)
+            return True
+        lot = choose_lot(t, f, q, now)
+        if lot < 0:
+            return False
+        if q[0] == lot:
+            del q[0]
+        else:
+            q.remove(lot)
+        if L_prio[lot] > base_prio:
+            Q_hot[f].remove(lot)
+        start(t, [lot], now)
+        return True
+
+    def try_idle(f: int, now: float) -> None:
+        idle = G_idle[f]
+        for t in list(idle):
+            if dispatch_tool(t, now):
+                idle.remove(t)
+            elif not G_ded[f]:
+                break
+
+    def arrive(lot: int, now: float) -> None:
+        g = L_step[lot]
+        f = S_group[g]
+        L_qin[lot] = now
+        idle = G_idle[f]
+        if G_plain[f]:
+            if not idle:
+                lazy = G_lazy[f]
+                while lazy and lazy[0][0] <= now:  # a lazily busy tool that is free by now
+                    tf, t = heappop(lazy)
+                    if T_lazy[t] and T_free[t] == tf:
+                        settle(t, now)
+                        break
+            if idle:
+                start(idle.pop(), [lot], now)
+                return
+            q = Q[f]
+            q.append(lot)
+            if L_prio[lot] > base_prio:
+                Q_hot[f].append(lot)
+            if len(q) == 1:  # a queue forms: every busy tool must pick up when it ends
+                lazy = G_lazy[f]
+                for tf, t in lazy:
+                    if T_lazy[t] and T_free[t] == tf:
+                        arm(t)
+                lazy.clear()
+            return
+        hot = L_prio[lot] > base_prio
+        if hot:  # queued below, or taken off again when it starts at once
+            Q_hot[f].append(lot)
+        if G_ded[f]:
+            dd = L_ded[lot]
+            L_req[lot] = -1 if dd is None else dd.get(g, -1)
+        if not idle:
+            Q[f].append(lot)
+            return
+        if G_batch[f]:
+            Q[f].append(lot)
+            try_idle(f, now)
+            if batch_wait is not None and lot in Q[f]:
+                push(H, (now + batch_wait, WAKE, f, 0))
+            return
+        t = idle[-1]
+        if G_ded[f]:
+            req = L_req[lot]
+            if req >= 0:
+                if req not in idle:
+                    Q[f].append(lot)
+                    return
+                t = req
+        elif G_setups[f] and S_setup[g] >= 0 and len(idle) > 1:
+            s = S_setup[g]
+            for cand in idle:
+                if T_setup[cand] == s:
+                    t = cand
+                    break
+            else:
+                for cand in idle:
+                    if T_mr_left[cand] <= 0:
+                        t = cand
+                        break
+        if t == idle[-1]:
+            idle.pop()
+        else:
+            idle.remove(t)
+        if hot:
+            Q_hot[f].remove(lot)
+        start(t, [lot], now)
+
+    def free_tool(t: int, now: float) -> None:
+        """The tool finished a job or a down: pending downs first, then work, else idle."""
+        T_job[t] = NO_JOB
+        if T_pending[t]:
+            begin_down(t, T_pending[t].pop(0), now)
+            return
+        f = T_group[t]
+        q = Q[f]
+        if q:
+            if G_plain[f]:  # FIFO, no batching, setups or dedication: first of top priority
+                hot = Q_hot[f]
+                if hot:
+                    lot = max(hot, key=prio_of)
+                    q.remove(lot)
+                    hot.remove(lot)
+                else:
+                    lot = q.pop(0)
+                start(t, [lot], now)
+                return
+            if dispatch_tool(t, now):
+                return
+        acc[T_state[t]][t] += now - T_since[t]
+        T_since[t] = now
+        T_state[t] = IDLE
+        G_idle[T_group[t]].append(t)
+
+    def draw(dist: int, mean: float, half: float, u: float) -> float:
+        if dist == DIST_EXP:
+            return -mean * log(1.0 - u)
+        if dist == DIST_CONST:
+            return mean
+        return mean - half + 2 * half * u
+
+    def begin_down(t: int, c: int, now: float) -> None:
+        cal = cals[c]
+        dur = draw(cal.repair_dist, cal.repair_mean, cal.repair_half_width, u_down())
+        state = DOWN if cal.kind == "down" else PM
+        if T_state[t] == BUSY and T_job[t]:  # a failure preempts; the job resumes later
+            T_tok[t] += 1
+            T_free[t] += dur
+            push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
+            for lot in T_job[t]:
+                if L_evt[lot] > now:
+                    L_tok[lot] += 1
+                    L_evt[lot] += dur
+                    push(H, (L_evt[lot], L_kind[lot], lot, L_tok[lot]))
+        elif T_state[t] == IDLE:
+            G_idle[T_group[t]].remove(t)
+        acc[T_state[t]][t] += now - T_since[t]
+        T_since[t] = now
+        T_state[t] = state
+        push(H, (now + dur, UP, t, c))
+
+    def release_lot(o: int, now: float) -> None:
+        order = m.orders[o]
+        lot = new_lot(order.product, order.priority, now, now + order.due_minutes, 0, o)
+        wip_change(now, 1)
+        wip_by_product[order.product] += 1
+        stats["released"] += 1
+        arrive(lot, now)
+
+    # ---- initial state
+    for w in m.wip if cfg.initial_wip else ():
+        lot = new_lot(w.product, w.priority, min(w.release, 0.0), w.due, w.step, -1)
+        wip_change(0.0, 1)
+        wip_by_product[w.product] += 1
+    for lot in range(len(L_step)):
+        arrive(lot, 0.0)
+    lf = cfg.load_factor
+    if cfg.release == "orders":
+        for o, order in enumerate(m.orders):
+            push(H, (order.start, RELEASE, o, 0))
+    else:
+        virtual = [order.interval / lf for order in m.orders]
+
+        def conwip_fill(now: float) -> None:
+            while stats["wip"] < cfg.conwip_cap and m.orders:
+                o = min(range(len(virtual)), key=virtual.__getitem__)
+                virtual[o] += m.orders[o].interval / lf
+                release_lot(o, now)
+
+        conwip_fill(0.0)
+    for i, release_row in enumerate(cfg.lot_list):
+        push(H, (release_row[0], RELEASE, -1 - i, 0))
+    for c, cal in enumerate(cals):
+        n = len(cal.tools)
+        for k, t in enumerate(cal.tools):
+            if cal.by_pieces:
+                first = cal.first * (k + 1) / n if cal.first_dist == DIST_CONST else cal.first
+                T_counters[t].append([float(c), first])
+                continue
+            if cal.first_dist == DIST_CONST:
+                first = cal.first * (k + 1) / n
+            else:
+                first = draw(cal.first_dist, cal.first, 0.0, u_down())
+            push(H, (first, CAL, c, t))
+    push(H, (0.0, SAMPLE, 0, 0))
+    if warm > 0:
+        push(H, (warm, WARMUP, 0, 0))
+
+    # ---- event loop
+    acc_warm = [[0.0] * nt for _ in range(4)]
+    setup_warm = [0.0] * nt
+    n_events = 0
+    pop = heappop
+    while H:
+        now, kind, a, b = pop(H)
+        if now > end:
+            push(H, (now, kind, a, b))
+            break
+        n_events += 1
+        if kind == ARRIVE:
+            if b == L_tok[a]:
+                arrive(a, now)
+        elif kind == TOOL_FREE:
+            if b == T_tok[a]:
+                free_tool(a, now)
+        elif kind == COMPLETE:
+            if b == L_tok[a]:
+                L_done[a] = now
+                wip_change(now, -1)
+                wip_by_product[L_prod[a]] -= 1
+                if cfg.release == "conwip" and L_order[a] >= 0:
+                    conwip_fill(now)
+        elif kind == RELEASE:
+            if a < 0:
+                _rt, prod, prio, due = cfg.lot_list[-1 - a]
+                lot = new_lot(prod, prio, now, due, 0, -1)
+                wip_change(now, 1)
+                wip_by_product[prod] += 1
+                stats["released"] += 1
+                arrive(lot, now)
+                continue
+            order = m.orders[a]
+            for _ in range(order.lots_per_release):
+                release_lot(a, now)
+            if b + 1 < order.count:
+                gap = order.interval / lf
+                if order.interval_dist == DIST_EXP:
+                    gap = -gap * log(1.0 - u_rel())
+                push(H, (now + gap, RELEASE, a, b + 1))
+        elif kind == CAL:
+            cal = cals[a]
+            if T_lazy[b]:
+                settle(b, now)
+                if T_lazy[b]:  # still processing: the down/PM logic needs its end event
+                    arm(b)
+            if cal.kind == "pm":
+                push(H, (now + cal.every, CAL, a, b))
+                if nested:
+                    last = T_pm_last[b]
+                    if any(e > cal.every and now - t0 < cal.every for e, t0 in last.items()):
+                        continue  # a longer PM of this tool covered this one
+                    last[cal.every] = now
+                if T_state[b] == IDLE:
+                    begin_down(b, a, now)
+                else:
+                    T_pending[b].append(a)
+            elif T_state[b] in (IDLE, BUSY):
+                begin_down(b, a, now)
+            else:
+                T_pending[b].append(a)
+        elif kind == UP:
+            cal = cals[b]
+            if cal.kind == "down":
+                ttf = draw(cal.every_dist, cal.every, 0.0, u_down())
+                push(H, (now + ttf, CAL, b, a))
+            if T_free[a] > now and T_job[a]:
+                acc[T_state[a]][a] += now - T_since[a]
+                T_since[a] = now
+                T_state[a] = BUSY
+            else:
+                free_tool(a, now)
+        elif kind == WAKE:
+            try_idle(a, now)
+        elif kind == SAMPLE:
+            wip_t.append(now)
+            wip_n.append(int(stats["wip"]))
+            wip_p.append(list(wip_by_product))
+            if progress is not None:
+                progress(now / DAY)
+            if now + cfg.sample_minutes <= end:
+                push(H, (now + cfg.sample_minutes, SAMPLE, 0, 0))
+        elif kind == WARMUP:
+            wip_change(now, 0)
+            stats["area_warm"] = stats["area"]
+            for t in range(nt):
+                settle(t, now)
+                acc[T_state[t]][t] += now - T_since[t]
+                T_since[t] = now
+            acc_warm = [list(row) for row in acc]
+            setup_warm = list(T_setup_acc)
+    # ---- close
+    wip_change(end, 0)
+    for t in range(nt):
+        settle(t, end)
+        acc[T_state[t]][t] += end - T_since[t]
+        T_since[t] = end
+    window = end - warm
+    wip_avg = (stats["area"] - stats["area_warm"]) / window
+    lots_done = [i for i in range(len(L_step)) if L_done[i] >= 0]
+    names = [p.name for p in m.products]
+    return dict(
+        lots={
+            "lot": lots_done,
+            "product": [names[L_prod[i]] for i in lots_done],
+            "priority": [L_prio[i] for i in lots_done],
+            "release_min": [L_rel[i] for i in lots_done],
+            "done_min": [L_done[i] for i in lots_done],
+            "due_min": [L_due[i] for i in lots_done],
+            "pieces": [self.product_pieces[L_prod[i]] for i in lots_done],
+            "rpt_min": [self.product_rpt[L_prod[i]] for i in lots_done],
+            "initial_wip": [L_order[i] < 0 and i < len(m.wip) for i in lots_done],
+        },
+        tools={
+            "tool": list(range(nt)),
+            "group": [m.groups[T_group[t]].name for t in range(nt)],
+            "standby_min": [acc[IDLE][t] - acc_warm[IDLE][t] for t in range(nt)],
+            "busy_min": [acc[BUSY][t] - acc_warm[BUSY][t] for t in range(nt)],
+            "setup_min": [T_setup_acc[t] - setup_warm[t] for t in range(nt)],
+            "unscheduled_down_min": [acc[DOWN][t] - acc_warm[DOWN][t] for t in range(nt)],
+            "pm_min": [acc[PM][t] - acc_warm[PM][t] for t in range(nt)],
+        },
+        queues={
+            "group": [g.name for g in m.groups],
+            "lots_started": q_n,
+            "mean_queue_min": [q_sum[f] / q_n[f] if q_n[f] else 0.0 for f in range(ng)],
+            "queue_length_now": [len(q) for q in Q],
+        },
+        cqt={
+            "step": list(cqt_checks),
+            "checks": [v[0] for v in cqt_checks.values()],
+            "violations": [v[1] for v in cqt_checks.values()],
+        },
+        wip={"time_min": wip_t, "wip": wip_n, "by_product": wip_p},
+        wip_time_average=wip_avg,
+        window_minutes=window,
+        events=n_events,
+        wall_seconds=_time.perf_counter() - wall0,
+        extra={"released": stats["released"], "wip_end": stats["wip"], "products": names},
+    )

@@ -1,0 +1,74 @@
+"""The compiled event loop (Cython build of ``kernel.py``) gives the pure-Python loop's numbers.
+
+``pip install -e .`` compiles ``fabnet.fab._kernel_c`` (setup.py); the engine runs it only when it
+was built from the current ``kernel.py``. These tests check that the install did compile it, that
+compiled and interpreted runs agree record for record (same seed, same model), and that a stale
+build is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+from fabnet.fab import SimConfig, default_smt2020_dir, load_smt2020, minifab
+from fabnet.fab import engine as engine_mod
+from fabnet.fab import kernel as pure_kernel
+from fabnet.fab.engine import Engine
+
+
+def _compiled():
+    return importlib.import_module("fabnet.fab._kernel_c")
+
+
+def _records(kernel, model, cfg):
+    fields = kernel.simulate(Engine(model, cfg), None)
+    fields.pop("wall_seconds")
+    return fields
+
+
+def test_install_compiled_the_current_kernel():
+    if os.environ.get("FABNET_NO_COMPILE"):
+        pytest.skip("FABNET_NO_COMPILE set: the install skipped the compiled kernel on purpose")
+    engine_mod.kernel_module.cache_clear()
+    try:
+        assert engine_mod.kernel_module() is _compiled()
+    finally:
+        engine_mod.kernel_module.cache_clear()
+
+
+@pytest.mark.parametrize("rule", ["fifo", "cr", "setup", "cqt"])
+def test_compiled_and_pure_kernels_agree_on_the_minifab(rule):
+    cfg = SimConfig(days=40, warmup_days=5, seed=11, dispatch=rule)
+    assert _records(_compiled(), minifab(), cfg) == _records(pure_kernel, minifab(), cfg)
+
+
+def test_compiled_and_pure_kernels_agree_on_smt2020():
+    # HVLM has batching, setups with minimum runs, lot-to-lens dedication, rework, sampling,
+    # CQTs, downs and both kinds of PM: 8 simulated days exercise all of them.
+    model = load_smt2020(default_smt2020_dir() / "SMT2020_HVLM")
+    cfg = SimConfig(days=8, warmup_days=2, seed=5)
+    compiled, pure = _records(_compiled(), model, cfg), _records(pure_kernel, model, cfg)
+    assert compiled["events"] > 200_000
+    assert compiled == pure
+
+
+def test_stale_compiled_kernel_is_refused(monkeypatch):
+    monkeypatch.setattr(_compiled(), "SOURCE_SHA256", "0" * 64)
+    engine_mod.kernel_module.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="older kernel.py"):
+            assert engine_mod.kernel_module() is pure_kernel
+    finally:
+        engine_mod.kernel_module.cache_clear()
+
+
+def test_pure_python_can_be_forced(monkeypatch):
+    monkeypatch.setenv("FABNET_PURE_PYTHON", "1")
+    engine_mod.kernel_module.cache_clear()
+    try:
+        assert engine_mod.kernel_module() is pure_kernel
+    finally:
+        engine_mod.kernel_module.cache_clear()
