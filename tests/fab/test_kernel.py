@@ -29,9 +29,10 @@ def _records(kernel, model, cfg):
     return fields
 
 
-def test_install_compiled_the_current_kernel():
+def test_install_compiled_the_current_kernel(monkeypatch):
     if os.environ.get("FABNET_NO_COMPILE"):
         pytest.skip("FABNET_NO_COMPILE set: the install skipped the compiled kernel on purpose")
+    monkeypatch.delenv("FABNET_PURE_PYTHON", raising=False)
     engine_mod.kernel_module.cache_clear()
     try:
         assert engine_mod.kernel_module() is _compiled()
@@ -56,6 +57,7 @@ def test_compiled_and_pure_kernels_agree_on_smt2020():
 
 
 def test_stale_compiled_kernel_is_refused(monkeypatch):
+    monkeypatch.delenv("FABNET_PURE_PYTHON", raising=False)
     monkeypatch.setattr(_compiled(), "SOURCE_SHA256", "0" * 64)
     engine_mod.kernel_module.cache_clear()
     try:

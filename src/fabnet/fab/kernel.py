@@ -19,16 +19,181 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
 
+import cython
+import numpy as np
+
 from fabnet.fab.dispatch import key_function
 from fabnet.fab.model import DIST_CONST, DIST_EXP
 from fabnet.fab.rng import uniform_streams
 
-__all__ = ["DAY", "simulate"]
+__all__ = ["DAY", "EventHeap", "TupleHeap", "simulate"]
 
-ARRIVE, TOOL_FREE, COMPLETE, RELEASE, CAL, UP, WAKE, SAMPLE, WARMUP = range(9)
-IDLE, BUSY, DOWN, PM = range(4)
-INF = math.inf
+# Event kinds (ties at one time break in this order) and tool states. Declared as C constants
+# when compiled; plain ints otherwise.
+ARRIVE = cython.declare(cython.long, 0)
+TOOL_FREE = cython.declare(cython.long, 1)
+COMPLETE = cython.declare(cython.long, 2)
+RELEASE = cython.declare(cython.long, 3)
+CAL = cython.declare(cython.long, 4)
+UP = cython.declare(cython.long, 5)
+WAKE = cython.declare(cython.long, 6)
+SAMPLE = cython.declare(cython.long, 7)
+WARMUP = cython.declare(cython.long, 8)
+IDLE = cython.declare(cython.long, 0)
+BUSY = cython.declare(cython.long, 1)
+DOWN = cython.declare(cython.long, 2)
+PM = cython.declare(cython.long, 3)
+INF = cython.declare(cython.double, math.inf)
 DAY = 1440.0
+
+
+@cython.final
+@cython.cclass
+class EventHeap:
+    """Min-heap of events ``(time, kind, a, b)``, ordered lexicographically like tuples.
+
+    Compiled, it keeps four parallel C arrays (no tuple and no boxed float per event); ``pop``
+    returns the time and leaves the event's ``kind``, ``a`` and ``b`` in attributes. Interpreted,
+    the kernel uses :class:`TupleHeap` (``heapq``) instead: same interface, same order (distinct
+    events never compare equal, so any correct heap pops them in the same sequence).
+    """
+
+    size: cython.Py_ssize_t
+    kind: cython.long
+    a: cython.long
+    b: cython.long
+    _t: cython.double[::1]
+    _k: cython.long[::1]
+    _a: cython.long[::1]
+    _b: cython.long[::1]
+
+    def __init__(self, capacity: cython.Py_ssize_t = 1024) -> None:
+        self.size = 0
+        self.kind = self.a = self.b = 0
+        self._t = np.empty(capacity, dtype=np.float64)
+        self._k = np.empty(capacity, dtype=np.int_)
+        self._a = np.empty(capacity, dtype=np.int_)
+        self._b = np.empty(capacity, dtype=np.int_)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @cython.cfunc
+    def _grow(self) -> None:
+        n = self.size
+        t, k = np.empty(2 * n, dtype=np.float64), np.empty(2 * n, dtype=np.int_)
+        a, b = np.empty(2 * n, dtype=np.int_), np.empty(2 * n, dtype=np.int_)
+        t[:n], k[:n], a[:n], b[:n] = self._t, self._k, self._a, self._b
+        self._t, self._k, self._a, self._b = t, k, a, b
+
+    @cython.ccall
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    @cython.locals(i=cython.Py_ssize_t, up=cython.Py_ssize_t)
+    def push(self, t: cython.double, kind: cython.long, a: cython.long, b: cython.long) -> None:
+        if self.size == self._t.shape[0]:
+            self._grow()
+        i = self.size
+        self.size += 1
+        while i > 0:  # sift the hole up while the parent is larger
+            up = (i - 1) >> 1
+            if _event_less(self._t[up], self._k[up], self._a[up], self._b[up], t, kind, a, b):
+                break
+            self._t[i], self._k[i], self._a[i], self._b[i] = (
+                self._t[up],
+                self._k[up],
+                self._a[up],
+                self._b[up],
+            )
+            i = up
+        self._t[i], self._k[i], self._a[i], self._b[i] = t, kind, a, b
+
+    @cython.ccall
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    @cython.locals(
+        i=cython.Py_ssize_t,
+        c=cython.Py_ssize_t,
+        n=cython.Py_ssize_t,
+        t=cython.double,
+        kind=cython.long,
+        a=cython.long,
+        b=cython.long,
+        top=cython.double,
+    )
+    def pop(self) -> cython.double:
+        top = self._t[0]
+        self.kind, self.a, self.b = self._k[0], self._a[0], self._b[0]
+        self.size -= 1
+        n = self.size
+        t, kind, a, b = self._t[n], self._k[n], self._a[n], self._b[n]
+        i = 0
+        while True:  # sift the last event down from the root
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and _event_less(
+                self._t[c + 1],
+                self._k[c + 1],
+                self._a[c + 1],
+                self._b[c + 1],
+                self._t[c],
+                self._k[c],
+                self._a[c],
+                self._b[c],
+            ):
+                c += 1
+            if not _event_less(self._t[c], self._k[c], self._a[c], self._b[c], t, kind, a, b):
+                break
+            self._t[i], self._k[i], self._a[i], self._b[i] = (
+                self._t[c],
+                self._k[c],
+                self._a[c],
+                self._b[c],
+            )
+            i = c
+        if n > 0:
+            self._t[i], self._k[i], self._a[i], self._b[i] = t, kind, a, b
+        return top
+
+
+@cython.cfunc
+@cython.inline
+def _event_less(
+    t1: cython.double,
+    k1: cython.long,
+    a1: cython.long,
+    b1: cython.long,
+    t2: cython.double,
+    k2: cython.long,
+    a2: cython.long,
+    b2: cython.long,
+) -> cython.bint:
+    if t1 != t2:
+        return t1 < t2
+    if k1 != k2:
+        return k1 < k2
+    if a1 != a2:
+        return a1 < a2
+    return b1 < b2
+
+
+class TupleHeap:
+    """:class:`EventHeap`'s interface over ``heapq`` and tuples: the fast choice interpreted."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[float, int, int, int]] = []
+        self.kind = self.a = self.b = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def push(self, t: float, kind: int, a: int, b: int) -> None:
+        heappush(self.items, (t, kind, a, b))
+
+    def pop(self) -> float:
+        t, self.kind, self.a, self.b = heappop(self.items)
+        return t
 
 
 def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
@@ -36,16 +201,25 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     ``progress(day)`` is called once per sampled day. Returns the fields of a ``RawResult``."""
     wall0 = _time.perf_counter()
     cfg, m = self.config, self.model
-    end = cfg.days * DAY
-    warm = cfg.warmup_days * DAY
+    end: cython.double = cfg.days * DAY
+    warm: cython.double = cfg.warmup_days * DAY
     streams = uniform_streams(cfg.seed)
     u_proc, u_trans, u_route = streams["process"], streams["transport"], streams["routing"]
     u_down, u_rel = streams["downs"], streams["release"]
     log = math.log
-    H: list[tuple[float, int, int, int]] = []
-    push = heappush
+    H: EventHeap = EventHeap() if cython.compiled else TupleHeap()  # type: ignore[assignment]
 
-    # step tables
+    # step, lot and tool tables: plain lists, typed as such when compiled
+    # fmt: off
+    cython.declare(
+        S_group=list, S_lo=list, S_w=list, S_dist=list, S_mean=list, S_tool=list, S_setup=list,
+        S_stime=list, S_sample=list, S_rework=list, S_rwto=list, S_cqt_to=list, S_cqt=list,
+        S_ded=list, S_last=list, S_recipe=list, S_bmin=list, S_bmax=list, G_load=list,
+        G_tload=list, G_fab=list, L_step=list, L_prod=list, L_prio=list, L_rel=list, L_due=list,
+        L_qin=list, L_cqtd=list, L_done=list, L_order=list, T_group=list, T_setup=list,
+        G_batch=list, G_ded=list, G_setups=list,
+    )
+    # fmt: on
     S_group, S_lo, S_w, S_dist = self.step_group, self.step_lo, self.step_w, self.step_dist
     S_mean, S_tool = self.step_mean, self.step_tool_minutes
     S_setup, S_stime = self.step_setup, self.step_setup_minutes
@@ -54,9 +228,9 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     S_last, S_recipe = self.step_last, self.step_recipe
     S_bmin, S_bmax = self.step_bmin, self.step_bmax
     G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
-    S_next = [-1 if last else g + 1 for g, last in enumerate(S_last)]
+    S_next: list = [-1 if last else g + 1 for g, last in enumerate(S_last)]
     # what starting a job at step g needs, unpacked in one go
-    S_info = [
+    S_info: list = [
         (
             S_group[g],
             S_setup[g],
@@ -70,56 +244,59 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         )
         for g in range(len(S_last))
     ]
-    S_special = [S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))]
+    S_special: list = [
+        S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))
+    ]
     G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
     setup_minutes, min_run = self.setup_minutes, self.setup_min_run
-    tr_lo = m.transport[0] - m.transport[1]
-    tr_w = 2 * m.transport[1]
-    has_transport = m.transport[0] > 0
+    tr_lo: cython.double = m.transport[0] - m.transport[1]
+    tr_w: cython.double = 2 * m.transport[1]
+    has_transport: cython.bint = m.transport[0] > 0
     # lots
     L_step, L_prod, L_prio = self.lot_step, self.lot_product, self.lot_priority
     L_rel, L_due, L_qin = self.lot_release, self.lot_due, self.lot_queue_entry
     L_cqtd, L_done, L_order = self.lot_cqt_deadline, self.lot_done, self.lot_order
-    L_tok: list[int] = []
-    L_evt: list[float] = []
-    L_kind: list[int] = []
-    L_cqts: list[int] = []
-    L_ded: list[dict[int, int] | None] = []
-    L_req: list[int] = []  # tool the lot's current step is dedicated to (-1: any)
-    L_rwk: list[set[int] | None] = []
+    L_tok: list = []
+    L_evt: list = []
+    L_kind: list = []
+    L_cqts: list = []
+    L_ded: list = []  # dict step -> tool, or None
+    L_req: list = []  # tool the lot's current step is dedicated to (-1: any)
+    L_rwk: list = []  # set of reworked steps, or None
     # tools
-    nt, ng = len(self.tool_group), len(m.groups)
+    nt: cython.long = len(self.tool_group)
+    ng: cython.long = len(m.groups)
     T_group, T_setup = self.tool_group, self.tool_setup
-    T_state = [IDLE] * nt
-    T_since = [0.0] * nt
-    T_free = [0.0] * nt
-    T_tok = [0] * nt
-    T_job: list[list[int]] = [[] for _ in range(nt)]
-    T_mr_left = [0] * nt
-    T_mr_setup = [-1] * nt
-    T_pending: list[list[int]] = [[] for _ in range(nt)]
-    T_counters: list[list[list[float]]] = [[] for _ in range(nt)]
-    T_setup_acc = [0.0] * nt
-    acc = [[0.0] * nt for _ in range(4)]
-    G_idle = [list(ts) for ts in self.group_tools]
-    Q: list[list[int]] = [[] for _ in range(ng)]
+    T_state: list = [IDLE] * nt
+    T_since: list = [0.0] * nt
+    T_free: list = [0.0] * nt
+    T_tok: list = [0] * nt
+    T_job: list = [[] for _ in range(nt)]  # lots in process
+    T_mr_left: list = [0] * nt
+    T_mr_setup: list = [-1] * nt
+    T_pending: list = [[] for _ in range(nt)]  # calendars due, waiting for the job to end
+    T_counters: list = [[] for _ in range(nt)]  # [calendar, wafers left] per wafer-count PM
+    T_setup_acc: list = [0.0] * nt
+    acc: list = [[0.0] * nt for _ in range(4)]
+    G_idle: list = [list(ts) for ts in self.group_tools]
+    Q: list = [[] for _ in range(ng)]
     # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
-    Q_hot: list[list[int]] = [[] for _ in range(ng)]  # lots above base priority, in order
-    NO_JOB: list[int] = []
-    T_lazy = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
-    nested = cfg.nested_pms
-    T_pm_last: list[dict[float, float]] = [{} for _ in range(nt)]  # interval -> last due
-    G_lazy: list[list[tuple[float, int]]] = [[] for _ in range(ng)]  # (T_free, tool) heaps
+    Q_hot: list = [[] for _ in range(ng)]  # lots above base priority, in order
+    NO_JOB: list = []
+    T_lazy: list = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
+    nested: cython.bint = cfg.nested_pms
+    T_pm_last: list = [{} for _ in range(nt)]  # interval -> last due
+    G_lazy: list = [[] for _ in range(ng)]  # (T_free, tool) heaps
     prios = [o.priority for o in m.orders] + [w.priority for w in m.wip]
     prios += [row[2] for row in cfg.lot_list]
-    base_prio = min(prios) if prios else 0  # lots above it are "hot"
-    q_sum = [0.0] * ng
-    q_n = [0] * ng
-    cqt_checks: dict[int, list[int]] = {}
+    base_prio: cython.long = min(prios) if prios else 0  # lots above it are "hot"
+    q_sum: list = [0.0] * ng
+    q_n: list = [0] * ng
+    cqt_checks: dict = {}  # step -> [checks, violations]
     batch_wait = cfg.batch_wait_minutes
     rule = cfg.dispatch
-    fast_fifo = rule == "fifo"
-    G_plain = [fast_fifo and not (G_batch[f] or G_ded[f] or G_setups[f]) for f in range(ng)]
+    fast_fifo: cython.bint = rule == "fifo"
+    G_plain: list = [fast_fifo and not (G_batch[f] or G_ded[f] or G_setups[f]) for f in range(ng)]
     key = key_function(rule, self)
     prio_of = L_prio.__getitem__
     cals = m.calendars
@@ -155,7 +332,30 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         stats["last"] = now
         stats["wip"] += delta
 
-    def start(t: int, lots: list[int], now: float) -> None:
+    @cython.locals(
+        g=cython.long,
+        f=cython.long,
+        s=cython.long,
+        d=cython.long,
+        lo=cython.double,
+        w=cython.double,
+        mean=cython.double,
+        tm=cython.double,
+        load=cython.double,
+        tload=cython.double,
+        st=cython.double,
+        pt=cython.double,
+        done=cython.double,
+        free=cython.double,
+        lot=cython.long,
+        gl=cython.long,
+        nxt=cython.long,
+        at=cython.double,
+        counted=cython.bint,
+        pieces=cython.double,
+        due=cython.long,
+    )
+    def start(t: cython.long, lots: list, now: cython.double) -> None:
         g = L_step[lots[0]]
         f, s, d, lo, w, mean, tm, load, tload = S_info[g]
         st = 0.0
@@ -203,9 +403,9 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm_all).
             T_lazy[t] = True
-            push(G_lazy[f], (free, t))
+            heappush(G_lazy[f], (free, t))
         else:
-            push(H, (free, TOOL_FREE, t, T_tok[t]))
+            H.push(free, TOOL_FREE, t, T_tok[t])
         counted = now >= warm
         for lot in lots:
             # Every lot of a batch keeps its own route: batches mix products whose steps share
@@ -244,7 +444,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             if nxt < 0:
                 L_kind[lot] = COMPLETE
                 L_evt[lot] = done
-                push(H, (done, COMPLETE, lot, L_tok[lot]))
+                H.push(done, COMPLETE, lot, L_tok[lot])
             else:
                 L_step[lot] = nxt
                 at = done
@@ -252,9 +452,10 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                     at += tr_lo + tr_w * u_trans()
                 L_kind[lot] = ARRIVE
                 L_evt[lot] = at
-                push(H, (at, ARRIVE, lot, L_tok[lot]))
+                H.push(at, ARRIVE, lot, L_tok[lot])
 
-    def settle(t: int, now: float) -> None:
+    @cython.locals(tf=cython.double)
+    def settle(t: cython.long, now: cython.double) -> None:
         """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
         if T_lazy[t] and T_free[t] <= now:
             T_lazy[t] = False
@@ -265,16 +466,28 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             T_job[t] = NO_JOB
             G_idle[T_group[t]].append(t)
 
-    def arm(t: int) -> None:
+    def arm(t: cython.long) -> None:
         """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
         T_lazy[t] = False
-        push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
+        H.push(T_free[t], TOOL_FREE, t, T_tok[t])
 
-    def eligible(lot: int, t: int) -> bool:
-        req = L_req[lot]
+    def eligible(lot: cython.long, t: cython.long) -> bool:
+        req: cython.long = L_req[lot]
         return req < 0 or req == t
 
-    def choose_lot(t: int, f: int, q: list[int], now: float) -> int:
+    @cython.locals(
+        lot=cython.long,
+        best=cython.long,
+        bp=cython.long,
+        bns=cython.bint,
+        cur=cython.long,
+        check_ded=cython.bint,
+        req=cython.long,
+        p=cython.long,
+        s=cython.long,
+        ns=cython.bint,
+    )
+    def choose_lot(t: cython.long, f: cython.long, q: list, now: cython.double) -> cython.long:
         if fast_fifo:
             # SMT2020 tool.txt ranks rank_HP; rank_RSETUP; rank_FIFO in one pass over the
             # queue (kept in arrival order): highest priority, then no setup, then first in.
@@ -337,7 +550,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                     best, best_key = lot, k
         return best
 
-    def choose_batch(t: int, q: list[int], now: float) -> list[int]:
+    def choose_batch(t: cython.long, q: list, now: cython.double) -> list:
         by_recipe: dict[int, list[int]] = {}
         for lot in q:
             by_recipe.setdefault(S_recipe[L_step[lot]], []).append(lot)
@@ -354,7 +567,8 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 best, best_score = lots[:bmax], score
         return best
 
-    def dispatch_tool(t: int, now: float) -> bool:
+    @cython.locals(f=cython.long, lot=cython.long)
+    def dispatch_tool(t: cython.long, now: cython.double) -> cython.bint:
         f = T_group[t]
         q = Q[f]
         if not q:
@@ -381,7 +595,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         start(t, [lot], now)
         return True
 
-    def try_idle(f: int, now: float) -> None:
+    def try_idle(f: cython.long, now: cython.double) -> None:
         idle = G_idle[f]
         for t in list(idle):
             if dispatch_tool(t, now):
@@ -389,7 +603,20 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             elif not G_ded[f]:
                 break
 
-    def arrive(lot: int, now: float) -> None:
+    @cython.locals(
+        g=cython.long,
+        f=cython.long,
+        t=cython.long,
+        tf=cython.double,
+        hot=cython.bint,
+        req=cython.long,
+        s=cython.long,
+        cand=cython.long,
+        idle=list,
+        q=list,
+        lazy=list,
+    )
+    def arrive(lot: cython.long, now: cython.double) -> None:
         g = L_step[lot]
         f = S_group[g]
         L_qin[lot] = now
@@ -429,7 +656,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             Q[f].append(lot)
             try_idle(f, now)
             if batch_wait is not None and lot in Q[f]:
-                push(H, (now + batch_wait, WAKE, f, 0))
+                H.push(now + batch_wait, WAKE, f, 0)
             return
         t = idle[-1]
         if G_ded[f]:
@@ -458,7 +685,8 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             Q_hot[f].remove(lot)
         start(t, [lot], now)
 
-    def free_tool(t: int, now: float) -> None:
+    @cython.locals(f=cython.long, lot=cython.long, q=list, hot=list)
+    def free_tool(t: cython.long, now: cython.double) -> None:
         """The tool finished a job or a down: pending downs first, then work, else idle."""
         T_job[t] = NO_JOB
         if T_pending[t]:
@@ -491,25 +719,26 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             return mean
         return mean - half + 2 * half * u
 
-    def begin_down(t: int, c: int, now: float) -> None:
+    @cython.locals(dur=cython.double, state=cython.long, lot=cython.long)
+    def begin_down(t: cython.long, c: cython.long, now: cython.double) -> None:
         cal = cals[c]
         dur = draw(cal.repair_dist, cal.repair_mean, cal.repair_half_width, u_down())
         state = DOWN if cal.kind == "down" else PM
         if T_state[t] == BUSY and T_job[t]:  # a failure preempts; the job resumes later
             T_tok[t] += 1
             T_free[t] += dur
-            push(H, (T_free[t], TOOL_FREE, t, T_tok[t]))
+            H.push(T_free[t], TOOL_FREE, t, T_tok[t])
             for lot in T_job[t]:
                 if L_evt[lot] > now:
                     L_tok[lot] += 1
                     L_evt[lot] += dur
-                    push(H, (L_evt[lot], L_kind[lot], lot, L_tok[lot]))
+                    H.push(L_evt[lot], L_kind[lot], lot, L_tok[lot])
         elif T_state[t] == IDLE:
             G_idle[T_group[t]].remove(t)
         acc[T_state[t]][t] += now - T_since[t]
         T_since[t] = now
         T_state[t] = state
-        push(H, (now + dur, UP, t, c))
+        H.push(now + dur, UP, t, c)
 
     def release_lot(o: int, now: float) -> None:
         order = m.orders[o]
@@ -529,7 +758,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     lf = cfg.load_factor
     if cfg.release == "orders":
         for o, order in enumerate(m.orders):
-            push(H, (order.start, RELEASE, o, 0))
+            H.push(order.start, RELEASE, o, 0)
     else:
         virtual = [order.interval / lf for order in m.orders]
 
@@ -541,7 +770,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
 
         conwip_fill(0.0)
     for i, release_row in enumerate(cfg.lot_list):
-        push(H, (release_row[0], RELEASE, -1 - i, 0))
+        H.push(release_row[0], RELEASE, -1 - i, 0)
     for c, cal in enumerate(cals):
         n = len(cal.tools)
         for k, t in enumerate(cal.tools):
@@ -553,20 +782,21 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 first = cal.first * (k + 1) / n
             else:
                 first = draw(cal.first_dist, cal.first, 0.0, u_down())
-            push(H, (first, CAL, c, t))
-    push(H, (0.0, SAMPLE, 0, 0))
+            H.push(first, CAL, c, t)
+    H.push(0.0, SAMPLE, 0, 0)
     if warm > 0:
-        push(H, (warm, WARMUP, 0, 0))
+        H.push(warm, WARMUP, 0, 0)
 
     # ---- event loop
     acc_warm = [[0.0] * nt for _ in range(4)]
     setup_warm = [0.0] * nt
-    n_events = 0
-    pop = heappop
-    while H:
-        now, kind, a, b = pop(H)
+    n_events: cython.long = 0
+    cython.declare(now=cython.double, kind=cython.long, a=cython.long, b=cython.long)
+    while len(H):
+        now = H.pop()
+        kind, a, b = H.kind, H.a, H.b
         if now > end:
-            push(H, (now, kind, a, b))
+            H.push(now, kind, a, b)
             break
         n_events += 1
         if kind == ARRIVE:
@@ -598,7 +828,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 gap = order.interval / lf
                 if order.interval_dist == DIST_EXP:
                     gap = -gap * log(1.0 - u_rel())
-                push(H, (now + gap, RELEASE, a, b + 1))
+                H.push(now + gap, RELEASE, a, b + 1)
         elif kind == CAL:
             cal = cals[a]
             if T_lazy[b]:
@@ -606,7 +836,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 if T_lazy[b]:  # still processing: the down/PM logic needs its end event
                     arm(b)
             if cal.kind == "pm":
-                push(H, (now + cal.every, CAL, a, b))
+                H.push(now + cal.every, CAL, a, b)
                 if nested:
                     last = T_pm_last[b]
                     if any(e > cal.every and now - t0 < cal.every for e, t0 in last.items()):
@@ -624,7 +854,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             cal = cals[b]
             if cal.kind == "down":
                 ttf = draw(cal.every_dist, cal.every, 0.0, u_down())
-                push(H, (now + ttf, CAL, b, a))
+                H.push(now + ttf, CAL, b, a)
             if T_free[a] > now and T_job[a]:
                 acc[T_state[a]][a] += now - T_since[a]
                 T_since[a] = now
@@ -640,7 +870,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             if progress is not None:
                 progress(now / DAY)
             if now + cfg.sample_minutes <= end:
-                push(H, (now + cfg.sample_minutes, SAMPLE, 0, 0))
+                H.push(now + cfg.sample_minutes, SAMPLE, 0, 0)
         elif kind == WARMUP:
             wip_change(now, 0)
             stats["area_warm"] = stats["area"]
