@@ -196,6 +196,25 @@ class TupleHeap:
         return t
 
 
+def _longs(values: list[Any]) -> Any:
+    """A table of C longs: a NumPy array (viewed as ``long[::1]``) when compiled, else a list."""
+    if cython.compiled:
+        return np.array(values, dtype=np.int_)
+    return [int(v) for v in values]
+
+
+def _doubles(values: list[Any]) -> Any:
+    """A table of C doubles: a NumPy array when compiled, else a list of floats."""
+    if cython.compiled:
+        return np.array(values, dtype=np.float64)
+    return [float(v) for v in values]
+
+
+def _tolist(values: Any) -> list[Any]:
+    """Back to Python numbers (for the result records), from either kind of table."""
+    return np.asarray(values).tolist() if cython.compiled else list(values)
+
+
 def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     """Run the engine's compiled tables (``self``: an :class:`~fabnet.fab.engine.Engine`);
     ``progress(day)`` is called once per sampled day. Returns the fields of a ``RawResult``."""
@@ -209,45 +228,48 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     log = math.log
     H: EventHeap = EventHeap() if cython.compiled else TupleHeap()  # type: ignore[assignment]
 
-    # step, lot and tool tables: plain lists, typed as such when compiled
+    # Step, group and tool tables: C arrays when compiled (typed memoryviews: no boxing), plain
+    # lists when interpreted (the fastest there). Lot tables grow and stay lists.
     # fmt: off
     cython.declare(
-        S_group=list, S_lo=list, S_w=list, S_dist=list, S_mean=list, S_tool=list, S_setup=list,
-        S_stime=list, S_sample=list, S_rework=list, S_rwto=list, S_cqt_to=list, S_cqt=list,
-        S_ded=list, S_last=list, S_recipe=list, S_bmin=list, S_bmax=list, G_load=list,
-        G_tload=list, G_fab=list, L_step=list, L_prod=list, L_prio=list, L_rel=list, L_due=list,
-        L_qin=list, L_cqtd=list, L_done=list, L_order=list, T_group=list, T_setup=list,
-        G_batch=list, G_ded=list, G_setups=list,
+        S_group=cython.long[::1], S_setup=cython.long[::1], S_dist=cython.long[::1],
+        S_rwto=cython.long[::1], S_cqt_to=cython.long[::1], S_ded=cython.long[::1],
+        S_last=cython.long[::1], S_recipe=cython.long[::1], S_bmin=cython.long[::1],
+        S_bmax=cython.long[::1], S_next=cython.long[::1], S_special=cython.long[::1],
+        S_lo=cython.double[::1], S_w=cython.double[::1], S_mean=cython.double[::1],
+        S_tool=cython.double[::1], S_stime=cython.double[::1], S_sample=cython.double[::1],
+        S_rework=cython.double[::1], S_cqt=cython.double[::1],
+        G_load=cython.double[::1], G_tload=cython.double[::1], G_fab=cython.long[::1],
+        G_batch=cython.long[::1], G_ded=cython.long[::1], G_setups=cython.long[::1],
+        G_plain=cython.long[::1], q_sum=cython.double[::1], q_n=cython.long[::1],
+        T_group=cython.long[::1], T_setup=cython.long[::1], T_state=cython.long[::1],
+        T_tok=cython.long[::1], T_mr_left=cython.long[::1], T_mr_setup=cython.long[::1],
+        T_lazy=cython.long[::1], T_since=cython.double[::1], T_free=cython.double[::1],
+        T_setup_acc=cython.double[::1], acc=cython.double[::1],
+        L_step=list, L_prod=list, L_prio=list, L_rel=list, L_due=list, L_qin=list, L_cqtd=list,
+        L_done=list, L_order=list,
     )
     # fmt: on
-    S_group, S_lo, S_w, S_dist = self.step_group, self.step_lo, self.step_w, self.step_dist
-    S_mean, S_tool = self.step_mean, self.step_tool_minutes
-    S_setup, S_stime = self.step_setup, self.step_setup_minutes
-    S_sample, S_rework, S_rwto = self.step_sample, self.step_rework, self.step_rework_to
-    S_cqt_to, S_cqt, S_ded = self.step_cqt_to, self.step_cqt_minutes, self.step_dedicate_to
-    S_last, S_recipe = self.step_last, self.step_recipe
-    S_bmin, S_bmax = self.step_bmin, self.step_bmax
-    G_load, G_tload, G_fab = self.group_load, self.group_tool_load, self.group_fab
-    S_next: list = [-1 if last else g + 1 for g, last in enumerate(S_last)]
-    # what starting a job at step g needs, unpacked in one go
-    S_info: list = [
-        (
-            S_group[g],
-            S_setup[g],
-            S_dist[g],
-            S_lo[g],
-            S_w[g],
-            S_mean[g],
-            S_tool[g],
-            G_load[S_group[g]],
-            G_tload[S_group[g]],
-        )
-        for g in range(len(S_last))
-    ]
-    S_special: list = [
-        S_cqt_to[g] >= 0 or S_ded[g] >= 0 or S_rework[g] > 0.0 for g in range(len(S_last))
-    ]
-    G_batch, G_ded, G_setups = self.group_batch, self.group_dedicated, self.group_setups
+    n_steps = len(self.step_last)
+    S_group, S_setup = _longs(self.step_group), _longs(self.step_setup)
+    S_dist, S_recipe = _longs(self.step_dist), _longs(self.step_recipe)
+    S_rwto, S_cqt_to = _longs(self.step_rework_to), _longs(self.step_cqt_to)
+    S_ded, S_last = _longs(self.step_dedicate_to), _longs(self.step_last)
+    S_bmin, S_bmax = _longs(self.step_bmin), _longs(self.step_bmax)
+    S_next = _longs([-1 if last else g + 1 for g, last in enumerate(self.step_last)])
+    S_special = _longs(  # CQT start, lot-to-lens dedication or rework at this step
+        [
+            self.step_cqt_to[g] >= 0 or self.step_dedicate_to[g] >= 0 or self.step_rework[g] > 0
+            for g in range(n_steps)
+        ]
+    )
+    S_lo, S_w, S_mean = _doubles(self.step_lo), _doubles(self.step_w), _doubles(self.step_mean)
+    S_tool, S_stime = _doubles(self.step_tool_minutes), _doubles(self.step_setup_minutes)
+    S_sample, S_rework = _doubles(self.step_sample), _doubles(self.step_rework)
+    S_cqt = _doubles(self.step_cqt_minutes)
+    G_load, G_tload = _doubles(self.group_load), _doubles(self.group_tool_load)
+    G_fab, G_batch = _longs(self.group_fab), _longs(self.group_batch)
+    G_ded, G_setups = _longs(self.group_dedicated), _longs(self.group_setups)
     setup_minutes, min_run = self.setup_minutes, self.setup_min_run
     tr_lo: cython.double = m.transport[0] - m.transport[1]
     tr_w: cython.double = 2 * m.transport[1]
@@ -266,37 +288,40 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     # tools
     nt: cython.long = len(self.tool_group)
     ng: cython.long = len(m.groups)
-    T_group, T_setup = self.tool_group, self.tool_setup
-    T_state: list = [IDLE] * nt
-    T_since: list = [0.0] * nt
-    T_free: list = [0.0] * nt
-    T_tok: list = [0] * nt
+    T_group = _longs(self.tool_group)
+    self.tool_setup = T_setup = _longs(self.tool_setup)  # shared with the "setup" rule's key
+    T_state = _longs([IDLE] * nt)
+    T_since, T_free = _doubles([0.0] * nt), _doubles([0.0] * nt)
+    T_tok, T_mr_left, T_mr_setup = _longs([0] * nt), _longs([0] * nt), _longs([-1] * nt)
     T_job: list = [[] for _ in range(nt)]  # lots in process
-    T_mr_left: list = [0] * nt
-    T_mr_setup: list = [-1] * nt
     T_pending: list = [[] for _ in range(nt)]  # calendars due, waiting for the job to end
     T_counters: list = [[] for _ in range(nt)]  # [calendar, wafers left] per wafer-count PM
-    T_setup_acc: list = [0.0] * nt
-    acc: list = [[0.0] * nt for _ in range(4)]
+    T_setup_acc = _doubles([0.0] * nt)
+    acc = _doubles([0.0] * (4 * nt))  # minutes per tool state: acc[state * nt + tool]
     G_idle: list = [list(ts) for ts in self.group_tools]
     Q: list = [[] for _ in range(ng)]
     # lots above the base priority waiting in each queue: with none, FIFO takes q[0]
     Q_hot: list = [[] for _ in range(ng)]  # lots above base priority, in order
     NO_JOB: list = []
-    T_lazy: list = [False] * nt  # busy, no end-of-job event: free from T_free[t] on
+    T_lazy = _longs([0] * nt)  # busy, no end-of-job event: free from T_free[t] on
     nested: cython.bint = cfg.nested_pms
     T_pm_last: list = [{} for _ in range(nt)]  # interval -> last due
     G_lazy: list = [[] for _ in range(ng)]  # (T_free, tool) heaps
     prios = [o.priority for o in m.orders] + [w.priority for w in m.wip]
     prios += [row[2] for row in cfg.lot_list]
     base_prio: cython.long = min(prios) if prios else 0  # lots above it are "hot"
-    q_sum: list = [0.0] * ng
-    q_n: list = [0] * ng
+    q_sum, q_n = _doubles([0.0] * ng), _longs([0] * ng)
     cqt_checks: dict = {}  # step -> [checks, violations]
     batch_wait = cfg.batch_wait_minutes
     rule = cfg.dispatch
     fast_fifo: cython.bint = rule == "fifo"
-    G_plain: list = [fast_fifo and not (G_batch[f] or G_ded[f] or G_setups[f]) for f in range(ng)]
+    G_plain = _longs(
+        [
+            fast_fifo
+            and not (self.group_batch[f] or self.group_dedicated[f] or self.group_setups[f])
+            for f in range(ng)
+        ]
+    )
     key = key_function(rule, self)
     prio_of = L_prio.__getitem__
     cals = m.calendars
@@ -357,7 +382,11 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     )
     def start(t: cython.long, lots: list, now: cython.double) -> None:
         g = L_step[lots[0]]
-        f, s, d, lo, w, mean, tm, load, tload = S_info[g]
+        f = S_group[g]
+        s = S_setup[g]
+        d = S_dist[g]
+        lo, w, mean, tm = S_lo[g], S_w[g], S_mean[g], S_tool[g]
+        load, tload = G_load[f], G_tload[f]
         st = 0.0
         if s >= 0 and T_setup[t] != s:
             st = S_stime[g]
@@ -378,7 +407,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             pt = mean
         done = now + pt + load + st
         free = now + (pt if tm < 0 else tm) + tload + st
-        acc[T_state[t]][t] += now - T_since[t]
+        acc[T_state[t] * nt + t] += now - T_since[t]
         T_since[t] = now
         T_state[t] = BUSY
         T_free[t] = free
@@ -402,7 +431,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         if G_plain[f] and not Q[f] and not T_pending[t]:
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm_all).
-            T_lazy[t] = True
+            T_lazy[t] = 1
             heappush(G_lazy[f], (free, t))
         else:
             H.push(free, TOOL_FREE, t, T_tok[t])
@@ -458,9 +487,9 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     def settle(t: cython.long, now: cython.double) -> None:
         """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
         if T_lazy[t] and T_free[t] <= now:
-            T_lazy[t] = False
+            T_lazy[t] = 0
             tf = T_free[t]
-            acc[BUSY][t] += tf - T_since[t]
+            acc[BUSY * nt + t] += tf - T_since[t]
             T_since[t] = tf
             T_state[t] = IDLE
             T_job[t] = NO_JOB
@@ -468,7 +497,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
 
     def arm(t: cython.long) -> None:
         """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
-        T_lazy[t] = False
+        T_lazy[t] = 0
         H.push(T_free[t], TOOL_FREE, t, T_tok[t])
 
     def eligible(lot: cython.long, t: cython.long) -> bool:
@@ -544,10 +573,9 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             return cand[0]
         best, best_key = -1, INF
         for lot in cand:
-            if True:
-                k = key(lot, t, now)
-                if k < best_key or best < 0:
-                    best, best_key = lot, k
+            k = key(lot, t, now)
+            if k < best_key or best < 0:
+                best, best_key = lot, k
         return best
 
     def choose_batch(t: cython.long, q: list, now: cython.double) -> list:
@@ -707,7 +735,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 return
             if dispatch_tool(t, now):
                 return
-        acc[T_state[t]][t] += now - T_since[t]
+        acc[T_state[t] * nt + t] += now - T_since[t]
         T_since[t] = now
         T_state[t] = IDLE
         G_idle[T_group[t]].append(t)
@@ -735,7 +763,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                     H.push(L_evt[lot], L_kind[lot], lot, L_tok[lot])
         elif T_state[t] == IDLE:
             G_idle[T_group[t]].remove(t)
-        acc[T_state[t]][t] += now - T_since[t]
+        acc[T_state[t] * nt + t] += now - T_since[t]
         T_since[t] = now
         T_state[t] = state
         H.push(now + dur, UP, t, c)
@@ -788,7 +816,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         H.push(warm, WARMUP, 0, 0)
 
     # ---- event loop
-    acc_warm = [[0.0] * nt for _ in range(4)]
+    acc_warm = [0.0] * (4 * nt)
     setup_warm = [0.0] * nt
     n_events: cython.long = 0
     cython.declare(now=cython.double, kind=cython.long, a=cython.long, b=cython.long)
@@ -856,7 +884,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 ttf = draw(cal.every_dist, cal.every, 0.0, u_down())
                 H.push(now + ttf, CAL, b, a)
             if T_free[a] > now and T_job[a]:
-                acc[T_state[a]][a] += now - T_since[a]
+                acc[T_state[a] * nt + a] += now - T_since[a]
                 T_since[a] = now
                 T_state[a] = BUSY
             else:
@@ -876,15 +904,15 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             stats["area_warm"] = stats["area"]
             for t in range(nt):
                 settle(t, now)
-                acc[T_state[t]][t] += now - T_since[t]
+                acc[T_state[t] * nt + t] += now - T_since[t]
                 T_since[t] = now
-            acc_warm = [list(row) for row in acc]
-            setup_warm = list(T_setup_acc)
+            acc_warm = _tolist(acc)
+            setup_warm = _tolist(T_setup_acc)
     # ---- close
     wip_change(end, 0)
     for t in range(nt):
         settle(t, end)
-        acc[T_state[t]][t] += end - T_since[t]
+        acc[T_state[t] * nt + t] += end - T_since[t]
         T_since[t] = end
     window = end - warm
     wip_avg = (stats["area"] - stats["area_warm"]) / window
@@ -905,15 +933,17 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         tools={
             "tool": list(range(nt)),
             "group": [m.groups[T_group[t]].name for t in range(nt)],
-            "standby_min": [acc[IDLE][t] - acc_warm[IDLE][t] for t in range(nt)],
-            "busy_min": [acc[BUSY][t] - acc_warm[BUSY][t] for t in range(nt)],
+            "standby_min": [acc[IDLE * nt + t] - acc_warm[IDLE * nt + t] for t in range(nt)],
+            "busy_min": [acc[BUSY * nt + t] - acc_warm[BUSY * nt + t] for t in range(nt)],
             "setup_min": [T_setup_acc[t] - setup_warm[t] for t in range(nt)],
-            "unscheduled_down_min": [acc[DOWN][t] - acc_warm[DOWN][t] for t in range(nt)],
-            "pm_min": [acc[PM][t] - acc_warm[PM][t] for t in range(nt)],
+            "unscheduled_down_min": [
+                acc[DOWN * nt + t] - acc_warm[DOWN * nt + t] for t in range(nt)
+            ],
+            "pm_min": [acc[PM * nt + t] - acc_warm[PM * nt + t] for t in range(nt)],
         },
         queues={
             "group": [g.name for g in m.groups],
-            "lots_started": q_n,
+            "lots_started": _tolist(q_n),
             "mean_queue_min": [q_sum[f] / q_n[f] if q_n[f] else 0.0 for f in range(ng)],
             "queue_length_now": [len(q) for q in Q],
         },
