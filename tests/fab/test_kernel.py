@@ -74,3 +74,17 @@ def test_pure_python_can_be_forced(monkeypatch):
         assert engine_mod.kernel_module() is pure_kernel
     finally:
         engine_mod.kernel_module.cache_clear()
+
+
+@pytest.mark.parametrize("kernel_name", ["compiled", "pure"])
+def test_lot_tables_that_grow_give_the_same_run(monkeypatch, kernel_name):
+    # Lot tables start at room for the expected releases and double when full. Force many
+    # doublings from 16 lots: a CR run (its key reads the lot tables) must not change.
+    kernel = _compiled() if kernel_name == "compiled" else pure_kernel
+    cfg = SimConfig(days=40, warmup_days=5, seed=2, dispatch="cr")
+    roomy = _records(kernel, minifab(), cfg)
+    monkeypatch.setattr(kernel, "_MIN_LOT_CAP", 16)
+    monkeypatch.setattr(kernel, "_expected_releases", lambda *args: 0)
+    grown = _records(kernel, minifab(), cfg)
+    assert len(grown["lots"]["lot"]) > 16 * 2**4
+    assert grown == roomy

@@ -210,6 +210,31 @@ def _doubles(values: list[Any]) -> Any:
     return [float(v) for v in values]
 
 
+_MIN_LOT_CAP = 1024  # first size of the lot tables
+
+
+def _grown(table: Any, size: int) -> Any:
+    """``table`` lengthened to ``size`` entries (zeros appended): a new array when compiled, the
+    same list extended in place when interpreted."""
+    if cython.compiled:
+        old = np.asarray(table)
+        new = np.zeros(size, dtype=old.dtype)
+        new[: len(old)] = old
+        return new
+    table.extend([table[0] * 0] * (size - len(table)))
+    return table
+
+
+def _expected_releases(model: Any, end: float, cfg: Any) -> int:
+    """Lots the order table releases before ``end`` at the mean interval (room to preallocate)."""
+    n = 0.0
+    for order in model.orders:
+        if end > order.start and order.interval > 0:
+            per = min(order.count, (end - order.start) * cfg.load_factor / order.interval + 1)
+            n += per * order.lots_per_release
+    return int(min(n * 1.1, 10_000_000))
+
+
 def _tolist(values: Any) -> list[Any]:
     """Back to Python numbers (for the result records), from either kind of table."""
     return np.asarray(values).tolist() if cython.compiled else list(values)
@@ -228,8 +253,8 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     log = math.log
     H: EventHeap = EventHeap() if cython.compiled else TupleHeap()  # type: ignore[assignment]
 
-    # Step, group and tool tables: C arrays when compiled (typed memoryviews: no boxing), plain
-    # lists when interpreted (the fastest there). Lot tables grow and stay lists.
+    # Step, group, tool and lot tables: C arrays when compiled (typed memoryviews: no boxing),
+    # plain lists when interpreted (the fastest there).
     # fmt: off
     cython.declare(
         S_group=cython.long[::1], S_setup=cython.long[::1], S_dist=cython.long[::1],
@@ -246,8 +271,12 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         T_tok=cython.long[::1], T_mr_left=cython.long[::1], T_mr_setup=cython.long[::1],
         T_lazy=cython.long[::1], T_since=cython.double[::1], T_free=cython.double[::1],
         T_setup_acc=cython.double[::1], acc=cython.double[::1],
-        L_step=list, L_prod=list, L_prio=list, L_rel=list, L_due=list, L_qin=list, L_cqtd=list,
-        L_done=list, L_order=list,
+        L_step=cython.long[::1], L_prod=cython.long[::1], L_prio=cython.long[::1],
+        L_order=cython.long[::1], L_tok=cython.long[::1], L_kind=cython.long[::1],
+        L_cqts=cython.long[::1], L_req=cython.long[::1], L_rel=cython.double[::1],
+        L_due=cython.double[::1], L_qin=cython.double[::1], L_cqtd=cython.double[::1],
+        L_done=cython.double[::1], L_evt=cython.double[::1], n_lots=cython.long,
+        lot_cap=cython.long,
     )
     # fmt: on
     n_steps = len(self.step_last)
@@ -275,15 +304,25 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     tr_w: cython.double = 2 * m.transport[1]
     has_transport: cython.bint = m.transport[0] > 0
     # lots
-    L_step, L_prod, L_prio = self.lot_step, self.lot_product, self.lot_priority
-    L_rel, L_due, L_qin = self.lot_release, self.lot_due, self.lot_queue_entry
-    L_cqtd, L_done, L_order = self.lot_cqt_deadline, self.lot_done, self.lot_order
-    L_tok: list = []
-    L_evt: list = []
-    L_kind: list = []
-    L_cqts: list = []
+    # lots: tables with room for lot_cap lots, doubled when full (new_lot); the public ones are
+    # also the engine's lot_* attributes, which user dispatching rules read
+    n_lots = 0
+    lot_cap = max(_MIN_LOT_CAP, len(m.wip) + len(cfg.lot_list) + _expected_releases(m, end, cfg))
+    self.lot_step = L_step = _longs([0] * lot_cap)
+    self.lot_product = L_prod = _longs([0] * lot_cap)
+    self.lot_priority = L_prio = _longs([0] * lot_cap)
+    self.lot_order = L_order = _longs([0] * lot_cap)  # order index, -1: initial WIP or lot list
+    self.lot_release = L_rel = _doubles([0.0] * lot_cap)
+    self.lot_due = L_due = _doubles([0.0] * lot_cap)
+    self.lot_queue_entry = L_qin = _doubles([0.0] * lot_cap)
+    self.lot_cqt_deadline = L_cqtd = _doubles([0.0] * lot_cap)
+    self.lot_done = L_done = _doubles([0.0] * lot_cap)  # completion time, -1: in the fab
+    L_tok = _longs([0] * lot_cap)  # token: events of the lot with an older token are void
+    L_kind = _longs([0] * lot_cap)  # kind of the lot's pending event (ARRIVE or COMPLETE)
+    L_evt = _doubles([0.0] * lot_cap)  # time of the lot's pending event
+    L_cqts = _longs([0] * lot_cap)  # step that closes the lot's open CQT window, -1: none
+    L_req = _longs([0] * lot_cap)  # tool the lot's current step is dedicated to (-1: any)
     L_ded: list = []  # dict step -> tool, or None
-    L_req: list = []  # tool the lot's current step is dedicated to (-1: any)
     L_rwk: list = []  # set of reworked steps, or None
     # tools
     nt: cython.long = len(self.tool_group)
@@ -323,7 +362,10 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         ]
     )
     key = key_function(rule, self)
-    prio_of = L_prio.__getitem__
+
+    def prio_of(lot: cython.long) -> cython.long:
+        return L_prio[lot]
+
     cals = m.calendars
     # counters
     stats = {"wip": 0, "area": 0.0, "last": 0.0, "area_warm": 0.0, "released": 0}
@@ -332,23 +374,48 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     wip_n: list[int] = []
     wip_p: list[list[int]] = []
 
+    def grow_lots() -> None:
+        nonlocal lot_cap, key, L_step, L_prod, L_prio, L_order, L_rel, L_due, L_qin, L_cqtd
+        nonlocal L_done, L_tok, L_kind, L_evt, L_cqts, L_req
+        lot_cap *= 2
+        self.lot_step = L_step = _grown(L_step, lot_cap)
+        self.lot_product = L_prod = _grown(L_prod, lot_cap)
+        self.lot_priority = L_prio = _grown(L_prio, lot_cap)
+        self.lot_order = L_order = _grown(L_order, lot_cap)
+        self.lot_release = L_rel = _grown(L_rel, lot_cap)
+        self.lot_due = L_due = _grown(L_due, lot_cap)
+        self.lot_queue_entry = L_qin = _grown(L_qin, lot_cap)
+        self.lot_cqt_deadline = L_cqtd = _grown(L_cqtd, lot_cap)
+        self.lot_done = L_done = _grown(L_done, lot_cap)
+        L_tok, L_kind, L_evt = (
+            _grown(L_tok, lot_cap),
+            _grown(L_kind, lot_cap),
+            _grown(L_evt, lot_cap),
+        )
+        L_cqts, L_req = _grown(L_cqts, lot_cap), _grown(L_req, lot_cap)
+        key = key_function(rule, self)  # the rule's key reads the new tables
+
     def new_lot(prod: int, prio: int, rel: float, due: float, step: int, order: int) -> int:
-        lot = len(L_step)
-        L_step.append(self.route_first[self.product_route[prod]] + step)
-        L_prod.append(prod)
-        L_prio.append(prio)
-        L_rel.append(rel)
-        L_due.append(due)
-        L_qin.append(0.0)
-        L_cqtd.append(INF)
-        L_done.append(-1.0)
-        L_order.append(order)
-        L_tok.append(0)
-        L_evt.append(0.0)
-        L_kind.append(ARRIVE)
-        L_cqts.append(-1)
+        nonlocal n_lots
+        if n_lots == lot_cap:
+            grow_lots()
+        lot = n_lots
+        n_lots += 1
+        L_step[lot] = self.route_first[self.product_route[prod]] + step
+        L_prod[lot] = prod
+        L_prio[lot] = prio
+        L_rel[lot] = rel
+        L_due[lot] = due
+        L_qin[lot] = 0.0
+        L_cqtd[lot] = INF
+        L_done[lot] = -1.0
+        L_order[lot] = order
+        L_tok[lot] = 0
+        L_evt[lot] = 0.0
+        L_kind[lot] = ARRIVE
+        L_cqts[lot] = -1
+        L_req[lot] = -1
         L_ded.append(None)
-        L_req.append(-1)
         L_rwk.append(None)
         return lot
 
@@ -781,7 +848,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         lot = new_lot(w.product, w.priority, min(w.release, 0.0), w.due, w.step, -1)
         wip_change(0.0, 1)
         wip_by_product[w.product] += 1
-    for lot in range(len(L_step)):
+    for lot in range(n_lots):
         arrive(lot, 0.0)
     lf = cfg.load_factor
     if cfg.release == "orders":
@@ -916,7 +983,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         T_since[t] = end
     window = end - warm
     wip_avg = (stats["area"] - stats["area_warm"]) / window
-    lots_done = [i for i in range(len(L_step)) if L_done[i] >= 0]
+    lots_done = [i for i in range(n_lots) if L_done[i] >= 0]
     names = [p.name for p in m.products]
     return dict(
         lots={
