@@ -14,9 +14,14 @@ setup      lots needing no setup on this tool first, then FIFO (SMT2020 ``rank_R
 cqt        lots inside a critical queue-time window first, by deadline; then FIFO
 ========== ===================================================================================
 
+The keys are computed in the event loop (``lot_key`` in :mod:`fabnet.fab.kernel`, typed there so
+that the compiled kernel scans a queue at C speed); this module names and defines them.
+
 A user's own rule is a callable ``rule(state, lot, tool, now) -> float`` (lower first) where
 ``state`` is the running :class:`fabnet.fab.engine.Engine` (read its ``lot_*`` and ``step_*``
-lists, e.g. ``state.lot_due[lot]``, ``state.lot_step[lot]``, ``state.step_mean[step]``).
+tables, e.g. ``state.lot_due[lot]``, ``state.lot_step[lot]``, ``state.step_mean[step]``; the lot
+tables are NumPy arrays when the kernel is compiled, lists otherwise — index them, do not keep
+them across calls: they are replaced when they grow).
 """
 
 from __future__ import annotations
@@ -24,56 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fabnet.errors import UsageError
-
-__all__ = ["RULES", "DispatchRule", "key_function"]
+__all__ = ["RULES", "DispatchRule"]
 
 DispatchRule = Callable[[Any, int, int, float], float]
 
 RULES = ("fifo", "cr", "edd", "spt", "setup", "cqt")
-
-_BIG = 1e12
-
-
-def key_function(rule: str | DispatchRule, state: Any) -> Callable[[int, int, float], float]:
-    """The ``key(lot, tool, now)`` of a rule name or a user callable, bound to ``state``."""
-    if callable(rule):
-        user = rule
-
-        def user_key(lot: int, tool: int, now: float) -> float:
-            return float(user(state, lot, tool, now))
-
-        return user_key
-    qin, due, step = state.lot_queue_entry, state.lot_due, state.lot_step
-    if rule == "fifo":
-        return lambda lot, tool, now: qin[lot]
-    if rule == "edd":
-        return lambda lot, tool, now: due[lot]
-    if rule == "cr":
-        rem = state.step_remaining_rpt
-
-        def cr(lot: int, tool: int, now: float) -> float:
-            r = rem[step[lot]]
-            return (due[lot] - now) / r if r > 0 else _BIG
-
-        return cr
-    if rule == "spt":
-        mean = state.step_mean
-        return lambda lot, tool, now: mean[step[lot]] * _BIG + qin[lot]
-    if rule == "setup":
-        setup_of, tool_setup = state.step_setup, state.tool_setup
-
-        def setup(lot: int, tool: int, now: float) -> float:
-            s = setup_of[step[lot]]
-            return qin[lot] + (_BIG if s >= 0 and s != tool_setup[tool] else 0.0)
-
-        return setup
-    if rule == "cqt":
-        deadline = state.lot_cqt_deadline
-
-        def cqt(lot: int, tool: int, now: float) -> float:
-            d = deadline[lot]
-            return d - _BIG if d < _BIG else qin[lot]
-
-        return cqt
-    raise UsageError(f"unknown dispatching rule {rule!r}; valid: {', '.join(RULES)} or a callable")

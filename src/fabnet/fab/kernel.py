@@ -22,7 +22,7 @@ from typing import Any
 import cython
 import numpy as np
 
-from fabnet.fab.dispatch import key_function
+from fabnet.fab.dispatch import RULES
 from fabnet.fab.model import DIST_CONST, DIST_EXP
 from fabnet.fab.rng import uniform_streams
 
@@ -44,6 +44,15 @@ BUSY = cython.declare(cython.long, 1)
 DOWN = cython.declare(cython.long, 2)
 PM = cython.declare(cython.long, 3)
 INF = cython.declare(cython.double, math.inf)
+BIG = cython.declare(cython.double, 1e12)  # a key term that outranks any time in minutes
+# dispatching rules, by their index in fabnet.fab.dispatch.RULES
+R_FIFO = cython.declare(cython.long, 0)
+R_CR = cython.declare(cython.long, 1)
+R_EDD = cython.declare(cython.long, 2)
+R_SPT = cython.declare(cython.long, 3)
+R_SETUP = cython.declare(cython.long, 4)
+R_CQT = cython.declare(cython.long, 5)
+assert RULES == ("fifo", "cr", "edd", "spt", "setup", "cqt"), "keep R_* in step with RULES"
 DAY = 1440.0
 
 
@@ -328,7 +337,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     nt: cython.long = len(self.tool_group)
     ng: cython.long = len(m.groups)
     T_group = _longs(self.tool_group)
-    self.tool_setup = T_setup = _longs(self.tool_setup)  # shared with the "setup" rule's key
+    self.tool_setup = T_setup = _longs(self.tool_setup)  # user rules read state.tool_setup
     T_state = _longs([IDLE] * nt)
     T_since, T_free = _doubles([0.0] * nt), _doubles([0.0] * nt)
     T_tok, T_mr_left, T_mr_setup = _longs([0] * nt), _longs([0] * nt), _longs([-1] * nt)
@@ -361,7 +370,30 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             for f in range(ng)
         ]
     )
-    key = key_function(rule, self)
+    rule_id: cython.long = RULES.index(rule) if isinstance(rule, str) else -1
+    user_rule = None if isinstance(rule, str) else rule
+    S_rem = _doubles(self.step_remaining_rpt)
+
+    @cython.locals(r=cython.double, s=cython.long, d=cython.double)
+    def lot_key(lot: cython.long, t: cython.long, now: cython.double) -> cython.double:
+        """The dispatching rule's key for ``lot`` on tool ``t`` (lower first); the rules are
+        defined in :mod:`fabnet.fab.dispatch`."""
+        if rule_id == R_FIFO:
+            return L_qin[lot]
+        if rule_id == R_CR:  # critical ratio (due - now) / remaining raw process time
+            r = S_rem[L_step[lot]]
+            return (L_due[lot] - now) / r if r > 0 else BIG
+        if rule_id == R_EDD:
+            return L_due[lot]
+        if rule_id == R_SPT:
+            return S_mean[L_step[lot]] * BIG + L_qin[lot]
+        if rule_id == R_SETUP:
+            s = S_setup[L_step[lot]]
+            return L_qin[lot] + (BIG if s >= 0 and s != T_setup[t] else 0.0)
+        if rule_id == R_CQT:
+            d = L_cqtd[lot]
+            return d - BIG if d < BIG else L_qin[lot]
+        return float(user_rule(self, lot, t, now))  # type: ignore[misc]
 
     def prio_of(lot: cython.long) -> cython.long:
         return L_prio[lot]
@@ -375,7 +407,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     wip_p: list[list[int]] = []
 
     def grow_lots() -> None:
-        nonlocal lot_cap, key, L_step, L_prod, L_prio, L_order, L_rel, L_due, L_qin, L_cqtd
+        nonlocal lot_cap, L_step, L_prod, L_prio, L_order, L_rel, L_due, L_qin, L_cqtd
         nonlocal L_done, L_tok, L_kind, L_evt, L_cqts, L_req
         lot_cap *= 2
         self.lot_step = L_step = _grown(L_step, lot_cap)
@@ -393,7 +425,6 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             _grown(L_evt, lot_cap),
         )
         L_cqts, L_req = _grown(L_cqts, lot_cap), _grown(L_req, lot_cap)
-        key = key_function(rule, self)  # the rule's key reads the new tables
 
     def new_lot(prod: int, prio: int, rel: float, due: float, step: int, order: int) -> int:
         nonlocal n_lots
@@ -567,10 +598,6 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         T_lazy[t] = 0
         H.push(T_free[t], TOOL_FREE, t, T_tok[t])
 
-    def eligible(lot: cython.long, t: cython.long) -> bool:
-        req: cython.long = L_req[lot]
-        return req < 0 or req == t
-
     @cython.locals(
         lot=cython.long,
         best=cython.long,
@@ -582,6 +609,12 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         p=cython.long,
         s=cython.long,
         ns=cython.bint,
+        keep=cython.long,
+        setups=cython.bint,
+        mr=cython.bint,
+        b_mr=cython.bint,
+        k=cython.double,
+        b_key=cython.double,
     )
     def choose_lot(t: cython.long, f: cython.long, q: list, now: cython.double) -> cython.long:
         if fast_fifo:
@@ -621,28 +654,39 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 if best < 0:
                     best = lot
             return best
-        cand = [lot for lot in q if eligible(lot, t)] if G_ded[f] else q
-        if not cand:
-            return -1
-        if T_mr_left[t] > 0:
-            keep = T_mr_setup[t]
-            same = [lot for lot in cand if S_setup[L_step[lot]] == keep]
-            if same:
-                cand = same
-        pmax = max(L_prio[lot] for lot in cand)
-        cand = [lot for lot in cand if L_prio[lot] == pmax]
-        if G_setups[f] and len(cand) > 1:  # SMT2020 rank_HP; rank_RSETUP; rank_<rule>
-            cur = T_setup[t]
-            same = [lot for lot in cand if S_setup[L_step[lot]] in (-1, cur)]
-            if same:
-                cand = same
-        if fast_fifo:
-            return cand[0]
-        best, best_key = -1, INF
-        for lot in cand:
-            k = key(lot, t, now)
-            if k < best_key or best < 0:
-                best, best_key = lot, k
+        # Other rules, in one pass over the eligible lots, lexicographically: lots that keep
+        # the tool's minimum run, then the highest priority (rank_HP), then no setup on a setup
+        # group (rank_RSETUP), then the lowest key; ties go to the lot queued first.
+        check_ded = G_ded[f]
+        keep = T_mr_setup[t] if T_mr_left[t] > 0 else -2  # -2: no minimum run going on
+        setups = G_setups[f]
+        cur = T_setup[t]
+        best, b_mr, bp, bns, b_key = -1, False, 0, False, INF
+        for lot in q:
+            if check_ded:
+                req = L_req[lot]
+                if req >= 0 and req != t:
+                    continue
+            s = S_setup[L_step[lot]]
+            mr = s == keep
+            p = L_prio[lot]
+            ns = setups and (s == -1 or s == cur)
+            if best >= 0:
+                if mr != b_mr:
+                    if not mr:
+                        continue
+                elif p != bp:
+                    if p < bp:
+                        continue
+                elif ns != bns:
+                    if not ns:
+                        continue
+                else:  # tied so far: the key decides
+                    k = lot_key(lot, t, now)
+                    if k < b_key:
+                        best, b_key = lot, k
+                    continue
+            best, b_mr, bp, bns, b_key = lot, mr, p, ns, lot_key(lot, t, now)
         return best
 
     def choose_batch(t: cython.long, q: list, now: cython.double) -> list:
@@ -656,8 +700,8 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
             n, bmin, bmax = len(lots), S_bmin[g], S_bmax[g]
             if n < bmin and (batch_wait is None or now - L_qin[lots[0]] < batch_wait):
                 continue
-            lots.sort(key=lambda lot: (-L_prio[lot], key(lot, t, now)))
-            score = (-L_prio[lots[0]], -min(n, bmax) / bmax, key(lots[0], t, now))
+            lots.sort(key=lambda lot: (-L_prio[lot], lot_key(lot, t, now)))
+            score = (-L_prio[lots[0]], -min(n, bmax) / bmax, lot_key(lots[0], t, now))
             if best_score is None or score < best_score:
                 best, best_score = lots[:bmax], score
         return best
