@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from fabnet.plan.data import build_plan_data, usable_share
+from fabnet.plan.data import build_plan_data, cycle_time_months, usable_share
 from fabnet.scenario import scenario_from_dict
 from fabnet.scenario.fab_template import OperatingCurve
 
@@ -38,11 +38,36 @@ def test_simulated_curve_derates_the_planned_capacity(cli, tmp_path, builtin_dic
     assert 0 < share <= 1
 
     a, b = build_plan_data(plain), build_plan_data(with_curve)
-    tainan = [i for i, s in enumerate(a.option_site) if a.sites[s] == "Taiwan (Tainan)"]
-    ratio = b.option_capacity[tainan].max() / a.option_capacity[tainan].max()
+
+    def options(d):  # (site, node, kind, start) -> capacity per month
+        return {
+            (d.sites[d.option_site[i]], d.group_node[d.option_group[i]], d.option_kind[i],
+             d.option_start[i]): d.option_capacity[i]
+            for i in range(len(d.option_site))
+        }  # fmt: skip
+
+    opt_a, opt_b = options(a), options(b)
+    tainan = [k for k in opt_a if k[0] == "Taiwan (Tainan)"]
+    ratio = max(opt_b[k].max() for k in tainan) / max(opt_a[k].max() for k in tainan)
     assert ratio == pytest.approx(share / plain.policy.default_utilisation, rel=1e-9)
-    others = [i for i in range(len(a.option_site)) if i not in tainan]
-    np.testing.assert_array_equal(a.option_capacity[others], b.option_capacity[others])
+    for k in opt_a:
+        if k[0] != "Taiwan (Tainan)":
+            np.testing.assert_array_equal(opt_a[k], opt_b[k])
+
+    # lead time: wafers come out after the simulated cycle time at the usable load, not after
+    # the node's mask_layers x days_per_layer
+    curve_lag = round(curve.cycle_time_days_at(share) / 30.44)
+    for group, lag in b.extra["cycle_time_by_group"].items():
+        site, node = group.split(" / ")
+        expected_lag = curve_lag if site == "Taiwan (Tainan)" else cycle_time_months(plain, node)
+        assert lag == expected_lag, group
+    assert b.buckets.length.max() == 1  # monthly buckets: first outputs move by whole months
+    for k in tainan:
+        shift = cycle_time_months(plain, k[1]) - curve_lag
+        assert shift > 0  # the mini-fab's curve is much shorter than an N3/N4 flow
+        first_a, first_b = np.flatnonzero(opt_a[k]), np.flatnonzero(opt_b[k])
+        if first_a.size:
+            assert first_b[0] == first_a[0] - shift
 
 
 def test_scenario_names_a_missing_curve_file(builtin_dict, tmp_path):

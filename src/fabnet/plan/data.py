@@ -14,8 +14,9 @@ after (``LATE_START_EVERY``); the months of fixed decisions are added). Per unit
   the usable share is the fab's operating-curve load at ``policy.max_flow_factor`` or else
   ``policy.default_utilisation``; greenfield ramps follow ``ramp_curve``, bought fabs ramp
   linearly over ``ramp_months``;
-* wafer *outputs* follow starts by the node's cycle time, ``mask_layers × days_per_layer``
-  rounded to months; the model counts wafers when they come out;
+* wafer *outputs* follow starts by the fab's cycle time in whole months: its operating curve's
+  cycle time at the usable load when it has one (simulated by ``fabnet fab curve``), else the
+  node's ``mask_layers × days_per_layer``; the model counts wafers when they come out;
 * capex: a greenfield module's ``capex_per_kwspm × module_wspm/1000`` is spread evenly, the
   building share (1 − ``financing.equipment_share``) over the first half of the lead time and
   the equipment share over the second half; a bought fab pays its asking price in the purchase
@@ -53,6 +54,7 @@ __all__ = [
     "PlanData",
     "build_plan_data",
     "cycle_time_months",
+    "fab_cycle_time_months",
     "decisions_table",
     "units_from_decisions",
     "usable_share",
@@ -163,6 +165,25 @@ def cycle_time_months(scenario: Scenario, node_name: str) -> int:
     return round(node.mask_layers * node.days_per_layer / 30.44)
 
 
+def fab_cycle_time_months(
+    scenario: Scenario, fab: ExistingFab | GreenfieldSite, node_name: str
+) -> int:
+    """Wafer start → wafer out of one fab in whole months.
+
+    With an operating curve (``fabnet fab curve``) it is the simulated cycle time at the load the
+    planner runs the fab at (:func:`usable_share`): ``X(u) × raw process time`` of the curve, so
+    lead time and capacity come from the same simulation. Without one it is the node's
+    :func:`cycle_time_months`.
+    """
+    if fab.operating_curve:
+        from fabnet.scenario.fab_template import OperatingCurve
+
+        curve = OperatingCurve.from_file(fab.operating_curve)
+        load = usable_share(scenario, fab)
+        return round(curve.cycle_time_days_at(load) / 30.44)
+    return cycle_time_months(scenario, node_name)
+
+
 def usable_share(scenario: Scenario, fab: ExistingFab | GreenfieldSite) -> float:
     """Usable share of nominal capacity: the operating curve's load at the policy's flow factor
     (``OperatingCurve.max_load_for_flow_factor``) when the fab has one, else
@@ -235,7 +256,7 @@ def _greenfield_options(
     for nc in site.nodes:
         if not any(p.node == nc.node for p in sc.products):
             continue  # sparse qualification: no product runs on this node
-        lag = cycle_time_months(sc, nc.node)
+        lag = fab_cycle_time_months(sc, site, nc.node)
         extra = fixed_starts.get((site.name, "build", nc.node), set())
         for s in _start_candidates(buckets, earliest, start_every, extra):
             first = s + site.lead_time_months
@@ -288,7 +309,7 @@ def _existing_options(
     for node, wspm, months, retool_capex in modes:
         if not any(p.node == node for p in sc.products):
             continue
-        lag = cycle_time_months(sc, node)
+        lag = fab_cycle_time_months(sc, fab, node)
         extra = fixed_starts.get((fab.name, "buy", node), set())
         for s in _start_candidates(buckets, earliest, start_every, extra):
             first = s + months
@@ -387,6 +408,9 @@ def build_plan_data(
     nodes_used = sorted(set(group_node))
     mature_age = {n: _mature_age(sc, n, mature_tolerance) for n in nodes_used}
     lag = {n: cycle_time_months(sc, n) for n in nodes_used}
+    group_lag = {
+        f"{s} / {n}": fab_cycle_time_months(sc, sc.fab(s), n) for s, n in group_keys
+    }  # differs from the node's lag where the fab has an operating curve
     age_grid = np.arange(-1, n_m + 1, dtype=np.float64)  # ages -1..n_m
     gdpw_by_age = {
         p.name: good_dies_per_wafer_at(sc, p.name, age_grid) for p in prods if p.node in lag
@@ -407,7 +431,7 @@ def build_plan_data(
     month_idx = np.arange(n_m)
     for i, o in enumerate(opts):
         option_capex[i] = buckets.aggregate(o.capex)
-        d = lag[o.node]
+        d = group_lag[f"{o.site} / {o.node}"]
         out_cap = np.zeros(n_m)
         if d < n_m:
             out_cap[d:] = o.starts_cap[: n_m - d]
@@ -553,7 +577,7 @@ def build_plan_data(
         minimum_cash=fin.minimum_cash_usd,
         debt_limit=fin.debt_limit_usd,
         debt_rate=fin.debt_rate,
-        extra={"mature_age": mature_age, "cycle_time": lag},
+        extra={"mature_age": mature_age, "cycle_time": lag, "cycle_time_by_group": group_lag},
     )
 
 

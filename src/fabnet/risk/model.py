@@ -203,6 +203,7 @@ def build_risk_model(
     nodes = tuple(sorted({d.group_node[g] for g in d.option_group} | set(d.product_node)))
     node_idx = {n: i for i, n in enumerate(nodes)}
     cycle = dict(d.extra.get("cycle_time", {}))
+    group_cycle = dict(d.extra.get("cycle_time_by_group", {}))
     opt_out = np.zeros((chosen.size, n_m))
     first = np.zeros(chosen.size)
     lag = np.zeros(chosen.size)
@@ -217,7 +218,7 @@ def build_risk_model(
         first[k] = month_index(d.option_start[o], sc.policy.start) + _first_output_offset(
             sc, site, d.option_kind[o], node
         )
-        lag[k] = float(cycle.get(node, 0))
+        lag[k] = float(group_cycle.get(d.groups[d.option_group[o]], cycle.get(node, 0)))
         fab = sc.fab(site)
         if isinstance(fab, ExistingFab):
             delay_base[k] = fab.months_to_first_output
