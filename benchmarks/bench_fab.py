@@ -76,6 +76,13 @@ def main() -> None:
     for name, v in s["products"].items():
         ff = v["flow_factor"]
         print(f"  {name}: flow factor median {ff['median']:.2f} mean {ff['mean']:.2f}")
+    # SMT2020's flow factor: CT over the empty-fab cycle time, normal lots (lowest priority)
+    base = k.lots[k.lots["in_window"] & (k.lots["priority"] == k.lots["priority"].min())]
+    ff_ref = base["flow_factor_empty_fab"]
+    print(
+        f"SMT2020 flow factor (CT / empty-fab CT, normal lots): median {ff_ref.median():.2f}, "
+        f"5-95 % {ff_ref.quantile(0.05):.2f}-{ff_ref.quantile(0.95):.2f}, max {ff_ref.max():.2f}"
+    )
     w = k.wip[k.wip["day"] >= warmup]["wip"]
     print(
         f"WIP: {int(k.wip['wip'].iloc[0])} lots at start, {int(w.min())}-{int(w.max())} after the "

@@ -12,7 +12,8 @@ code, github.com/prosysscience/PySCFabSim-release, ``simulation/``):
 
 - A lot arriving at a step joins its tool group's queue; a free tool takes lots by the dispatching
   rule (:mod:`fabnet.fab.dispatch`). Batch steps group lots of the same recipe (tool group, step
-  name and time — across products, as ``greedy.py`` groups by step name) and start when at least
+  name and time — across products, as ``greedy.py`` groups by step name; only lots of the same
+  route step where the tool family says ``BATCHCRITF=crit_sameroutestep``) and start when at least
   ``batch_min`` lots are there (or, with ``batch_wait_minutes``, when the oldest has waited that
   long), taking up to ``batch_max``. Every lot of a batch then continues on its *own* route.
 - Sequence-dependent setups: a step's setup differs from the tool's → setup time (route ``STIME``
@@ -216,7 +217,9 @@ class Engine:
                 g_cqt.append(s.cqt_minutes)
                 g_ded.append(base + s.dedicate_to if s.dedicate_to >= 0 else -1)
                 g_last.append(i == n - 1)
-                g_recipe.append(recipes.setdefault((s.group, s.name, s.mean), len(recipes)))
+                same_route = m.groups[s.group].batch_same_route
+                recipe = (s.group, s.name, s.mean, base + i if same_route else -1)
+                g_recipe.append(recipes.setdefault(recipe, len(recipes)))
                 g_rem.append(rems[i])
         self.step_group, self.step_lo, self.step_w, self.step_dist = g_group, g_lo, g_w, g_dist
         self.step_tool_minutes, self.step_bmin, self.step_bmax = g_tool, g_bmin, g_bmax
@@ -246,6 +249,7 @@ class Engine:
         self.product_route = [p.route for p in m.products]
         self.product_pieces = [p.pieces for p in m.products]
         self.product_rpt = [m.raw_process_minutes(i) for i in range(len(m.products))]
+        self.product_empty_fab = [m.empty_fab_minutes(i) for i in range(len(m.products))]
         nt = len(self.tool_group)
         self.tool_setup = [-1] * nt
         # lot attribute lists (grown at release)
@@ -273,4 +277,6 @@ class Engine:
         finally:
             if gc_was_enabled:
                 gc.enable()
+        empty_fab = dict(zip(fields["extra"]["products"], self.product_empty_fab, strict=True))
+        fields["lots"]["empty_fab_min"] = [empty_fab[p] for p in fields["lots"]["product"]]
         return RawResult(config=self.config, **fields)

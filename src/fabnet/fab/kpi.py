@@ -31,7 +31,11 @@ class FabKPIs:
 
     Attributes:
         lots: one row per completed lot (``product, priority, release_day, done_day, due_day,
-            cycle_time_days, flow_factor, on_time, in_window``).
+            cycle_time_days, flow_factor, flow_factor_empty_fab, on_time, in_window``).
+            ``flow_factor`` is cycle time over the raw process time (processing only);
+            ``flow_factor_empty_fab`` over the cycle time of a lot alone in the fab (processing,
+            load/unload, transport, expected rework: SMT2020's definition, see
+            :meth:`fabnet.fab.model.FabModel.empty_fab_minutes`).
         products: per product over the window (lots and wafers per day, CT mean/p50/p90/p95,
             flow factor mean/median, on-time fraction).
         tool_groups: SEMI E10 fractions per tool group.
@@ -75,6 +79,7 @@ def kpis(raw: RawResult) -> FabKPIs:
     lots["due_day"] = lots["due_min"] / DAY
     lots["cycle_time_days"] = (lots["done_min"] - lots["release_min"]) / DAY
     lots["flow_factor"] = (lots["done_min"] - lots["release_min"]) / lots["rpt_min"]
+    lots["flow_factor_empty_fab"] = (lots["done_min"] - lots["release_min"]) / lots["empty_fab_min"]
     lots["on_time"] = lots["done_min"] <= lots["due_min"]
     lots["in_window"] = lots["done_min"] >= warm
     lots = lots.drop(columns=["release_min", "done_min", "due_min"])
@@ -96,6 +101,9 @@ def kpis(raw: RawResult) -> FabKPIs:
                 "cycle_time_p95_days": st["p95"],
                 "flow_factor_mean": st["ff_mean"],
                 "flow_factor_median": st["ff_p50"],
+                "flow_factor_empty_fab_median": float(p["flow_factor_empty_fab"].median())
+                if len(p)
+                else float("nan"),
                 "on_time_fraction": float(p["on_time"].mean()) if len(p) else float("nan"),
             }
         )
@@ -161,6 +169,10 @@ def summarize(
         "wafers_per_week": 7 * float(w["pieces"].sum()) / window_days,
         "cycle_time_days": {"mean": ct_mean, "p50": st["p50"], "p90": st["p90"], "p95": st["p95"]},
         "flow_factor": {"mean": st["ff_mean"], "median": st["ff_p50"]},
+        "flow_factor_empty_fab": {
+            "mean": float(w["flow_factor_empty_fab"].mean()) if len(w) else float("nan"),
+            "median": float(w["flow_factor_empty_fab"].median()) if len(w) else float("nan"),
+        },
         "on_time_fraction": float(w["on_time"].mean()) if len(w) else float("nan"),
         "wip_lots_time_average": raw.wip_time_average,
         "littles_law_wip": little_wip,
@@ -179,6 +191,7 @@ def summarize(
                     "p95": r["cycle_time_p95_days"],
                 },
                 "flow_factor": {"mean": r["flow_factor_mean"], "median": r["flow_factor_median"]},
+                "flow_factor_empty_fab_median": r["flow_factor_empty_fab_median"],
                 "on_time_fraction": r["on_time_fraction"],
             }
             for r in products.to_dict(orient="records")

@@ -6,7 +6,8 @@ PySCFabSim simulator (github.com/prosysscience/PySCFabSim-release, ``simulation/
 ``file_instance.py``):
 
 - ``tool.txt.1l``: one row per tool family (``STNFAM``) with ``STNQTY`` tools, area ``STNGRP``,
-  load/unload times, ``STNCAP=2`` for cascading tools, location ``STNFAMLOC``.
+  load/unload times, ``STNCAP=2`` for cascading tools, location ``STNFAMLOC``, batching
+  criterion ``BATCHCRITF`` (``crit_sameroutestep``: one batch = one route step).
 - ``route_*.txt``: one row per step. ``PTPER`` is ``per_piece`` (× wafers per lot), ``per_lot`` or
   ``per_batch``; ``PDIST=uniform`` with ``PTIME`` the mean and ``PTIME2`` the width of the
   interval; ``BATCHMN``/``BATCHMX`` in wafers; ``PartInterval`` (per-wafer cascade: the lot takes
@@ -163,6 +164,7 @@ def load_smt2020(directory: str | Path) -> FabModel:
                 load_minutes=load,
                 cascading=cap != "" and int(float(cap)) == 2,
                 location=r.get("STNFAMLOC", "") or "Fab",
+                batch_same_route="crit_sameroutestep" in r.get("BATCHCRITF", ""),
             )
         )
 
