@@ -6,8 +6,12 @@ run (SMT2020 ``setupgrp.txt``) prefers lots of its current setup. Keys (lower fi
 
 ========== ===================================================================================
 fifo       time the lot entered the queue (first in, first out)
-cr         critical ratio (due − now) / remaining raw process time (Rose 2002, "Analysis of the
-           critical ratio rule in semiconductor fabs"); late lots have negative CR and go first
+cr         critical ratio (due − now) / remaining raw process time (as PySCFabSim's
+           ``Lot.cr``); late lots have negative CR and go first. Its cycle time depends on
+           how tight due dates are (O. Rose, "Some issues of the critical ratio dispatch rule
+           in semiconductor manufacturing", WSC 2002): with due dates looser than the flow
+           factor the fab achieves, CR grows as a lot nears the end of its route, so nearly
+           finished lots wait behind young ones and cycle time rises
 edd        due date (earliest due date)
 spt        mean processing time of the lot's current step (shortest processing time)
 setup      lots needing no setup on this tool first, then FIFO (SMT2020 ``rank_RSETUP``)
