@@ -5,18 +5,16 @@ IEEE TSM 33(4), 2020: at about 10,000 wafers per week the median flow factor is 
 (HVLM). The order table releases 2 × 25 wafers every 51.69 min plus two hot-lot streams
 (25 wafers every 2,016 min each) and a super-hot lot every 27,398 min: 10,009 wafers/week.
 
-CI affords about a minute: 100 simulated days from the dataset's initial WIP, the last 50
-counted (lots completing then were released on days ~10–90, so few initial-WIP lots remain).
-Checks, each of which the model failed before a routing bug was fixed (WIP grew ~33 % in 100
-days, flow factor 2.7):
+CI runs 200 simulated days from the dataset's initial WIP (about 10 s with the compiled
+kernel), the last 100 counted. Checks, each of which the model failed before a routing bug was
+fixed (WIP grew ~33 % in 100 days, flow factor 2.7):
 
-- stability: WIP at day 100 within 10 % of the initial 2,260 lots (a fab that cannot keep up
-  accumulates WIP; a long run is in benchmarks/RESULTS.md: WIP 2,100–2,430 over 365 days);
-- throughput within 8 % of the release rate (the window also drains some initial WIP: +1.8 %
-  with seed 0);
-- median flow factor within −10 %/+20 % of 1.85: our 365-day HVLM FIFO runs give 2.09 (+13 %)
-  with independent PMs and 1.94 (+5 %) with nested ones (causes in benchmarks/RESULTS.md), and
-  a 50-day window moves the median by a few percent.
+- stability: WIP at day 200 within 10 % of the initial 2,260 lots (a fab that cannot keep up
+  accumulates WIP; long runs are in benchmarks/RESULTS.md: WIP 2,150–2,390 over 365 days);
+- throughput within 5 % of the release rate (seed 0: −2.4 %);
+- SMT2020's flow factor (cycle time over the empty-fab cycle time, normal lots) within ±7 % of
+  the paper's 1.85: our 365-day runs give 1.88 and 1.84 (seeds 1, 2; spread about ±3 %), this
+  200-day run 1.81 (seed 0); a 100-day window moves the median by a few percent more.
 """
 
 from __future__ import annotations
@@ -37,15 +35,19 @@ def test_hvlm_short_run_against_reference(smt2020_dir: Path):
     model = load_smt2020(smt2020_dir / "SMT2020_HVLM")
     released_per_week = sum(release_rates(model)) * 10080 * 25
     assert released_per_week == pytest.approx(10009, rel=0.001)
-    k = simulate(model, days=100, warmup_days=50, seed=0, dispatch="fifo")
+    k = simulate(model, days=200, warmup_days=100, seed=0, dispatch="fifo")
     s = k.summary
     wip = k.wip["wip"].to_numpy()
     assert wip[0] == INITIAL_WIP_LOTS_HVLM
     assert wip[-1] == pytest.approx(INITIAL_WIP_LOTS_HVLM, rel=0.10)
-    assert s["wafers_per_week"] == pytest.approx(released_per_week, rel=0.08)
-    median = s["flow_factor"]["median"]
-    ref = REFERENCE_MEDIAN_FLOW_FACTOR_HVLM
-    assert 0.9 * ref <= median <= 1.2 * ref
+    assert s["wafers_per_week"] == pytest.approx(released_per_week, rel=0.05)
+    lots = k.lots[k.lots["in_window"]]
+    normal = lots[lots["priority"] == lots["priority"].min()]
+    median = normal["flow_factor_empty_fab"].median()
+    assert median == pytest.approx(REFERENCE_MEDIAN_FLOW_FACTOR_HVLM, rel=0.07)
+    # ours (processing-only raw process time) is larger by the load/unload, transport and
+    # rework share of the empty-fab time (12-14 % on HVLM)
+    assert 1.10 < s["flow_factor"]["median"] / s["flow_factor_empty_fab"]["median"] < 1.16
     # Little's law over the window (boundary effect: WIP carried in and out of 50 days)
     assert s["wip_lots_time_average"] == pytest.approx(s["littles_law_wip"], rel=0.06)
     # E10 states cover the window exactly for every tool group; setups are part of scheduled
