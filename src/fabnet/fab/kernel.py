@@ -475,6 +475,7 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         nxt=cython.long,
         at=cython.double,
         counted=cython.bint,
+        u=cython.double,
         pieces=cython.double,
         due=cython.long,
     )
@@ -498,9 +499,11 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
         if T_mr_left[t] > 0:
             T_mr_left[t] -= len(lots)
         if d == 0:
-            pt = lo + w * u_proc()
+            u = u_proc()  # a C double when compiled: no boxed arithmetic
+            pt = lo + w * u
         elif d == DIST_EXP:
-            pt = -mean * log(1.0 - u_proc())
+            u = u_proc()
+            pt = -mean * log(1.0 - u)
         else:
             pt = mean
         done = now + pt + load + st
@@ -558,15 +561,20 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                     if dd is None:
                         dd = L_ded[lot] = {}
                     dd[S_ded[gl]] = t
-                if S_rework[gl] > 0.0 and u_route() < S_rework[gl]:
-                    rw = L_rwk[lot]
-                    if rw is None:
-                        rw = L_rwk[lot] = set()
-                    if gl not in rw:
-                        rw.add(gl)
-                        nxt = S_rwto[gl]
+                if S_rework[gl] > 0.0:
+                    u = u_route()
+                    if u < S_rework[gl]:  # rework, at most once per step
+                        rw = L_rwk[lot]
+                        if rw is None:
+                            rw = L_rwk[lot] = set()
+                        if gl not in rw:
+                            rw.add(gl)
+                            nxt = S_rwto[gl]
             # sampling: skipped steps cost one uniform draw and no event
-            while nxt >= 0 and S_sample[nxt] < 1.0 and u_route() >= S_sample[nxt]:
+            while nxt >= 0 and S_sample[nxt] < 1.0:
+                u = u_route()
+                if u < S_sample[nxt]:
+                    break
                 nxt = -1 if S_last[nxt] else nxt + 1
             if nxt < 0:
                 L_kind[lot] = COMPLETE
@@ -576,7 +584,8 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
                 L_step[lot] = nxt
                 at = done
                 if has_transport and G_fab[f] and G_fab[S_group[nxt]]:
-                    at += tr_lo + tr_w * u_trans()
+                    u = u_trans()
+                    at += tr_lo + tr_w * u
                 L_kind[lot] = ARRIVE
                 L_evt[lot] = at
                 H.push(at, ARRIVE, lot, L_tok[lot])
