@@ -54,8 +54,8 @@ __all__ = [
     "PlanData",
     "build_plan_data",
     "cycle_time_months",
-    "fab_cycle_time_months",
     "decisions_table",
+    "fab_cycle_time_months",
     "units_from_decisions",
     "usable_share",
 ]
