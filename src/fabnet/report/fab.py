@@ -55,7 +55,9 @@ def fab_report_html(k: FabKPIs, title: str = "fab simulation") -> str:
         f"<p>{s['days']:g} days ({s['warmup_days']:g} warm-up), dispatch {html.escape(str(s['dispatch']))}, "
         f"{s['lots_completed']} lots, {s['wafers_per_week']:.0f} wafers/week, cycle time "
         f"{s['cycle_time_days']['mean']:.1f} d, flow factor {s['flow_factor']['mean']:.2f} "
-        f"(median {s['flow_factor']['median']:.2f}), on time {s['on_time_fraction']:.0%}</p>"
+        f"(median {s['flow_factor']['median']:.2f}; over the empty-fab cycle time, as SMT2020 "
+        f"reports it: median {s['flow_factor_empty_fab']['median']:.2f}), "
+        f"on time {s['on_time_fraction']:.0%}</p>"
     )
     table = k.products.round(2).to_html(index=False)
     return (
