@@ -59,10 +59,17 @@ def fab_report_html(k: FabKPIs, title: str = "fab simulation") -> str:
         f"reports it: median {s['flow_factor_empty_fab']['median']:.2f}), "
         f"on time {s['on_time_fraction']:.0%}</p>"
     )
-    table = k.products.round(2).to_html(index=False)
+    table = k.products.round(2).to_html(index=False, border=0)
+    style = (
+        "<style>body{font-family:system-ui,sans-serif;margin:1.5em}"
+        "table{border-collapse:collapse;font-size:13px}"
+        "th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+        "th{background:#f4f4f4}.wrap{overflow-x:auto}</style>"
+    )
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"</head><body><h1>{html.escape(title)}</h1>{head}{table}{''.join(parts)}</body></html>"
+        f"{style}</head><body><h1>{html.escape(title)}</h1>{head}<div class='wrap'>{table}</div>"
+        f"{''.join(parts)}</body></html>"
     )
 
 
