@@ -201,3 +201,9 @@ def test_nested_pms_cover_the_shorter_ones():
     assert pm_min[True][0] == pytest.approx(4980, rel=0.03)
     assert pm_min[False][1] == pytest.approx(1440)
     assert pm_min[True][1] == pytest.approx(1200)
+
+
+def test_dataset_rule_of_the_minifab_is_fifo_and_unknown_rules_are_refused():
+    assert Engine(minifab(), SimConfig(dispatch="dataset")).config.dispatch == "fifo"
+    with pytest.raises(UsageError, match="dataset or a callable"):
+        Engine(minifab(), SimConfig(dispatch="lifo"))

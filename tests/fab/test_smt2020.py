@@ -70,3 +70,14 @@ def test_hvlm_tables_load(smt2020_dir: Path):
     assert s.mean == pytest.approx(0.852 + 24 * 0.639)
     assert s.tool_minutes == pytest.approx(25 * 0.639)
     assert m.routes[0].steps[0].batch_min == 5 and m.routes[0].steps[0].batch_max == 6
+
+
+def test_dataset_rule_is_the_one_the_tables_name(smt2020_dir: Path):
+    # tool.txt FWLRANK: "rank_HP;rank_RSETUP;rank_FIFO" (HVLM), "...;rank_CR" (LVHM)
+    from fabnet.fab import SimConfig
+    from fabnet.fab.engine import Engine
+
+    for name, rule in (("SMT2020_HVLM", "fifo"), ("SMT2020_LVHM", "cr")):
+        model = load_smt2020(smt2020_dir / name)
+        assert model.dispatch == rule
+        assert Engine(model, SimConfig(days=1, dispatch="dataset")).config.dispatch == rule

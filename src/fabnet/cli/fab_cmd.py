@@ -46,7 +46,12 @@ def simulate_cmd(
     warmup: float | None = typer.Option(
         None, "--warmup", help="warm-up days excluded from statistics (default: days/2)"
     ),
-    dispatch: str = typer.Option("fifo", "--dispatch", help="fifo, cr, edd, spt, setup, cqt"),
+    dispatch: str = typer.Option(
+        "dataset",
+        "--dispatch",
+        help="fifo, cr, edd, spt, setup, cqt, or dataset: the rule the dataset's tables name "
+        "(SMT2020 HVLM fifo, LVHM cr; the built-in mini-fab fifo)",
+    ),
     seed: int = typer.Option(0, "--seed"),
     replications: int = typer.Option(1, "--replications"),
     workers: int = typer.Option(1, "--workers", help="processes for replications"),
@@ -78,9 +83,9 @@ def simulate_cmd(
             load_factor=load,
             nested_pms=nested_pms,
         )
-        Engine(model, cfg)  # validate settings before starting workers
+        rule = Engine(model, cfg).config.dispatch  # validates settings before any worker starts
         options = {"dataset": str(dataset) if dataset else None, "days": days,
-                   "warmup_days": cfg.warmup_days, "dispatch": dispatch,
+                   "warmup_days": cfg.warmup_days, "dispatch": rule,
                    "replications": replications, "load_factor": load,
                    "nested_pms": nested_pms}  # fmt: skip
         with RunStore(home).start_run(
@@ -231,7 +236,7 @@ def curve_cmd(
     ),
     days: float = typer.Option(60.0, "--days"),
     warmup: float | None = typer.Option(None, "--warmup", help="default: days/2"),
-    dispatch: str = typer.Option("fifo", "--dispatch"),
+    dispatch: str = typer.Option("dataset", "--dispatch", help="as for `fab simulate`"),
     replications: int = typer.Option(2, "--replications"),
     workers: int = typer.Option(1, "--workers"),
     seed: int = typer.Option(0, "--seed"),

@@ -42,7 +42,7 @@ import hashlib
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -92,7 +92,9 @@ class SimConfig:
     Attributes:
         days: simulated horizon.
         warmup_days: statistics start here (lots *completed* after it count).
-        dispatch: rule name (``fifo``, ``cr``, ``edd``, ``spt``, ``setup``, ``cqt``) or callable.
+        dispatch: rule name (``fifo``, ``cr``, ``edd``, ``spt``, ``setup``, ``cqt``), a
+            callable, or ``dataset``: the rule the model's data names (``FabModel.dispatch``;
+            SMT2020 HVLM ``fifo``, LVHM ``cr``), resolved when the engine is built.
         seed: root of every random stream.
         load_factor: scales every order's release rate (1.0 = as in the order table).
         release: ``"orders"`` (periodic/Poisson from the order table) or ``"conwip"``.
@@ -150,9 +152,12 @@ class Engine:
             )
         if config.load_factor <= 0:
             raise UsageError(f"load_factor must be > 0, got {config.load_factor}")
+        if config.dispatch == "dataset":
+            config = replace(config, dispatch=model.dispatch)
         if not callable(config.dispatch) and config.dispatch not in RULES:
             raise UsageError(
-                f"unknown dispatching rule {config.dispatch!r}; valid: {', '.join(RULES)}"
+                f"unknown dispatching rule {config.dispatch!r}; valid: {', '.join(RULES)}, "
+                "dataset or a callable"
             )
         if config.release not in ("orders", "conwip"):
             raise UsageError(f"release must be 'orders' or 'conwip', got {config.release!r}")

@@ -172,6 +172,7 @@ class FabModel:
     setup_minutes: dict[tuple[str, str], float] = field(default_factory=dict)
     setup_min_run: dict[str, int] = field(default_factory=dict)
     transport: tuple[float, float] = (0.0, 0.0)  # mean and half-width, minutes, Fab -> Fab
+    dispatch: str = "fifo"  # the rule the data names (SimConfig(dispatch="dataset") uses it)
 
     @property
     def tool_count(self) -> int:

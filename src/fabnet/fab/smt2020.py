@@ -7,7 +7,9 @@ PySCFabSim simulator (github.com/prosysscience/PySCFabSim-release, ``simulation/
 
 - ``tool.txt.1l``: one row per tool family (``STNFAM``) with ``STNQTY`` tools, area ``STNGRP``,
   load/unload times, ``STNCAP=2`` for cascading tools, location ``STNFAMLOC``, batching
-  criterion ``BATCHCRITF`` (``crit_sameroutestep``: one batch = one route step).
+  criterion ``BATCHCRITF`` (``crit_sameroutestep``: one batch = one route step), dispatching
+  ranks ``FWLRANK`` (the most common last rank becomes ``FabModel.dispatch``: HVLM ``rank_FIFO``,
+  LVHM ``rank_CR``).
 - ``route_*.txt``: one row per step. ``PTPER`` is ``per_piece`` (× wafers per lot), ``per_lot`` or
   ``per_batch``; ``PDIST=uniform`` with ``PTIME`` the mean and ``PTIME2`` the width of the
   interval; ``BATCHMN``/``BATCHMX`` in wafers; ``PartInterval`` (per-wafer cascade: the lot takes
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +51,8 @@ __all__ = ["default_smt2020_dir", "load_smt2020"]
 _UNITS = {"sec": 1 / 60, "s": 1 / 60, "min": 1.0, "hr": 60.0, "day": 1440.0}
 _DISTS = {"uniform": DIST_UNIFORM, "exponential": DIST_EXP, "constant": DIST_CONST}
 _DATE_FORMAT = "%m/%d/%y %H:%M:%S"
+# tool.txt FWLRANK's last rank (after rank_HP; rank_RSETUP) -> fabnet's rule
+_DATASET_RULES = {"rank_FIFO": "fifo", "rank_CR": "cr", "rank_EDD": "edd", "rank_SPT": "spt"}
 
 
 def default_smt2020_dir() -> Path:
@@ -146,7 +151,11 @@ def load_smt2020(directory: str | Path) -> FabModel:
     tools.require("STNFAM", "STNQTY", "STNGRP")
     groups: list[ToolGroup] = []
     group_index: dict[str, int] = {}
+    ranked: Counter[str] = Counter()  # the families' last dispatching rank, e.g. rank_CR
     for line, r in tools.rows:
+        ranks = [x.strip() for x in r.get("FWLRANK", "").split(";") if x.strip()]
+        if ranks:
+            ranked[ranks[-1]] += 1
         qty = int(tools.num(line, r, "STNQTY"))
         if qty < 1:
             raise DataError("STNQTY must be at least 1", str(tools.path), line, "STNQTY")
@@ -281,6 +290,7 @@ def load_smt2020(directory: str | Path) -> FabModel:
         setup_minutes=setup_minutes,
         setup_min_run=min_run,
         transport=transport,
+        dispatch=_DATASET_RULES.get(ranked.most_common(1)[0][0], "fifo") if ranked else "fifo",
     )
 
 
