@@ -16,9 +16,27 @@ __all__ = ["register"]
 fab_app = typer.Typer(help="Discrete-event simulation of a wafer fab.", no_args_is_help=True)
 
 
-def _model(dataset: Path | None):
+def _model(dataset: Path | None, scenario: str | None = None, template: str | None = None):
+    """The fab to simulate: an SMT2020 dataset, a scenario's fab template, or the mini-fab."""
     from fabnet.fab import load_smt2020, minifab
 
+    if (scenario is None) != (template is None):
+        raise UsageError("--scenario and --template go together (a scenario's fab_templates)")
+    if scenario is not None and template is not None:
+        if dataset is not None:
+            raise UsageError("give either --dataset or --scenario/--template, not both")
+        from fabnet.fab.template import model_from_template
+        from fabnet.scenario import load_scenario
+        from fabnet.scenario.checks import did_you_mean
+
+        sc = load_scenario(scenario)
+        names = [t.name for t in sc.fab_templates]
+        if template not in names:
+            raise UsageError(
+                f"scenario {sc.name!r} has no fab template {template!r}"
+                f"{did_you_mean(template, names)}; its templates: {', '.join(names) or 'none'}"
+            )
+        return model_from_template(sc.fab_template(template))
     return minifab() if dataset is None else load_smt2020(dataset)
 
 
@@ -41,6 +59,12 @@ def _progress(total: float, label: str, enabled: bool):
 def simulate_cmd(
     dataset: Path | None = typer.Option(
         None, "--dataset", help="SMT2020 dataset folder (default: the built-in mini-fab)"
+    ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
+    ),
+    template: str | None = typer.Option(
+        None, "--template", help="name of the fab template in the scenario's fab_templates"
     ),
     days: float = typer.Option(60.0, "--days", help="simulated days"),
     warmup: float | None = typer.Option(
@@ -74,7 +98,7 @@ def simulate_cmd(
     from fabnet.store import RunStore
 
     try:
-        model = _model(dataset)
+        model = _model(dataset, scenario, template)
         cfg = SimConfig(
             days=days,
             warmup_days=days / 2 if warmup is None else warmup,
@@ -84,7 +108,8 @@ def simulate_cmd(
             nested_pms=nested_pms,
         )
         rule = Engine(model, cfg).config.dispatch  # validates settings before any worker starts
-        options = {"dataset": str(dataset) if dataset else None, "days": days,
+        options = {"dataset": str(dataset) if dataset else None, "scenario": scenario,
+                   "template": template, "days": days,
                    "warmup_days": cfg.warmup_days, "dispatch": rule,
                    "replications": replications, "load_factor": load,
                    "nested_pms": nested_pms}  # fmt: skip
@@ -231,6 +256,12 @@ def _print_summary(s: dict, k) -> None:
 @fab_app.command("curve")
 def curve_cmd(
     dataset: Path | None = typer.Option(None, "--dataset", help="SMT2020 dataset folder"),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
+    ),
+    template: str | None = typer.Option(
+        None, "--template", help="name of the fab template in the scenario's fab_templates"
+    ),
     loads: str = typer.Option(
         "0.6,0.7,0.8,0.9,0.95", "--loads", help="load factors, comma-separated"
     ),
@@ -256,7 +287,7 @@ def curve_cmd(
             raise UsageError(
                 f"--loads must be numbers separated by commas, got {loads!r}"
             ) from None
-        model = _model(dataset)
+        model = _model(dataset, scenario, template)
         cfg = SimConfig(
             days=days, warmup_days=days / 2 if warmup is None else warmup,
             dispatch=dispatch, seed=seed,

@@ -17,6 +17,7 @@ from fabnet.fab.minifab import minifab
 from fabnet.fab.model import FabModel
 from fabnet.fab.replicate import confidence_interval, run_replications
 from fabnet.fab.smt2020 import default_smt2020_dir, load_smt2020
+from fabnet.fab.template import model_from_template
 
 __all__ = [
     "RULES",
@@ -31,6 +32,7 @@ __all__ = [
     "kpis",
     "load_smt2020",
     "minifab",
+    "model_from_template",
     "release_rates",
     "run_replications",
     "simulate",

@@ -20,7 +20,9 @@ from fabnet.scenario.products import RETICLE_LIMIT_MM2
 
 __all__ = ["check_scenario", "did_you_mean"]
 
-COLLECTIONS = ("nodes", "fabs", "products", "packaging", "hbm", "customers", "investors")
+COLLECTIONS = (
+    "nodes", "fabs", "products", "packaging", "hbm", "customers", "investors", "fab_templates",
+)  # fmt: skip
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

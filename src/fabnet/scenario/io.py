@@ -35,7 +35,7 @@ __all__ = [
 DEFAULT_SCENARIO = "ai-fab-network-2024"
 BUILTIN_SCENARIOS = (DEFAULT_SCENARIO,)
 _FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
-_PATH_FIELDS = ("operating_curve",)
+_PATH_FIELDS = ("operating_curve", "smt2020")
 
 
 def builtin_scenario_path(name: str = DEFAULT_SCENARIO) -> Path:
@@ -120,7 +120,8 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a mapping into a :class:`Scenario`: types, then every consistency check.
 
-    Relative file references (``demand_table``, fabs' ``operating_curve``) are resolved against
+    Relative file references (``demand_table``, ``operating_curve``, fab templates' ``smt2020``
+    dataset) are resolved against
     ``base_dir``; a demand table is merged into the customers' demand.
     """
     data = dict(data)
@@ -150,13 +151,14 @@ def _resolve_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
 
     if isinstance(data.get("demand_table"), str):
         data["demand_table"] = resolve(data["demand_table"])
-    if isinstance(data.get("fabs"), list):
-        data["fabs"] = [
-            {k: resolve(v) if k in _PATH_FIELDS else v for k, v in f.items()}
-            if isinstance(f, dict)
-            else f
-            for f in data["fabs"]
-        ]
+    for section in ("fabs", "fab_templates"):
+        if isinstance(data.get(section), list):
+            data[section] = [
+                {k: resolve(v) if k in _PATH_FIELDS else v for k, v in f.items()}
+                if isinstance(f, dict)
+                else f
+                for f in data[section]
+            ]
     return data
 
 

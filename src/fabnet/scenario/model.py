@@ -13,6 +13,7 @@ from pydantic import Field
 
 from fabnet.scenario._base import StrictModel, add_months, month_index
 from fabnet.scenario.customers import Customer
+from fabnet.scenario.fab_template import FabTemplate
 from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite
 from fabnet.scenario.finance import Financing, Investor
 from fabnet.scenario.nodes import ProcessNode
@@ -39,6 +40,11 @@ class Scenario(StrictModel):
     investors: list[Investor] = Field(default_factory=list)
     financing: Financing = Field(default_factory=Financing)
     uncertainties: list[Uncertainty] = Field(default_factory=list)
+    fab_templates: list[FabTemplate] = Field(
+        default_factory=list,
+        description="Fabs to simulate (`fabnet fab simulate|curve --scenario FILE --template "
+        "NAME`): an SMT2020 dataset or an inline fab, with its operating curve.",
+    )
     demand_table: str | None = Field(
         None, description="CSV/xlsx with columns customer, product, month, units (merged on load)."
     )
@@ -67,6 +73,10 @@ class Scenario(StrictModel):
     def fab(self, name: str) -> ExistingFab | GreenfieldSite:
         """The fab site called ``name``."""
         return _by_name(self.fabs, name, "fab")
+
+    def fab_template(self, name: str) -> FabTemplate:
+        """The fab template called ``name``."""
+        return _by_name(self.fab_templates, name, "fab template")
 
     @property
     def existing_fabs(self) -> list[ExistingFab]:
