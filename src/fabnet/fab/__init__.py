@@ -8,6 +8,8 @@ with the fab semantics around it: the model tables (:mod:`~fabnet.fab.model`), t
 (:mod:`~fabnet.fab.curve`) and queueing formulas for validation (:mod:`~fabnet.fab.theory`).
 """
 
+from typing import Any
+
 from fabnet.fab.capacity import release_rates, static_utilisation
 from fabnet.fab.dispatch import RULES
 from fabnet.fab.engine import Engine, RawResult, SimConfig
@@ -17,7 +19,6 @@ from fabnet.fab.minifab import minifab
 from fabnet.fab.model import FabModel
 from fabnet.fab.replicate import confidence_interval, run_replications
 from fabnet.fab.smt2020 import default_smt2020_dir, load_smt2020
-from fabnet.fab.template import model_from_template
 
 __all__ = [
     "RULES",
@@ -44,3 +45,11 @@ def simulate(model: FabModel, config: SimConfig | None = None, **settings: objec
     """Run one simulation and return its KPI tables: ``simulate(minifab(), days=100)``."""
     cfg = config or SimConfig(**settings)  # type: ignore[arg-type]
     return kpis(Engine(model, cfg).run())
+
+
+def model_from_template(template: Any) -> FabModel:
+    """A scenario's :class:`~fabnet.scenario.fab_template.FabTemplate` as a model (see
+    :mod:`fabnet.fab.template`; imported on use, so that ``import fabnet.fab`` stays light)."""
+    from fabnet.fab.template import model_from_template as from_template
+
+    return from_template(template)

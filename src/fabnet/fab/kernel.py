@@ -940,9 +940,13 @@ def simulate(self: Any, progress: Callable[[float], None] | None = None) -> dict
     setup_warm = [0.0] * nt
     n_events: cython.long = 0
     cython.declare(now=cython.double, kind=cython.long, a=cython.long, b=cython.long)
+    items = None if cython.compiled else H.items  # type: ignore[attr-defined]
     while len(H):
-        now = H.pop()
-        kind, a, b = H.kind, H.a, H.b
+        if cython.compiled:  # C heap, no tuple
+            now = H.pop()
+            kind, a, b = H.kind, H.a, H.b
+        else:  # interpreted: heapq directly, one call less per event
+            now, kind, a, b = heappop(items)
         if now > end:
             H.push(now, kind, a, b)
             break
