@@ -88,3 +88,26 @@ def test_lot_tables_that_grow_give_the_same_run(monkeypatch, kernel_name):
     grown = _records(kernel, minifab(), cfg)
     assert len(grown["lots"]["lot"]) > 16 * 2**4
     assert grown == roomy
+
+
+def test_compiled_event_heap_pops_in_heapq_tuple_order():
+    # The C heap must order events exactly as heapq orders (time, kind, a, b) tuples, ties in
+    # time included: otherwise compiled and interpreted runs would diverge.
+    import heapq
+    import random
+
+    rng = random.Random(7)
+    events = [
+        (float(rng.randrange(50)), rng.randrange(9), rng.randrange(-3, 40), rng.randrange(5))
+        for _ in range(5000)
+    ]
+    heap = _compiled().EventHeap(4)  # starts small: grows while pushing
+    for e in events:
+        heap.push(*e)
+    popped = []
+    while len(heap):
+        t = heap.pop()
+        popped.append((t, heap.kind, heap.a, heap.b))
+    ref = list(events)
+    heapq.heapify(ref)
+    assert popped == [heapq.heappop(ref) for _ in range(len(events))]

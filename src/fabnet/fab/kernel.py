@@ -65,14 +65,15 @@ class EventHeap:
 
     Compiled, it keeps four parallel C arrays (no tuple and no boxed float per event); ``pop``
     returns the time and leaves the event's ``kind``, ``a`` and ``b`` in attributes. Interpreted,
-    the kernel uses :class:`TupleHeap` (``heapq``) instead: same interface, same order (distinct
-    events never compare equal, so any correct heap pops them in the same sequence).
+    the kernel uses :class:`TupleHeap` (``heapq``) instead, in the same order (distinct events
+    never compare equal, so any correct heap pops them in the same sequence).
     """
 
     size: cython.Py_ssize_t
-    kind: cython.long
-    a: cython.long
-    b: cython.long
+    # the last popped event's kind and ids (readable from Python too)
+    kind = cython.declare(cython.long, visibility="readonly")
+    a = cython.declare(cython.long, visibility="readonly")
+    b = cython.declare(cython.long, visibility="readonly")
     _t: cython.double[::1]
     _k: cython.long[::1]
     _a: cython.long[::1]
@@ -190,21 +191,18 @@ def _event_less(
 
 
 class TupleHeap:
-    """:class:`EventHeap`'s interface over ``heapq`` and tuples: the fast choice interpreted."""
+    """The interpreted kernel's event heap: ``heapq`` over ``(time, kind, a, b)`` tuples in
+    ``items``, with :class:`EventHeap`'s ``push`` and ``len``; the loop pops ``items`` with
+    ``heapq.heappop`` directly (one Python call less per event)."""
 
     def __init__(self) -> None:
         self.items: list[tuple[float, int, int, int]] = []
-        self.kind = self.a = self.b = 0
 
     def __len__(self) -> int:
         return len(self.items)
 
     def push(self, t: float, kind: int, a: int, b: int) -> None:
         heappush(self.items, (t, kind, a, b))
-
-    def pop(self) -> float:
-        t, self.kind, self.a, self.b = heappop(self.items)
-        return t
 
 
 def _longs(values: list[Any]) -> Any:
