@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,7 @@ from fabnet.errors import UsageError
 from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.buckets import Buckets, make_buckets
 from fabnet.scenario import ExistingFab, GreenfieldSite, Scenario, month_index, series_values
+from fabnet.scenario.fab_template import OperatingCurve
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -175,10 +178,8 @@ def fab_cycle_time_months(
     lead time and capacity come from the same simulation. Without one it is the node's
     :func:`cycle_time_months`.
     """
-    if fab.operating_curve:
-        from fabnet.scenario.fab_template import OperatingCurve
-
-        curve = OperatingCurve.from_file(fab.operating_curve)
+    curve = _operating_curve(fab)
+    if curve is not None:
         load = usable_share(scenario, fab)
         return round(curve.cycle_time_days_at(load) / 30.44)
     return cycle_time_months(scenario, node_name)
@@ -188,12 +189,27 @@ def usable_share(scenario: Scenario, fab: ExistingFab | GreenfieldSite) -> float
     """Usable share of nominal capacity: the operating curve's load at the policy's flow factor
     (``OperatingCurve.max_load_for_flow_factor``) when the fab has one, else
     ``policy.default_utilisation``."""
-    if fab.operating_curve:
-        from fabnet.scenario.fab_template import OperatingCurve
-
-        curve = OperatingCurve.from_file(fab.operating_curve)
+    curve = _operating_curve(fab)
+    if curve is not None:
         return float(curve.max_load_for_flow_factor(scenario.policy.max_flow_factor))
     return scenario.policy.default_utilisation
+
+
+def _operating_curve(fab: ExistingFab | GreenfieldSite) -> OperatingCurve | None:
+    """The fab's operating curve, read once per version of its file (the plan data asks for it
+    for every capacity option of the fab)."""
+    if not fab.operating_curve:
+        return None
+    try:
+        version = Path(fab.operating_curve).stat().st_mtime_ns
+    except OSError:
+        version = -1  # from_file names the missing file
+    return _read_curve(fab.operating_curve, version)
+
+
+@lru_cache(maxsize=32)
+def _read_curve(path: str, version: int) -> OperatingCurve:
+    return OperatingCurve.from_file(path)
 
 
 @dataclass
