@@ -7,7 +7,7 @@ with the SHA-256 of ``kernel.py`` appended, so that the engine can tell a stale 
 current one (``fabnet.fab.engine.kernel_module``).
 
 The extension is optional: without a C compiler or Cython the install still succeeds and the
-simulator runs the pure-Python kernel (6-8x slower). ``FABNET_NO_COMPILE=1`` skips it.
+simulator runs the pure-Python kernel (about 6x slower). ``FABNET_NO_COMPILE=1`` skips it.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class OptionalBuildExt(build_ext):
 def _warn(exc: Exception) -> None:
     print(
         f"fabnet: could not compile the fab kernel ({exc}); the simulator will run the "
-        "pure-Python kernel (6-8x slower). Install a C compiler and the Python headers, then "
+        "pure-Python kernel (about 6x slower). Install a C compiler and the Python headers, then "
         "reinstall, for full speed.",
         file=sys.stderr,
     )
