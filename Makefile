@@ -32,7 +32,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src/fabnet/scenario src/fabnet/econ
+	$(BIN)/mypy src/fabnet/scenario src/fabnet/econ src/fabnet/plan src/fabnet/risk
 
 clean:
 	rm -rf $(VENV) build *.egg-info

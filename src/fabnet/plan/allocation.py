@@ -23,10 +23,12 @@ tolerance ``LEX_TOL`` relative). The last stage optimises the plan's objective (
 
 from __future__ import annotations
 
+import linopy
 import numpy as np
 import xarray as xr
 
-from fabnet.plan.highs import run_highs
+from fabnet.errors import SolverError
+from fabnet.plan.highs import objective_value, run_highs
 from fabnet.plan.model import QTY, PlanModel
 
 __all__ = ["LEX_TOL", "POLICIES", "add_proportional", "apply_policy"]
@@ -61,10 +63,8 @@ def _solve(pm: PlanModel, expr, sense: str, time_limit: float, threads: int | No
     pm.m.add_objective(expr, sense=sense, overwrite=True)
     info = run_highs(pm.m, time_limit=time_limit, threads=threads)
     if info.status not in ("optimal", "time_limit"):
-        from fabnet.errors import SolverError
-
         raise SolverError(f"allocation stage ended with status {info.status}")
-    return float(pm.m.objective.value)
+    return objective_value(pm.m)
 
 
 def _stage_contracts(pm: PlanModel, time_limit: float, threads: int | None) -> None:
@@ -88,7 +88,7 @@ def _stage_priority(pm: PlanModel, time_limit: float, threads: int | None) -> No
         pm.m.add_constraints(expr >= _keep(best), name=f"Allocation-priority-{level}")
 
 
-def _fill_rates(pm: PlanModel) -> tuple[list[str], object]:
+def _fill_rates(pm: PlanModel) -> tuple[list[str], linopy.LinearExpression]:
     d = pm.d
     total = d.values("demand").sum(axis=(1, 2))
     names = [c for c, t in zip(d.customers, total, strict=True) if t > 0]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from fabnet.errors import InfeasibleError
+from fabnet.plan.solve import solve_plan
 from fabnet.scenario import Scenario
 
 __all__ = ["compare_strategies"]
@@ -22,8 +23,6 @@ def compare_strategies(
     scenario: Scenario, strategies: tuple[str, ...] = ("buy", "build", "mixed"), **kwargs: Any
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Solve each strategy; return (comparison table, {strategy: PlanResult or error text})."""
-    from fabnet.plan.solve import solve_plan
-
     rows = []
     results: dict[str, Any] = {}
     for strategy in strategies:

@@ -60,7 +60,9 @@ scratch (no copy-exact transfer), which is conservative.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -121,7 +123,7 @@ class PlanData:
     def __getitem__(self, name: str) -> xr.DataArray:
         return self.ds[name]
 
-    def values(self, name: str) -> npt.NDArray[np.generic]:
+    def values(self, name: str) -> npt.NDArray[Any]:
         """The numpy values of variable ``name``."""
         return self.ds[name].values
 
@@ -236,9 +238,9 @@ class PlanData:
 
 
 # -- builders, one per component ----------------------------------------------------------------
-def _text(values: object) -> npt.NDArray[np.str_]:
+def _text(values: Iterable[str]) -> npt.NDArray[np.str_]:
     """Labels as a numpy text array (also when empty)."""
-    return np.asarray(list(values), dtype=str)  # type: ignore[call-overload]
+    return np.asarray(list(values), dtype=np.str_)
 
 
 def _products(sc: Scenario) -> xr.Dataset:
@@ -575,7 +577,7 @@ def units_from_decisions(d: PlanData, decisions: pd.DataFrame) -> tuple[FloatArr
     exp_pos = {label: i for i, label in enumerate(d.expansions)}
     lines = set(d.lines)
     for row in decisions.itertuples(index=False):
-        site, action, start, n = str(row.site), str(row.action), str(row.start), float(row.modules)
+        site, action, start, n = str(row.site), str(row.action), str(row.start), float(row.modules)  # type: ignore[arg-type]
         node = str(getattr(row, "node", "") or "")
         if site in lines:
             e = exp_pos.get(expansion_label(site, start))

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from fabnet.errors import InfeasibleError
+from fabnet.plan.highs import quiet_solver
 from fabnet.plan.model import MONEY, QTY, PlanModel
 
 __all__ = ["BINDING_TOL", "collect_duals", "customer_limits", "raise_infeasible"]
@@ -154,8 +155,8 @@ def customer_limits(
     binding: dict[tuple[str, str], set[str]] = defaultdict(set)
     if shadow is not None and len(shadow):
         b = shadow[shadow["value"].abs() > BINDING_TOL]
-        for row in b.itertuples(index=False):
-            binding[(row.constraint, row.site_or_resource)].add(row.month)
+        for con, res, month in zip(b["constraint"], b["site_or_resource"], b["month"], strict=True):
+            binding[(str(con), str(res))].add(str(month))
     line_kind = [str(k) for k in d.values("line_kind")]
     line_capacity = d.values("line_capacity").sum(axis=1) > 0
     for kind in set(line_kind):
@@ -182,8 +183,8 @@ def customer_limits(
             reasons.append("fully served")
         else:
             months = list(short["month"])
-            first = first_good.get(prod)
-            j = d.products.index(prod)
+            first = first_good.get(str(prod))
+            j = d.products.index(str(prod))
             node = str(d.values("product_node")[j])
             if first is None:
                 has_node = bool((group_node == node).any())
@@ -218,7 +219,11 @@ def customer_limits(
             for other, ogrp in deliveries[
                 (deliveries["product"] == prod) & deliveries["month"].isin(later)
             ].groupby("customer"):
-                if other != cust and prio[other] < prio[cust] and ogrp["delivered"].sum() > 0:
+                if (
+                    other != cust
+                    and prio[str(other)] < prio[str(cust)]
+                    and ogrp["delivered"].sum() > 0
+                ):
                     served_first.append(str(other))
             if served_first and later:
                 reasons.append("priority: served after " + ", ".join(sorted(served_first)))
@@ -267,17 +272,16 @@ def _describe(pm: PlanModel, name: str, coords: dict[str, Any]) -> tuple[str, st
 def raise_infeasible(pm: PlanModel, stage: str) -> None:
     """Raise :class:`InfeasibleError` naming the scenario inputs in the infeasible subset."""
     conflicts: list[str] = []
-    from fabnet.plan.highs import quiet_solver
-
     try:
         with quiet_solver():
             labels = pm.m.compute_infeasibilities()
-        positions = pm.m.constraints.get_label_position(labels) if labels else []
+        found = pm.m.constraints.get_label_position(np.asarray(labels)) if labels else []
+        positions: list[Any] = list(found) if found is not None else []
     except Exception:  # pragma: no cover - IIS not available for this model
         positions = []
     grouped: dict[str, list[str]] = defaultdict(list)
     for name, coords in positions:
-        text, month = _describe(pm, str(name), dict(coords))
+        text, month = _describe(pm, str(name), dict(coords or {}))
         grouped[text].extend([month] if month else [])
     order = list(pm.d.buckets.labels)
     for text, months in grouped.items():

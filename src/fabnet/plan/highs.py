@@ -11,12 +11,13 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import linopy
 
 from fabnet.errors import SolverError
 
-__all__ = ["SolveInfo", "quiet_solver", "run_highs"]
+__all__ = ["SolveInfo", "objective_value", "quiet_solver", "run_highs"]
 
 BIG_LP_COLUMNS = 150_000
 """LPs with more columns than this use HiGHS interior point (with crossover for duals):
@@ -56,6 +57,14 @@ class SolveInfo:
     mip_gap: float | None
 
 
+def objective_value(m: linopy.Model) -> float:
+    """The objective value of a solved model (SolverError when HiGHS left none)."""
+    value = m.objective.value
+    if value is None:
+        raise SolverError("HiGHS returned no objective value")
+    return float(value)
+
+
 def run_highs(
     m: linopy.Model,
     *,
@@ -68,7 +77,7 @@ def run_highs(
     A time limit with a feasible incumbent is accepted (status ``time_limit``); infeasible and
     unbounded models are reported in the status for the caller to explain.
     """
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "time_limit": max(float(time_limit), 1.0),
         "output_flag": False,
         "log_to_console": False,

@@ -34,6 +34,7 @@ and money per bucket (interest on the end-of-bucket debt, a slight over-estimate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import linopy
 import numpy as np
@@ -317,9 +318,10 @@ def define_deliveries(pm: PlanModel) -> None:
         name=pm.name("Delivered"),
         mask=dem > 0,
     )
-    pm.ex["delivered"] = q.fillna(0)
+    delivered = cast(linopy.LinearExpression, q.fillna(0))
+    pm.ex["delivered"] = delivered
     price = pm.da("price") * QTY / MONEY
-    pm.ex["revenue"] = (price * q.fillna(0)).sum(["customer", "product"])
+    pm.ex["revenue"] = (price * delivered).sum(["customer", "product"])
 
 
 def define_contracts(pm: PlanModel) -> None:

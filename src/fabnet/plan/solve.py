@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,10 @@ import pandas as pd
 from fabnet.errors import SolverError, UsageError
 from fabnet.plan.allocation import LEX_TOL, POLICIES, add_proportional, apply_policy
 from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
-from fabnet.plan.highs import SolveInfo, run_highs
+from fabnet.plan.explain import collect_duals, raise_infeasible
+from fabnet.plan.highs import SolveInfo, objective_value, run_highs
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms
+from fabnet.plan.tables import build_tables, make_summary
 from fabnet.scenario import Scenario
 
 __all__ = ["OBJECTIVES", "PlanResult", "solve_plan"]
@@ -71,7 +73,9 @@ class PlanResult:
     blocks: np.ndarray = field(repr=False)
 
 
-def _as_decisions(fixed: Any) -> pd.DataFrame | None:
+def _as_decisions(
+    fixed: PlanResult | pd.DataFrame | Sequence[Mapping[str, Any]] | None,
+) -> pd.DataFrame | None:
     if fixed is None:
         return None
     if isinstance(fixed, PlanResult):
@@ -104,8 +108,6 @@ def _check(info: SolveInfo, pm: PlanModel, stage: str) -> None:
     if info.status in ("optimal", "time_limit"):
         return
     if info.status == "infeasible":
-        from fabnet.plan.explain import raise_infeasible
-
         raise_infeasible(pm, stage)
     if info.status == "unbounded":
         raise SolverError(
@@ -122,11 +124,142 @@ def _int_solution(pm: PlanModel, name: str) -> np.ndarray:
     return np.round(np.nan_to_num(sol, nan=0.0)).astype(float)
 
 
+@dataclass
+class _Stages:
+    """What the stages of :func:`solve_plan` hand on to each other."""
+
+    pm: PlanModel
+    objective: str
+    policy: str
+    threads: int | None
+    lp_limit: float
+    weighted: Any  # priority-weighted shortage (+ contract) penalty, M$
+    pen_const: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def final_objective(self) -> tuple[Any, str]:
+        """The plan's objective expression and sense (``npv``, ``shortage`` or ``cost``)."""
+        if self.objective == "npv":
+            return self.pm.ex["npv"] - self.weighted, "max"
+        if self.objective == "shortage":
+            return self.pm.ex["npv"], "max"
+        return self.pm.ex["cost"], "min"
+
+
+def _check_options(
+    scenario: Scenario,
+    objective: str | None,
+    policy: str | None,
+    time_limit: float | None,
+    mip_gap: float | None,
+) -> tuple[str, str, float, float]:
+    pol = scenario.policy
+    objective = objective or pol.objective
+    policy = policy or pol.allocation
+    if objective not in OBJECTIVES:
+        raise UsageError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
+    if policy not in POLICIES:
+        raise UsageError(f"policy must be one of {', '.join(POLICIES)} (got {policy!r})")
+    limit = float(time_limit if time_limit is not None else pol.time_limit_seconds)
+    gap = float(mip_gap if mip_gap is not None else pol.mip_gap)
+    if limit <= 0 or not 0 <= gap <= 1:
+        raise UsageError("time_limit must be > 0 seconds and mip_gap in [0, 1]")
+    return objective, policy, limit, gap
+
+
+def _build(
+    scenario: Scenario,
+    objective: str,
+    policy: str,
+    fixed: pd.DataFrame | None,
+    strategy: str,
+    start_every: int,
+    threads: int | None,
+    lp_limit: float,
+) -> _Stages:
+    """Stage 0: the dataset and the model (decisions fixed when ``fixed`` is given)."""
+    t0 = time.perf_counter()
+    d = build_plan_data(scenario, strategy=strategy, start_every=start_every, fixed=fixed)
+    data_seconds = time.perf_counter() - t0
+    pm = build_model(d, contracts=policy == "contracts")
+    if fixed is not None:
+        _fix_decisions(pm, fixed)
+    pol = scenario.policy
+    rule = pol.contracts_then if policy == "contracts" else policy
+    if rule == "proportional":
+        add_proportional(pm)
+    pen, pen_const = shortage_terms(pm)
+    conpen = contract_penalty(pm)
+    stages = _Stages(
+        pm, objective, policy, threads, lp_limit, pen if conpen is None else pen + conpen, pen_const
+    )
+    stages.timings.update(data=data_seconds, build=time.perf_counter() - t0 - data_seconds)
+    return stages
+
+
+def _solve_design(st: _Stages, limit: float, gap: float) -> tuple[SolveInfo, float]:
+    """Stage 1: the design MIP (two lexicographic MIPs for ``shortage`` and ``cost``); returns
+    HiGHS's report and the design objective (M$)."""
+    pm, t0 = st.pm, time.perf_counter()
+    limit_b = limit
+    if st.objective in ("shortage", "cost"):
+        pm.m.add_objective(st.weighted, sense="min", overwrite=True)
+        info_a = run_highs(pm.m, time_limit=limit / 2, mip_gap=gap, threads=st.threads)
+        _check(info_a, pm, "design model (least shortage)")
+        best = objective_value(pm.m)
+        slack = max(abs(best) * max(gap, LEX_TOL), 1e-6)
+        pm.m.add_constraints(st.weighted <= best + slack, name="Objective-shortage")
+        limit_b = max(limit / 2, limit - info_a.seconds)
+    expr, sense = st.final_objective()
+    pm.m.add_objective(expr, sense=sense, overwrite=True)
+    info = run_highs(pm.m, time_limit=limit_b, mip_gap=gap, threads=st.threads)
+    _check(info, pm, "design model")
+    st.timings["mip"] = time.perf_counter() - t0
+    return info, objective_value(pm.m)
+
+
+def _fix_integers(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 2: hold the design's modules, purchases and packaging blocks; relax to an LP."""
+    units = _int_solution(pm, "Option-units")
+    blocks = _int_solution(pm, "Expansion-blocks")
+    for name, values, dim in (
+        ("Option-units", units, "option"),
+        ("Expansion-blocks", blocks, "expansion"),
+    ):
+        if name in pm.m.variables:
+            var = pm.m.variables[name]
+            var.fix(pm.arr(values, dim))
+            var.relax()
+    return units, blocks
+
+
+def _explain(st: _Stages) -> pd.DataFrame:
+    """Stage 3: shadow prices from the operations LP with the integers fixed."""
+    t0 = time.perf_counter()
+    info = run_highs(st.pm.m, time_limit=st.lp_limit, threads=st.threads)
+    _check(info, st.pm, "operations model (decisions fixed)")
+    shadow = collect_duals(st.pm, st.final_objective()[1])
+    st.timings["explain_lp"] = time.perf_counter() - t0
+    return shadow
+
+
+def _allocate(st: _Stages, contracts_then: str) -> dict[str, Any]:
+    """Stage 4: the allocation policy's lexicographic LPs, then the final LP with the objective."""
+    t0 = time.perf_counter()
+    alloc = apply_policy(st.pm, st.policy, contracts_then, st.lp_limit, st.threads)
+    expr, sense = st.final_objective()
+    st.pm.m.add_objective(expr, sense=sense, overwrite=True)
+    info = run_highs(st.pm.m, time_limit=st.lp_limit, threads=st.threads)
+    _check(info, st.pm, "operations model (after allocation)")
+    st.timings["allocation_lps"] = time.perf_counter() - t0
+    return alloc
+
+
 def solve_plan(
     scenario: Scenario,
     objective: str | None = None,
     policy: str | None = None,
-    fixed: Any = None,
+    fixed: PlanResult | pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     *,
@@ -136,7 +269,8 @@ def solve_plan(
     explain: bool = True,
     progress: Progress | None = None,
 ) -> PlanResult:
-    """Plan the network for ``scenario`` (see the module docstring for the stages).
+    """Plan the network for ``scenario``: build → design MIP → fix → explain → allocate →
+    tables (see the module docstring for the stages).
 
     Args:
         objective: ``npv`` | ``shortage`` | ``cost`` (default ``policy.objective``).
@@ -156,122 +290,43 @@ def solve_plan(
         InfeasibleError: no plan meets the hard constraints (message in scenario terms).
         SolverError, UsageError.
     """
-    pol = scenario.policy
-    objective = objective or pol.objective
-    policy = policy or pol.allocation
-    if objective not in OBJECTIVES:
-        raise UsageError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
-    if policy not in POLICIES:
-        raise UsageError(f"policy must be one of {', '.join(POLICIES)} (got {policy!r})")
-    limit = float(time_limit if time_limit is not None else pol.time_limit_seconds)
-    gap = float(mip_gap if mip_gap is not None else pol.mip_gap)
-    if limit <= 0 or not 0 <= gap <= 1:
-        raise UsageError("time_limit must be > 0 seconds and mip_gap in [0, 1]")
+    objective, policy, limit, gap = _check_options(scenario, objective, policy, time_limit, mip_gap)
     say = progress or (lambda _f, _m: None)
     t0 = time.perf_counter()
-
-    say(0.02, "preparing data")
-    timings: dict[str, float] = {}
+    say(0.02, "preparing data and model")
     fixed_df = _as_decisions(fixed)
-    d = build_plan_data(scenario, strategy=strategy, start_every=start_every, fixed=fixed_df)
-    timings["data"] = time.perf_counter() - t0
-    say(0.1, "building model")
-    pm = build_model(d, contracts=policy == "contracts")
-    if fixed_df is not None:
-        _fix_decisions(pm, fixed_df)
-    rule = pol.contracts_then if policy == "contracts" else policy
-    if rule == "proportional":
-        add_proportional(pm)
+    st = _build(
+        scenario, objective, policy, fixed_df, strategy, start_every, threads, max(limit, 30.0)
+    )
     build_seconds = time.perf_counter() - t0
-    timings["build"] = build_seconds - timings["data"]
-
-    npv = pm.ex["npv"]
-    pen, pen_const = shortage_terms(pm)
-    conpen = contract_penalty(pm)
-    weighted = pen if conpen is None else pen + conpen
-
-    def final_objective() -> tuple[Any, str]:
-        if objective == "npv":
-            return npv - weighted, "max"
-        if objective == "shortage":
-            return npv, "max"
-        return pm.ex["cost"], "min"
-
     say(0.2, "solving design MIP")
-    lp_limit = max(limit, 30.0)
-    if objective in ("shortage", "cost"):
-        pm.m.add_objective(weighted, sense="min", overwrite=True)
-        info_a = run_highs(pm.m, time_limit=limit / 2, mip_gap=gap, threads=threads)
-        _check(info_a, pm, "design model (least shortage)")
-        best = float(pm.m.objective.value)
-        slack = max(abs(best) * max(gap, LEX_TOL), 1e-6)
-        pm.m.add_constraints(weighted <= best + slack, name="Objective-shortage")
-        limit_b = max(limit / 2, limit - info_a.seconds)
-    else:
-        limit_b = limit
-    expr, sense = final_objective()
-    pm.m.add_objective(expr, sense=sense, overwrite=True)
-    info = run_highs(pm.m, time_limit=limit_b, mip_gap=gap, threads=threads)
-    _check(info, pm, "design model")
-    timings["mip"] = time.perf_counter() - t0 - build_seconds
-    status = info.status
-    mip_gap_value = info.mip_gap
-    design_obj = float(pm.m.objective.value)
-    units = _int_solution(pm, "Option-units")
-    blocks = _int_solution(pm, "Expansion-blocks")
-
+    info, design_obj = _solve_design(st, limit, gap)
     say(0.55, "fixing decisions")
-    for name, values in (("Option-units", units), ("Expansion-blocks", blocks)):
-        if name in pm.m.variables:
-            var = pm.m.variables[name]
-            var.fix(pm.arr(values, "option" if name == "Option-units" else "expansion"))
-            var.relax()
-    mark = time.perf_counter()
-
+    units, blocks = _fix_integers(st.pm)
     shadow = None
     if explain:
         say(0.6, "shadow prices")
-        info_x = run_highs(pm.m, time_limit=lp_limit, threads=threads)
-        _check(info_x, pm, "operations model (decisions fixed)")
-        from fabnet.plan.explain import collect_duals
-
-        shadow = collect_duals(pm, sense)
-    timings["explain_lp"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-
+        shadow = _explain(st)
     say(0.7, f"allocation: {policy}")
-    alloc = apply_policy(pm, policy, pol.contracts_then, lp_limit, threads)
-    expr, sense = final_objective()
-    pm.m.add_objective(expr, sense=sense, overwrite=True)
-    say(0.85, "final operations LP")
-    info_f = run_highs(pm.m, time_limit=lp_limit, threads=threads)
-    _check(info_f, pm, "operations model (after allocation)")
-    timings["allocation_lps"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-
+    alloc = _allocate(st, scenario.policy.contracts_then)
     say(0.92, "tables")
-    from fabnet.plan.tables import build_tables, make_summary
-
-    tables = build_tables(pm, units, blocks, shadow)
-    objective_value = float(pm.m.objective.value)
-    if objective == "npv":
-        objective_value -= pen_const
+    mark = time.perf_counter()
+    tables = build_tables(st.pm, units, blocks, shadow)
+    const = st.pen_const if objective == "npv" else 0.0
     summary = make_summary(
-        pm,
+        st.pm,
         tables,
-        status=status,
+        status=info.status,
         objective=objective,
         policy=policy,
-        objective_value=objective_value * MONEY,
-        design_objective=(design_obj - (pen_const if objective == "npv" else 0.0)) * MONEY,
-        mip_gap=None
-        if mip_gap_value is None or not math.isfinite(mip_gap_value)
-        else mip_gap_value,
+        objective_value=(objective_value(st.pm.m) - const) * MONEY,
+        design_objective=(design_obj - const) * MONEY,
+        mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
         solve_seconds=time.perf_counter() - t0,
         build_seconds=build_seconds,
         allocation=alloc,
-        timings=timings,
+        timings=st.timings,
     )
-    timings["tables"] = time.perf_counter() - mark
+    st.timings["tables"] = time.perf_counter() - mark
     say(1.0, "done")
-    return PlanResult(status, summary, tables, tables["decisions"], d, units, blocks)
+    return PlanResult(info.status, summary, tables, tables["decisions"], st.pm.d, units, blocks)

@@ -48,18 +48,10 @@ def _val(expr: Any, scale: float = 1.0) -> np.ndarray:
     return np.nan_to_num(np.asarray(expr.solution.values, dtype=float), nan=0.0) * scale
 
 
-def build_tables(
-    pm: PlanModel, units: np.ndarray, blocks: np.ndarray, shadow: pd.DataFrame | None
-) -> dict[str, pd.DataFrame]:
-    """All output tables from the solved (final) operations LP."""
+def _capacity_tables(pm: PlanModel, units: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``capacity`` and ``wafer_starts``."""
     d = pm.d
-    labels = list(d.buckets.labels)
-    length = d.buckets.length.astype(float)
-    n_t = d.buckets.n
-
-    decisions = decisions_table(d, units, blocks)
-
-    # capacity and wafers --------------------------------------------------------------------
+    labels, length, n_t = list(d.buckets.labels), d.buckets.length.astype(float), d.buckets.n
     cap = d.capacity_given(units) if len(units) else np.zeros((len(d.sites), n_t))
     wafers = np.zeros((len(d.sites), len(d.products), n_t))
     w = _sol(pm, "Option-wafers")
@@ -77,20 +69,22 @@ def build_tables(
             for j, prod in enumerate(d.products):
                 if wafers[i, j, t] > 1e-6:
                     wafer_rows.append((site, prod, lab, wafers[i, j, t]))
-    capacity = pd.DataFrame(cap_rows, columns=["site", "month", "capacity_wspm", "used_wspm"])
-    wafer_starts = pd.DataFrame(wafer_rows, columns=["site", "product", "month", "wafers"])
+    return (
+        pd.DataFrame(cap_rows, columns=["site", "month", "capacity_wspm", "used_wspm"]),
+        pd.DataFrame(wafer_rows, columns=["site", "product", "month", "wafers"]),
+    )
 
-    # supply ------------------------------------------------------------------------------
-    good_dies = (
-        _val(pm.ex["good_dies"], QTY)
-        if "good_dies" in pm.ex and w is not None
-        else np.zeros((len(d.products), n_t))
-    )
-    good_dies = np.broadcast_to(good_dies, (len(d.products), n_t))
-    accel = (
-        _val(pm.ex["good_packages"], QTY) if "good_packages" in pm.ex else np.zeros_like(good_dies)
-    )
-    accel = np.broadcast_to(accel, (len(d.products), n_t))
+
+def _supply_table(pm: PlanModel, blocks: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """``supply`` and the good accelerators per product and bucket (P x T)."""
+    d = pm.d
+    labels, n_t = list(d.buckets.labels), d.buckets.n
+    shape = (len(d.products), n_t)
+    has_wafers = "good_dies" in pm.ex and pm.has("Option-wafers")
+    good_dies = _val(pm.ex["good_dies"], QTY) if has_wafers else np.zeros(shape)
+    good_dies = np.broadcast_to(good_dies, shape)
+    accel = _val(pm.ex["good_packages"], QTY) if "good_packages" in pm.ex else np.zeros(shape)
+    accel = np.broadcast_to(accel, shape)
     line_cap = d.values("line_capacity").copy()
     if len(blocks):
         np.add.at(
@@ -102,7 +96,7 @@ def build_tables(
     ppw, stacks = d.values("packages_per_interposer_wafer"), d.values("hbm_stacks")
     hbm_type, supplier_type = d.values("hbm_type"), d.values("supplier_hbm_type")
     hbm_supply = d.values("hbm_supply")
-    sup_rows = []
+    rows = []
     for j, prod in enumerate(d.products):
         pk_lim = (line_cap[line_product[:, j]] * line_yield[line_product[:, j], None]).sum(0)
         pk_lim = pk_lim * ppw[j]
@@ -110,36 +104,42 @@ def build_tables(
         hbm = hbm_supply[typ].sum(0) if typ.any() else np.zeros(n_t)
         hbm_lim = hbm / stacks[j] if stacks[j] > 0 else np.full(n_t, np.inf)
         for t, lab in enumerate(labels):
-            sup_rows.append((prod, lab, good_dies[j, t], accel[j, t], pk_lim[t], hbm_lim[t]))
-    supply = pd.DataFrame(
-        sup_rows,
-        columns=["product", "month", "good_dies", "accelerators", "packaging_limit", "hbm_limit"],
-    )
+            rows.append((prod, lab, good_dies[j, t], accel[j, t], pk_lim[t], hbm_lim[t]))
+    columns = ["product", "month", "good_dies", "accelerators", "packaging_limit", "hbm_limit"]
+    return pd.DataFrame(rows, columns=columns), accel
 
-    # deliveries ------------------------------------------------------------------------------
+
+def _deliveries_table(pm: PlanModel) -> pd.DataFrame:
+    """``deliveries``: customer, product, month, demand, delivered, shortage."""
+    d = pm.d
+    labels = list(d.buckets.labels)
     demand = d.values("demand")
     q = _sol(pm, "Delivered")
     q = np.zeros_like(demand) if q is None else q
-    del_rows = []
+    rows = []
     for ci, cust in enumerate(d.customers):
         for j, prod in enumerate(d.products):
             for t, lab in enumerate(labels):
                 dem = demand[ci, j, t]
                 if dem > 0:
                     got = min(q[ci, j, t], dem)
-                    del_rows.append((cust, prod, lab, dem, got, max(dem - got, 0.0)))
-    deliveries = pd.DataFrame(
-        del_rows, columns=["customer", "product", "month", "demand", "delivered", "shortage"]
+                    rows.append((cust, prod, lab, dem, got, max(dem - got, 0.0)))
+    return pd.DataFrame(
+        rows, columns=["customer", "product", "month", "demand", "delivered", "shortage"]
     )
 
-    # cash flow ---------------------------------------------------------------------------
+
+def _cash_flow_table(pm: PlanModel) -> pd.DataFrame:
+    """``cash_flow`` per bucket (USD)."""
+    d = pm.d
+    n_t = d.buckets.n
     debt = _sol(pm, "Debt", 1.0)
     cash = _sol(pm, "Cash", 1.0)
     debt = np.zeros(n_t) if debt is None else debt
     change = np.diff(np.concatenate([[0.0], debt]))
-    cash_flow = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "month": labels,
+            "month": list(d.buckets.labels),
             "capex": np.broadcast_to(_val(pm.ex["capex"]), (n_t,)) * MONEY,
             "opex": np.broadcast_to(_val(pm.ex["opex"]), (n_t,)) * MONEY,
             "revenue": np.broadcast_to(_val(pm.ex["revenue"]), (n_t,)) * MONEY,
@@ -152,6 +152,16 @@ def build_tables(
         }
     )
 
+
+def build_tables(
+    pm: PlanModel, units: np.ndarray, blocks: np.ndarray, shadow: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    """All output tables from the solved (final) operations LP."""
+    d = pm.d
+    labels = list(d.buckets.labels)
+    capacity, wafer_starts = _capacity_tables(pm, units)
+    supply, accel = _supply_table(pm, blocks)
+    deliveries = _deliveries_table(pm)
     first_good: dict[str, str | None] = {}
     for j, prod in enumerate(d.products):
         idx = np.flatnonzero(accel[j] > 0.5)
@@ -161,16 +171,15 @@ def build_tables(
         if shadow is not None
         else pd.DataFrame(columns=["constraint", "site_or_resource", "month", "value", "unit"])
     )
-    limits = customer_limits(pm, deliveries, shadow_df, first_good)
     return {
-        "decisions": decisions,
+        "decisions": decisions_table(d, units, blocks),
         "capacity": capacity,
         "wafer_starts": wafer_starts,
         "supply": supply,
         "deliveries": deliveries,
-        "cash_flow": cash_flow,
+        "cash_flow": _cash_flow_table(pm),
         "shadow_prices": shadow_df,
-        "customer_limits": limits,
+        "customer_limits": customer_limits(pm, deliveries, shadow_df, first_good),
     }
 
 

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fabnet.econ import funding_coverage, irr
+from fabnet.plan import solve_plan
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
 from fabnet.scenario import Scenario, add_months, series_values
@@ -172,8 +173,6 @@ class LPRecourse:
     threads: int | None = 1
 
     def __call__(self, chunk: Chunk) -> dict[str, FloatArray]:
-        from fabnet.plan import solve_plan
-
         draws = self.model.sampler.draw(chunk)
         rows = []
         for i in range(draws.n):

@@ -140,7 +140,7 @@ def _site_mix(d: PlanData, wafer_starts: pd.DataFrame | None, site: str, node: s
         for row in ws.itertuples(index=False):
             t, j = b_index.get(str(row.month)), p_index.get(str(row.product))
             if t is not None and j is not None:
-                mix[j, t] += float(row.wafers)
+                mix[j, t] += float(row.wafers)  # type: ignore[arg-type]
     mix *= on_node[:, None]
     total = mix.sum(axis=0)
     overall = mix.sum(axis=1)

@@ -31,10 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fabnet.errors import FabnetError, UsageError
+from fabnet.plan import solve_plan
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
 from fabnet.risk.lp_recourse import future_scenario
 from fabnet.risk.model import RiskModel, model_from_plan
+from fabnet.risk.saa import compare_out_of_sample, solve_saa
 from fabnet.risk.sampling import make_chunks
 from fabnet.scenario import Scenario
 
@@ -88,14 +91,12 @@ def robust_plan(
         k: in-sample futures.
         solve: ``solve_plan``-like function (default :func:`fabnet.plan.solve_plan`).
     """
-    from fabnet.errors import FabnetError, UsageError
-
     if k < 1 or out_of_sample < 1:
         raise UsageError(
             f"--robust K and the out-of-sample size must be >= 1 (got {k}, {out_of_sample})"
         )
     if solve is None:
-        from fabnet.plan import solve_plan as solve
+        solve = solve_plan
     say = progress or (lambda _m: None)
     plans: dict[str, Any] = {"deterministic": deterministic}
     notes: dict[str, str] = {"deterministic": "solved on the scenario as stated"}
@@ -139,7 +140,7 @@ def robust_plan(
             }
         )
     table = pd.DataFrame(rows)
-    chosen = str(table.loc[table["in_sample_mean_objective"].idxmax(), "plan"])
+    chosen = str(table["plan"].iloc[int(np.argmax(table["in_sample_mean_objective"]))])
     say(f"out of sample: {chosen} vs deterministic")
     det_out = _objective_per_future(det_model, out_of_sample, seed + 1, executor)
     ch_out = (
@@ -181,9 +182,6 @@ def robust_saa(
     The table has one row per plan (capex, mean and P5 NPV, mean objective, mean shortage,
     probability that the partners' commitments suffice) and the SAA's in-sample objective.
     """
-    from fabnet.errors import UsageError
-    from fabnet.risk.saa import compare_out_of_sample, solve_saa
-
     if k < 1 or out_of_sample < 1:
         raise UsageError(
             f"--robust K and the out-of-sample size must be >= 1 (got {k}, {out_of_sample})"

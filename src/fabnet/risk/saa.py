@@ -194,14 +194,7 @@ def solve_saa(
         raise UsageError("time_limit must be > 0 seconds and mip_gap in [0, 1]")
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
-    if futures is None:
-        if k < 1:
-            raise UsageError(f"the number of sampled futures K must be >= 1 (got {k})")
-        draws = compile_uncertainties(scenario).draw(make_chunks(k, seed, k)[0])
-        futures = [future_scenario(scenario, draws, i) for i in range(k)]
-    futures = list(futures)
-    if not futures:
-        raise UsageError("futures must hold at least one scenario")
+    futures = _futures(scenario, k, seed, futures)
     k = len(futures)
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds * k)
     base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
@@ -210,12 +203,85 @@ def solve_saa(
     for i, fut in enumerate(futures):
         say(f"SAA: data of future {i + 1}/{k}")
         fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
-        datas.append(align_plan_data(base, fd, f"future {i}"))
+        datas.append(fd.aligned_to(base, f"future {i}"))
     t_data = time.perf_counter() - t0
 
     say(f"SAA: building the model ({k} futures)")
     if contracts is None:
         contracts = pol.allocation == "contracts"
+    m, pms, constant = _saa_model(datas, contracts)
+    if fixed is not None:
+        units, blocks = units_from_decisions(base, fixed)
+        if "Option-units" in m.variables:
+            m.variables["Option-units"].fix(pms[0].arr(units, "option"))
+        if "Expansion-blocks" in m.variables:
+            m.variables["Expansion-blocks"].fix(pms[0].arr(blocks, "expansion"))
+    t_build = time.perf_counter() - t0 - t_data
+
+    say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
+    info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
+    if info.status == "infeasible":
+        raise InfeasibleError(
+            f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
+            "cash above the floor and debt within its limit in every future; check the futures "
+            "one by one with solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
+        )
+    if info.status not in ("optimal", "time_limit"):
+        raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
+    if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
+        raise SolverError("HiGHS returned no objective value for the sample-average model")
+    t_solve = time.perf_counter() - t0 - t_data - t_build
+
+    units = np.zeros(base.n_options)
+    blocks = np.zeros(base.n_expansions)
+    if "Option-units" in m.variables:
+        units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
+    if "Expansion-blocks" in m.variables:
+        blocks = np.round(np.nan_to_num(m.variables["Expansion-blocks"].solution.values, nan=0.0))
+    size = {
+        "futures": k,
+        "variables": int(m.nvars),
+        "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
+        "constraints": int(m.ncons),
+    }
+    return SAAResult(
+        decisions=decisions_table(base, units, blocks),
+        objective=(float(m.objective.value) - constant / k) * MONEY,
+        futures=_future_rows(pms),
+        status=info.status,
+        mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
+        k=k,
+        seed=seed,
+        data=base,
+        units=units,
+        blocks=blocks,
+        wafer_starts=_mean_wafer_starts(pms),
+        size=size,
+        timings={"data": t_data, "build": t_build, "solve": t_solve},
+    )
+
+
+def _futures(
+    scenario: Scenario, k: int, seed: int, futures: Sequence[Scenario] | None
+) -> list[Scenario]:
+    """The given futures, or ``k`` sampled with ``seed``."""
+    if futures is None:
+        if k < 1:
+            raise UsageError(f"the number of sampled futures K must be >= 1 (got {k})")
+        draws = compile_uncertainties(scenario).draw(make_chunks(k, seed, k)[0])
+        futures = [future_scenario(scenario, draws, i) for i in range(k)]
+    out = list(futures)
+    if not out:
+        raise UsageError("futures must hold at least one scenario")
+    return out
+
+
+def _saa_model(
+    datas: Sequence[PlanData], contracts: bool
+) -> tuple[linopy.Model, list[PlanModel], float]:
+    """One model: the first stage once, each future's operations tagged ``@f<i>``; objective the
+    mean of the futures' objectives. Returns the model, each future's part and the summed
+    shortage-penalty constant (M$)."""
     m = linopy.Model(force_dim_names=True)
     pms: list[PlanModel] = []
     shared: dict[str, linopy.Variable] | None = None
@@ -231,33 +297,12 @@ def solve_saa(
         total = obj if i == 0 else total + obj
         constant += pen_const
         pms.append(pm)
-    if fixed is not None:
-        units, blocks = units_from_decisions(base, fixed)
-        if "Option-units" in m.variables:
-            m.variables["Option-units"].fix(pms[0].arr(units, "option"))
-        if "Expansion-blocks" in m.variables:
-            m.variables["Expansion-blocks"].fix(pms[0].arr(blocks, "expansion"))
-    m.add_objective(total / k, sense="max", overwrite=True)
-    t_build = time.perf_counter() - t0 - t_data
+    m.add_objective(total / len(datas), sense="max", overwrite=True)
+    return m, pms, constant
 
-    say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
-    info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
-            "cash above the floor and debt within its limit in every future; check the futures "
-            "one by one with solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
-        )
-    if info.status not in ("optimal", "time_limit"):
-        raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
-    t_solve = time.perf_counter() - t0 - t_data - t_build
 
-    units = np.zeros(base.n_options)
-    blocks = np.zeros(base.n_expansions)
-    if "Option-units" in m.variables:
-        units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
-    if "Expansion-blocks" in m.variables:
-        blocks = np.round(np.nan_to_num(m.variables["Expansion-blocks"].solution.values, nan=0.0))
+def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
+    """One row per in-sample future: npv, penalties, objective, capex, delivered, shortage."""
     rows = []
     for i, pm in enumerate(pms):
         pen, pen_const = shortage_terms(pm)
@@ -278,32 +323,7 @@ def solve_saa(
                 "shortage": float(pm.d.values("demand").sum()) - delivered,
             }
         )
-    table = pd.DataFrame(rows)
-    if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
-        raise SolverError("HiGHS returned no objective value for the sample-average model")
-    objective = (float(m.objective.value) - constant / k) * MONEY
-    size = {
-        "futures": k,
-        "variables": int(m.nvars),
-        "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
-        "constraints": int(m.ncons),
-    }
-    timings = {"data": t_data, "build": t_build, "solve": t_solve}
-    return SAAResult(
-        decisions=decisions_table(base, units, blocks),
-        objective=objective,
-        futures=table,
-        status=info.status,
-        mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
-        k=k,
-        seed=seed,
-        data=base,
-        units=units,
-        blocks=blocks,
-        wafer_starts=_mean_wafer_starts(pms),
-        size=size,
-        timings=timings,
-    )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
