@@ -52,6 +52,7 @@ def _register() -> None:
 
     for module in (scenario_cmd, econ_cmd, plan_cmd, fab_cmd, risk_cmd, runs_cmd, serve_cmd):
         module.register(app)
+    __import__("fabnet.cli.quote_cmd", fromlist=["register"]).register(app)  # quote, quotes
 
 
 _register()

@@ -20,14 +20,19 @@ bucket's quantities are spread evenly over its three months.
 
 **Committed**: the contracted minimums of the scenario's customers (``customers[*].contracted``,
 at most their demand; accepted quotes folded into a scenario are contracts too,
-:func:`fabnet.quote.scenario_with_quotes`) and the promise lines of earlier quotes on the same
-plan (:meth:`AtpBook.reserve`, in the order they were made). The plan's deliveries to customers
-*without* a contract are forecasts, not commitments: ATP may promise those units (capable-to-
-promise shows whom that displaces).
+:func:`fabnet.quote.scenario_with_quotes`), the promise lines of earlier quotes on the same
+plan (:meth:`AtpBook.reserve`, in the order they were made), and the plan's deliveries beyond
+contracts to customers the request does not outrank. Those deliveries are kept per priority
+level (*allocated* ATP): a request of priority :math:`k` may also promise what the plan delivers
+to customers of priority :math:`> k` without a contract (a forecast, not an order), the lowest
+priority first; with the default priority (after every customer) it promises only supply no
+customer is planned to get — the classic "supply minus planned demand". Capable-to-promise
+(:mod:`fabnet.quote.ctp`) re-plans instead and shows whom an order displaces.
 
 **Consumption** (classic cumulative ATP, no back orders): a delivery in month :math:`d` may use
-supply of any month :math:`\\le d` (finished goods are held); it uses finished supply first, from
-month :math:`d` backwards, then headroom, from month :math:`d` backwards. A request for :math:`Q`
+supply of any month :math:`\\le d` (finished goods are held); it uses free finished supply first,
+from month :math:`d` backwards, then headroom, from month :math:`d` backwards, then (priority
+permitting) lower-priority planned deliveries of months :math:`\\le d`, lowest priority first. A request for :math:`Q`
 by month :math:`w` gets the on-time part from months :math:`\\le w`, then split deliveries in the
 months after :math:`w` as supply appears, never after ``latest``; ``complete_by`` is the month the
 last unit is promised. A commitment that finds no supply at or before its month is not met (the
@@ -99,6 +104,8 @@ class AtpBook:
             ``[hbm type, month]`` free share of each HBM type.
         wafer_free: ``[site, month]`` unused wafers; ``wafer_units``: good packages per wafer;
             ``makes``: ``[site, product]`` sites that make each product in the plan.
+        levels: the customers' priority levels (ascending); ``planned``: ``[level, product,
+            month]`` the plan's deliveries beyond contracts to each level, not yet promised away.
         notes: commitments that found no supply (contracts the plan misses, over-promised quotes).
     """
 
@@ -115,6 +122,8 @@ class AtpBook:
     wafer_free: np.ndarray
     wafer_units: np.ndarray
     makes: np.ndarray
+    levels: tuple[int, ...] = ()
+    planned: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     notes: list[str] = field(default_factory=list)
 
     # -- construction -----------------------------------------------------------------------
@@ -123,11 +132,11 @@ class AtpBook:
         cls,
         scenario: Scenario,
         tables: Mapping[str, pd.DataFrame],
-        commitments: Iterable[tuple[str, Iterable[PromiseLine]]] = (),
+        commitments: Iterable[tuple[str, Iterable[PromiseLine], int | None]] = (),
     ) -> AtpBook:
-        """The book of a plan: its ``supply``, ``capacity`` and ``wafer_starts`` tables and the
-        contracts of ``scenario``, minus ``commitments`` (``(product, lines)`` of earlier quotes,
-        in the order they were made)."""
+        """The book of a plan: its ``supply``, ``capacity``, ``wafer_starts`` and ``deliveries``
+        tables and the contracts of ``scenario``, minus ``commitments`` (``(product, lines,
+        priority)`` of earlier quotes, in the order they were made)."""
         buckets = make_buckets(scenario)
         months = tuple(scenario.months)
         products = tuple(p.name for p in scenario.products)
@@ -226,9 +235,47 @@ class AtpBook:
             makes,
         )
         book._commit_contracts()
-        for product, lines in commitments:
-            book.reserve(product, lines)
+        book._allocate_planned(tables["deliveries"], buckets.labels, mb, length)
+        for product, lines, priority in commitments:
+            book.reserve(product, lines, priority=priority)
         return book
+
+    def _allocate_planned(
+        self, deliveries: pd.DataFrame, labels: tuple[str, ...], mb: np.ndarray, length: np.ndarray
+    ) -> None:
+        """Set aside the plan's deliveries beyond contracts, per customer priority level."""
+        sc = self.scenario
+        prio = {c.name: c.priority for c in sc.customers}
+        self.levels = tuple(sorted(set(prio.values())))
+        n_p, n_m = len(self.products), len(self.months)
+        self.planned = np.zeros((len(self.levels), n_p, n_m))
+        if deliveries is None or not len(deliveries):
+            return
+        months = list(self.months)
+        b_pos = {b: i for i, b in enumerate(labels)}
+        contracted = np.zeros((len(sc.customers), n_p, len(labels)))
+        for ci, c in enumerate(sc.customers):
+            for product, series in c.contracted.items():
+                if product in self.products and product in c.demand:
+                    con = np.minimum(
+                        series_values(series, months), series_values(c.demand[product], months)
+                    )
+                    contracted[ci, self.products.index(product)] = np.add.reduceat(
+                        con, np.flatnonzero(np.r_[True, np.diff(mb) > 0])
+                    )
+        c_pos = {c.name: i for i, c in enumerate(sc.customers)}
+        for row in deliveries.itertuples(index=False):
+            if row.customer not in c_pos or row.product not in self.products:
+                continue
+            j, b = self.products.index(row.product), b_pos[row.month]
+            extra = float(row.delivered) - contracted[c_pos[row.customer], j, b]
+            if extra <= EPS:
+                continue
+            level = self.levels.index(prio[row.customer])
+            for t in np.flatnonzero(mb == b):
+                want = extra / length[b]
+                got = self._take(j, int(t), want, headroom=False)
+                self.planned[level, j, t] += got
 
     def _commit_contracts(self) -> None:
         """Reserve every customer's contracted minimum (at most its demand) month by month."""
@@ -265,6 +312,8 @@ class AtpBook:
             self.wafer_free.copy(),
             self.wafer_units,
             self.makes,
+            self.levels,
+            self.planned.copy(),
             list(self.notes),
         )
 
@@ -296,10 +345,20 @@ class AtpBook:
         wafers = (self.wafer_free * self.makes[:, j, None]).sum(0) * self.wafer_units[j]
         return np.minimum(np.minimum(pack, hbm), wafers).clip(min=0.0)
 
-    def available(self, product: str) -> np.ndarray:
-        """Uncommitted supply of ``product`` per month: finished + headroom (not cumulative)."""
+    def _below(self, priority: int | None) -> list[int]:
+        """Indexes of the levels a request of ``priority`` outranks, lowest priority first."""
+        if priority is None:
+            return []
+        return [k for k in range(len(self.levels) - 1, -1, -1) if self.levels[k] > priority]
+
+    def available(self, product: str, priority: int | None = None) -> np.ndarray:
+        """Uncommitted supply of ``product`` per month for a request of ``priority``: free
+        finished supply + headroom + planned deliveries to lower levels (not cumulative)."""
         j = self._pos(product)
-        return self.finished[j].clip(min=0.0) + self.headroom(product)
+        out = self.finished[j].clip(min=0.0) + self.headroom(product)
+        for k in self._below(priority):
+            out = out + self.planned[k, j]
+        return out
 
     def _use_headroom(self, j: int, t: int, want: float) -> float:
         """Take up to ``want`` units of headroom of product ``j`` in month ``t``; returns units."""
@@ -324,35 +383,59 @@ class AtpBook:
                 break
         return take
 
-    def _take(self, j: int, last: int, want: float, first: int = 0) -> float:
-        """Consume up to ``want`` units of product ``j`` from months ``first … last``: finished
-        supply from ``last`` backwards, then headroom from ``last`` backwards."""
+    def _take(
+        self,
+        j: int,
+        last: int,
+        want: float,
+        first: int = 0,
+        *,
+        headroom: bool = True,
+        priority: int | None = None,
+    ) -> float:
+        """Consume up to ``want`` units of product ``j`` from months ``first … last``: free
+        finished supply from ``last`` backwards, then headroom, then the planned deliveries of
+        the levels ``priority`` outranks (lowest first), each from ``last`` backwards."""
         got = 0.0
-        for t in range(last, first - 1, -1):
-            if got >= want - EPS:
-                break
-            have = self.finished[j, t]
-            if have > EPS:
-                use = min(have, want - got)
-                self.finished[j, t] -= use
-                got += use
-        for t in range(last, first - 1, -1):
-            if got >= want - EPS:
-                break
-            got += self._use_headroom(j, t, want - got)
+        pools = [self.finished[j]] + [self.planned[k, j] for k in self._below(priority)]
+        for n, pool in enumerate(pools):
+            if n == 1 and headroom:
+                for t in range(last, first - 1, -1):
+                    if got >= want - EPS:
+                        break
+                    got += self._use_headroom(j, t, want - got)
+            for t in range(last, first - 1, -1):
+                if got >= want - EPS:
+                    break
+                have = pool[t]
+                if have > EPS:
+                    use = min(have, want - got)
+                    pool[t] -= use
+                    got += use
+        if len(pools) == 1 and headroom:
+            for t in range(last, first - 1, -1):
+                if got >= want - EPS:
+                    break
+                got += self._use_headroom(j, t, want - got)
         return got
 
     # -- commitments and requests -----------------------------------------------------------
-    def reserve(self, product: str, lines: Iterable[PromiseLine], note: bool = True) -> float:
-        """Commit promised deliveries (an earlier quote's lines, a contract); returns the units
-        that found no supply at or before their month (0 when all fit)."""
+    def reserve(
+        self,
+        product: str,
+        lines: Iterable[PromiseLine],
+        note: bool = True,
+        priority: int | None = None,
+    ) -> float:
+        """Commit promised deliveries (an earlier quote's lines at its ``priority``, a contract);
+        returns the units that found no supply at or before their month (0 when all fit)."""
         j = self._pos(product)
         missed = 0.0
         for line in lines:
             if line.quantity <= EPS:
                 continue
             t = self.month_pos(line.month)
-            missed += line.quantity - self._take(j, t, line.quantity)
+            missed += line.quantity - self._take(j, t, line.quantity, priority=priority)
         if note and missed > EPS:
             self.notes.append(f"{missed:,.0f} {product} promised earlier find no supply")
         return missed
@@ -361,9 +444,11 @@ class AtpBook:
         """The price asked (:func:`quoted_price`)."""
         return quoted_price(self.scenario, buyer, product)
 
-    def available_curve(self, product: str) -> tuple[dict[str, float | str], ...]:
+    def available_curve(
+        self, product: str, priority: int | None = None
+    ) -> tuple[dict[str, float | str], ...]:
         """``{month, quantity, cumulative}`` of uncommitted supply (the chart's curve)."""
-        avail = self.available(product)
+        avail = self.available(product, priority)
         cum = np.cumsum(avail)
         return tuple(
             {"month": m, "quantity": _q(a), "cumulative": _q(c)}
@@ -379,17 +464,17 @@ class AtpBook:
         req = check_request(request, self.scenario)
         j = self._pos(req.product)
         w, last = self.month_pos(req.wanted), self.month_pos(req.latest or self.months[-1])
-        curve = self.available_curve(req.product)
+        curve = self.available_curve(req.product, req.priority)
         trial = self.copy()
         lines: list[PromiseLine] = []
-        on_time = trial._take(j, w, req.quantity)
+        on_time = trial._take(j, w, req.quantity, priority=req.priority)
         if on_time > EPS:
             lines.append(PromiseLine(req.wanted, _q(on_time)))
         total = on_time
         for t in range(w + 1, last + 1):
             if total >= req.quantity - EPS:
                 break
-            got = trial._take(j, t, req.quantity - total, first=t)
+            got = trial._take(j, t, req.quantity - total, first=t, priority=req.priority)
             if got > EPS:
                 lines.append(PromiseLine(self.months[t], _q(got)))
                 total += got
@@ -407,6 +492,12 @@ class AtpBook:
             notes.append(
                 f"{req.quantity - total:,.0f} of {req.quantity:,.0f} cannot be promised from the "
                 f"plan by {req.latest}; capable-to-promise (--ctp) re-plans for the order"
+            )
+        taken = float((self.planned - trial.planned).sum())
+        if taken > EPS:
+            notes.append(
+                f"{taken:,.0f} of it from the plan's deliveries to customers of priority > "
+                f"{req.priority} without a contract (--ctp shows whom it displaces)"
             )
         if commit:
             self.__dict__.update(trial.__dict__)

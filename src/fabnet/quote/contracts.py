@@ -75,7 +75,7 @@ def scenario_with_quotes(scenario: Scenario, quotes: Iterable[tuple[str, QuoteAn
         added.append(
             Customer(
                 name=name,
-                priority=req.priority,
+                priority=req.priority or 10,
                 demand={req.product: series},
                 contracted={req.product: series},
                 price_usd={req.product: float(price if price is not None else 0.0)},

@@ -63,6 +63,8 @@ __all__ = [
 
 DISPLACED_TOL = 0.5
 """Units below which a change in a customer's deliveries is not reported as displaced."""
+COMPLETE_TOL = 1e-5
+"""Relative shortfall of the on-time units below which the order counts as complete."""
 
 
 class BasePlan(Protocol):
@@ -103,7 +105,7 @@ def scenario_with_order(
     series = lines_series([PromiseLine(req.wanted, req.quantity)], scenario)
     customer = Customer(
         name=name,
-        priority=req.priority,
+        priority=req.priority or 10,
         demand={req.product: series},
         price_usd={req.product: float(price)},
     )
@@ -124,7 +126,7 @@ def _displaced(base: pd.DataFrame, new: pd.DataFrame) -> tuple[Displacement, ...
         ["lost", "customer", "month"], ascending=[False, True, True]
     )
     return tuple(
-        Displacement(str(r.customer), str(r.product), str(r.month), float(r.lost))
+        Displacement(str(r.customer), str(r.product), str(r.month), round(float(r.lost), 3))
         for r in lost.itertuples(index=False)
     )
 
@@ -168,10 +170,14 @@ def capable_to_promise(
 
     buckets = make_buckets(sc2)
     discount = dict(zip(buckets.labels, buckets.discount.tolist(), strict=True))
-    bucket_of = {m: buckets.labels[b] for m, b in zip(sc2.months, buckets.month_bucket, strict=True)}
+    bucket_of = {
+        m: buckets.labels[b] for m, b in zip(sc2.months, buckets.month_bucket, strict=True)
+    }
     dl_new, dl_base = new.tables["deliveries"], base.tables["deliveries"]
     mine = dl_new[dl_new["customer"] == name]
     on_time = float(mine["delivered"].sum())
+    if req.quantity - on_time <= max(EPS, COMPLETE_TOL * req.quantity):
+        on_time = req.quantity  # the allocation stages keep optima to a relative 1e-6
     order_price = float(sc2.customer(name).price_usd[req.product])
     pv_order = float((mine["delivered"] * mine["month"].map(discount)).sum()) * order_price
     pv_units = float((mine["delivered"] * mine["month"].map(discount)).sum())
@@ -200,6 +206,7 @@ def capable_to_promise(
             f"price {order_price:,.0f} USD): no break-even price"
         )
 
+    on_time = round(on_time, 6)
     lines = [PromiseLine(req.wanted, on_time)] if on_time > EPS else []
     total = on_time
     complete = req.wanted if on_time >= req.quantity - EPS else None
@@ -248,7 +255,7 @@ def capable_to_promise(
         for r in hits.itertuples(index=False)
     )
     return CtpAnswer(
-        quantity=total,
+        quantity=round(total, 6),
         on_time_quantity=on_time,
         complete_by=complete,
         lines=tuple(lines),

@@ -59,8 +59,11 @@ class QuoteRequest:
         earliest: no delivery before this month (default: the horizon's start).
         latest: no delivery after this month (default: the horizon's end).
         max_price: the most the buyer pays per unit [USD] (``None``: no limit).
-        priority: for capable-to-promise, the priority the order is planned at (1 is served
-            first, as a scenario customer's).
+        priority: the order's rank among the scenario's customers (1 is served first). ATP may
+            promise the plan's deliveries to customers ranked *below* it (a larger number) that
+            have no contract; CTP plans the order at this priority. ``None`` (default): after
+            every customer of the scenario (their largest priority + 1, at most 10), so ATP
+            promises only supply no customer is planned to get.
     """
 
     buyer: str
@@ -70,7 +73,7 @@ class QuoteRequest:
     earliest: str | None = None
     latest: str | None = None
     max_price: float | None = None
-    priority: int = 1
+    priority: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,7 +124,7 @@ class QuoteRequest:
             earliest=month("earliest"),
             latest=month("latest"),
             max_price=number("max_price"),
-            priority=int(priority) if priority is not None else 1,
+            priority=int(priority) if priority is not None else None,
         )
 
 
@@ -172,8 +175,11 @@ def check_request(request: QuoteRequest, scenario: Scenario) -> QuoteRequest:
         math.isfinite(request.max_price) and request.max_price > 0
     ):
         raise UsageError(f"max price must be a number > 0 USD per unit (got {request.max_price})")
-    if not 1 <= request.priority <= 10:
-        raise UsageError(f"priority must be 1 (first) to 10 (got {request.priority})")
+    priority = request.priority
+    if priority is None:
+        priority = min(10, max(c.priority for c in scenario.customers) + 1)
+    if not 1 <= priority <= 10:
+        raise UsageError(f"priority must be 1 (first) to 10 (got {priority})")
     return QuoteRequest(
         buyer,
         request.product,
@@ -182,7 +188,7 @@ def check_request(request: QuoteRequest, scenario: Scenario) -> QuoteRequest:
         earliest,
         latest,
         request.max_price,
-        request.priority,
+        priority,
     )
 
 
