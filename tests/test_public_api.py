@@ -19,6 +19,7 @@ PACKAGES = [
     "fabnet.plan",
     "fabnet.fab",
     "fabnet.risk",
+    "fabnet.quote",
     "fabnet.store",
     "fabnet.report",
 ]
@@ -41,9 +42,9 @@ def test_all_is_complete_and_resolvable(name):
     assert not missing, f"{name} defines public names not in __all__: {sorted(missing)}"
 
 
-CORE = ("scenario", "econ", "plan", "fab", "risk")
+CORE = ("scenario", "econ", "plan", "fab", "risk", "quote")
 FORBIDDEN = ("plotly", "fastapi", "typer", "rich", "uvicorn", "fabnet.store", "fabnet.report",
-             "fabnet.cli", "fabnet.web", "fabnet.jobs")  # fmt: skip
+             "fabnet.cli", "fabnet.web", "fabnet.jobs", "fabnet.quote_jobs")  # fmt: skip
 
 
 def test_core_never_imports_outer_layers():

@@ -16,7 +16,8 @@ the planner.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any
 
 from fabnet.quote.contracts import (
     QUOTE_PREFIX,
@@ -36,7 +37,7 @@ from fabnet.quote.records import (
     parse_month,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from fabnet.quote.atp import EPS, AtpBook, quoted_price
     from fabnet.quote.ctp import (
         DISPLACED_TOL,

@@ -264,14 +264,20 @@ class AtpBook:
                         con, np.flatnonzero(np.r_[True, np.diff(mb) > 0])
                     )
         c_pos = {c.name: i for i, c in enumerate(sc.customers)}
-        for row in deliveries.itertuples(index=False):
-            if row.customer not in c_pos or row.product not in self.products:
+        for cust, prod, month, delivered in zip(
+            deliveries["customer"].astype(str),
+            deliveries["product"].astype(str),
+            deliveries["month"].astype(str),
+            deliveries["delivered"].to_numpy(float),
+            strict=True,
+        ):
+            if cust not in c_pos or prod not in self.products:
                 continue
-            j, b = self.products.index(row.product), b_pos[row.month]
-            extra = float(row.delivered) - contracted[c_pos[row.customer], j, b]
+            j, b = self.products.index(prod), b_pos[month]
+            extra = float(delivered) - float(contracted[c_pos[cust], j, b])
             if extra <= EPS:
                 continue
-            level = self.levels.index(prio[row.customer])
+            level = self.levels.index(prio[cust])
             for t in np.flatnonzero(mb == b):
                 want = extra / length[b]
                 got = self._take(j, int(t), want, headroom=False)

@@ -126,8 +126,14 @@ def _displaced(base: pd.DataFrame, new: pd.DataFrame) -> tuple[Displacement, ...
         ["lost", "customer", "month"], ascending=[False, True, True]
     )
     return tuple(
-        Displacement(str(r.customer), str(r.product), str(r.month), round(float(r.lost), 3))
-        for r in lost.itertuples(index=False)
+        Displacement(str(c), str(p), str(m), round(float(u), 3))
+        for c, p, m, u in zip(
+            lost["customer"],
+            lost["product"],
+            lost["month"],
+            lost["lost"].to_numpy(float),
+            strict=True,
+        )
     )
 
 

@@ -106,7 +106,7 @@ class QuoteRequest:
             if value in (None, ""):
                 return None
             try:
-                out = float(value)  # type: ignore[arg-type]
+                out = float(value)
             except (TypeError, ValueError):
                 raise UsageError(f"{key} must be a number (got {value!r})") from None
             if isinstance(value, bool) or not math.isfinite(out):
