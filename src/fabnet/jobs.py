@@ -1,13 +1,15 @@
 """Jobs: one run end to end into the run store, in this process or in a separate one.
 
-The web service and the CLI start work the same way::
+A job is a pipeline of :mod:`fabnet.pipelines` (the same one ``fabnet plan`` and ``fabnet risk``
+run) started from JSON::
 
     run_id = run_plan_job(text, "my-scenario", "yaml", {"policy": "priority"}, store)
 
-validates the scenario, solves the plan (:func:`fabnet.plan.solve_plan`), saves every table,
-the key figures (``summary.json``) and the HTML report (``report.html``) into the store, and
-returns the run id. Any error after the run started marks the run ``failed`` (the store's
-``with`` block) and is re-raised.
+validates the scenario and the options (their JSON types here, their values in
+:class:`~fabnet.pipelines.PlanOptions`), solves the plan, saves every table, the key figures
+(``summary.json``) and the HTML report (``report.html``) into the store, and returns the run id.
+Any error after the run started marks the run ``failed`` (the store's ``with`` block) and is
+re-raised.
 
 :func:`launch_job` runs a job in a **separate process** (``python -m fabnet.jobs``, the job's
 JSON on standard input) so that a long solve does not block a server and a crash or ``kill -9``
@@ -18,8 +20,8 @@ as soon as the run exists, and then works on. The parent only waits for that one
 Job kinds are listed in :data:`JOB_KINDS` (``plan``: :func:`run_plan_job`; ``risk``:
 :func:`run_risk_job`); a kind is a function with the signature of :func:`run_plan_job`.
 
-This is an outer layer: it uses the core (scenario, plan, risk), the store and the report; the
-core never imports it.
+This is an outer layer: it uses the pipelines (and through them the core, the store and the
+report); the core never imports it.
 """
 
 from __future__ import annotations
@@ -31,17 +33,18 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fabnet.errors import FabnetError, ScenarioError, UsageError
+from fabnet import errors
+from fabnet.errors import FabnetError, Problem, ScenarioError, UsageError
 
 if TYPE_CHECKING:
-    from fabnet.plan import PlanResult
+    from fabnet.pipelines import RiskOptions
     from fabnet.scenario import Scenario
-    from fabnet.store import Run, RunStore
+    from fabnet.store import RunStore
 
 __all__ = [
     "JOB_KINDS",
@@ -65,8 +68,16 @@ ProgressCallback = Callable[[float, str], None]
 #: Options of a plan job passed on to :func:`fabnet.plan.solve_plan` (others are only recorded).
 PLAN_OPTION_KEYS = ("objective", "policy", "time_limit", "mip_gap", "strategy", "threads")
 
+#: Options of a risk job (besides the plan options of its deterministic solve).
+RISK_OPTION_KEYS = ("samples", "seed")
+
 #: Seconds the parent waits for a launched job to report its run id.
 LAUNCH_TIMEOUT = 120.0
+
+# The pipelines (fabnet.pipelines) and the store are imported inside the functions that use
+# them: the web service imports this module at start-up for JOB_KINDS, and the pipelines pull in
+# pandas, linopy, plotly, the planner and the risk engine (import of fabnet.web.service 0.6-0.9 s
+# without them, 3.6-4.4 s with them, measured on 2 shared cores).
 
 
 class JobFunction(Protocol):
@@ -88,67 +99,75 @@ class JobFunction(Protocol):
 def validate_scenario_text(text: str, fmt: str, file: str = "<text>") -> Scenario:
     """Parse and validate scenario text (``yaml``/``toml``/``json``); raise ScenarioError.
 
-    File references (``demand_table``, a fab's ``operating_curve``) are resolved against the
-    working directory, as ``fabnet plan`` does for a file given on the command line; callers that
-    take text from the network must refuse them first (the web service does).
+    See :func:`fabnet.pipelines.validate_scenario_text`.
     """
-    from fabnet.scenario import parse_scenario_text, scenario_from_dict
+    from fabnet.pipelines import validate_scenario_text as validate  # imported here: see above
 
-    data = parse_scenario_text(text, fmt, file)
-    return scenario_from_dict(data, file=file, base_dir=Path.cwd())
+    return validate(text, fmt, file)
 
 
-def plan_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options of a plan job that :func:`fabnet.plan.solve_plan` takes as keyword arguments.
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
 
-    Raises:
-        UsageError: an option has the wrong type (the planner checks the ranges).
-    """
-    kwargs: dict[str, Any] = {}
+
+def _is_whole(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int)
+
+
+def _plan_values(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan options of a job's JSON, their JSON types checked (UsageError)."""
+    values: dict[str, Any] = {}
     for key in PLAN_OPTION_KEYS:
         value = options.get(key)
         if value is None:
             continue
         if key in ("objective", "policy", "strategy") and not isinstance(value, str):
             raise UsageError(f"option {key} must be text (got {value!r})")
-        if key in ("time_limit", "mip_gap") and (
-            isinstance(value, bool) or not isinstance(value, int | float)
-        ):
+        if key in ("time_limit", "mip_gap") and not _is_number(value):
             raise UsageError(f"option {key} must be a number (got {value!r})")
-        if key == "threads" and (isinstance(value, bool) or not isinstance(value, int)):
+        if key == "threads" and not _is_whole(value):
             raise UsageError(f"option threads must be a whole number (got {value!r})")
-        kwargs[key] = value
-    return kwargs
+        values[key] = value
+    return values
 
 
-@contextlib.contextmanager
-def _job_run(
-    store: RunStore,
-    kind: str,
-    name: str,
-    scenario_text: str,
-    options: Mapping[str, Any],
-    seed: int | None,
-    progress: ProgressCallback | None,
-    on_start: Callable[[str], None] | None,
-) -> Iterator[tuple[Run, ProgressCallback]]:
-    """A run in ``store`` and a progress callback that updates both the run and ``progress``."""
-    with store.start_run(
-        kind=kind,
-        scenario_name=name,
-        scenario_text=scenario_text,
-        options=dict(options),
-        seed=seed,
-    ) as run:
-        if on_start is not None:
-            on_start(run.id)
+def _whole(options: Mapping[str, Any], key: str, default: int) -> int:
+    value = options.get(key)
+    value = default if value is None else value
+    if not _is_whole(value):
+        raise UsageError(f"option {key} must be a whole number (got {value!r})")
+    return int(value)
 
-        def report(fraction: float, message: str) -> None:
-            run.progress(fraction, message)
-            if progress is not None:
-                progress(fraction, message)
 
-        yield run, report
+def _risk_job_options(options: Mapping[str, Any]) -> RiskOptions:
+    """``samples`` and ``seed`` of a job's JSON (defaults 1000 and 0; UsageError); the futures
+    are evaluated as ``fabnet risk`` does by default (fast recourse, one local worker)."""
+    from fabnet.pipelines import RiskOptions  # imported here: see above
+
+    return RiskOptions(samples=_whole(options, "samples", 1000), seed=_whole(options, "seed", 0))
+
+
+def plan_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of a plan job that :func:`fabnet.plan.solve_plan` takes as keyword arguments.
+
+    Raises:
+        UsageError: an option has the wrong type or an invalid value
+            (:class:`~fabnet.pipelines.PlanOptions`).
+    """
+    from fabnet.pipelines import PlanOptions  # imported here: see above
+
+    return PlanOptions(**_plan_values(options)).solve_kwargs()
+
+
+def risk_options(options: Mapping[str, Any]) -> tuple[int, int]:
+    """``(samples, seed)`` of a risk job (defaults 1000 and 0).
+
+    Raises:
+        UsageError: not whole numbers, or out of range (:class:`~fabnet.pipelines.RiskOptions`;
+            the web service has its own, lower limit on samples).
+    """
+    risk = _risk_job_options(options)
+    return risk.samples, risk.seed
 
 
 def run_plan_job(
@@ -163,9 +182,10 @@ def run_plan_job(
 ) -> str:
     """Validate, plan, and keep everything in ``store``; returns the run id.
 
-    Saved: every table of the :class:`~fabnet.plan.PlanResult` (Parquet), the key figures
-    (``summary.json`` and the run's listed figures), ``report.html`` (:func:`fabnet.report.
-    plan_report`). The run's progress goes to the store (and to ``progress`` if given).
+    The plan pipeline (:func:`fabnet.pipelines.run_plan`) as ``fabnet plan`` runs it: every
+    table of the :class:`~fabnet.plan.PlanResult` (Parquet), the key figures (``summary.json``
+    and the run's listed figures), ``report.html``. The run's progress goes to the store (and to
+    ``progress`` if given).
 
     Args:
         scenario_text: the scenario file's full text (kept with the run).
@@ -182,65 +202,14 @@ def run_plan_job(
         UsageError: an option is invalid (no run is created).
         InfeasibleError, SolverError: the plan failed (the run is kept, marked ``failed``).
     """
-    scenario = validate_scenario_text(scenario_text, fmt, file=scenario_name or "<text>")
-    kwargs = plan_options(options)
-    name = scenario_name or scenario.name
-    with _job_run(store, "plan", name, scenario_text, options, None, progress, on_start) as (
-        run,
-        report,
-    ):
-        report(0.02, "building the model")
-        from fabnet.plan import solve_plan
+    from fabnet.pipelines import PlanOptions, ScenarioInput, run_plan  # imported here: see above
 
-        result = solve_plan(scenario, progress=lambda f, m: report(0.05 + 0.85 * f, m), **kwargs)
-        report(0.92, "saving tables and the report")
-        record_plan(run, result, name)
-        report(1.0, "done")
-        return run.id
-
-
-def record_plan(run: Run, result: PlanResult, scenario_name: str) -> dict[str, Any]:
-    """Keep a solved plan in its run: every table, ``summary.json``, key figures, ``report.html``.
-
-    The one place that writes a plan run, shared by ``fabnet plan`` and the web service.
-    Returns the summary as kept (JSON-ready, with ``run_id``).
-    """
-    from fabnet._json import to_jsonable
-    from fabnet.report import plan_report
-
-    for table_name, frame in result.tables.items():
-        run.save_table(table_name, frame)
-    summary = dict(result.summary, run_id=run.id)
-    summary.setdefault("status", result.status)
-    summary.setdefault("scenario", scenario_name)
-    summary = to_jsonable(summary)
-    run.save_json("summary", summary)
-    run.set_summary(summary)
-    run.save_text("report.html", plan_report(summary, result.tables))
-    return summary
-
-
-#: Options of a risk job (besides the plan options of its deterministic solve).
-RISK_OPTION_KEYS = ("samples", "seed")
-
-
-def risk_options(options: Mapping[str, Any]) -> tuple[int, int]:
-    """``(samples, seed)`` of a risk job (defaults 1000 and 0); UsageError when not whole numbers.
-
-    The ranges are checked by :func:`fabnet.risk.evaluate_plan` (and the web service's limit).
-    """
-    values = []
-    for key, default in (("samples", 1000), ("seed", 0)):
-        value = options.get(key, default)
-        if value is None:
-            value = default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise UsageError(f"option {key} must be a whole number (got {value!r})")
-        values.append(value)
-    samples, seed = values
-    if samples < 1 or seed < 0:
-        raise UsageError(f"samples must be >= 1 and seed >= 0 (got {samples}, {seed})")
-    return samples, seed
+    source = ScenarioInput.from_text(scenario_text, fmt, scenario_name)
+    plan = PlanOptions(**_plan_values(options))
+    outcome = run_plan(
+        source, plan, store, recorded_options=options, progress=progress, on_start=on_start
+    )
+    return outcome.run_id
 
 
 def run_risk_job(
@@ -255,68 +224,31 @@ def run_risk_job(
 ) -> str:
     """Solve the plan, then evaluate it over ``samples`` sampled futures; keep it in ``store``.
 
-    As ``fabnet risk SCENARIO --samples N --seed S`` (fast vectorised recourse, one local
-    worker): tables (fan chart and histogram data, percentiles, shortage by customer), the
-    summary (``summary.json``), the key figures (``npv_p50``, ``npv_p5``, ``shortage_p50``,
-    ``prob_funding_sufficient`` …) and ``report.html``. Options: ``samples``, ``seed`` and the
-    plan options of the deterministic solve (:data:`PLAN_OPTION_KEYS`).
+    The risk pipeline (:func:`fabnet.pipelines.run_risk`) as ``fabnet risk SCENARIO --samples N
+    --seed S`` runs it (fast vectorised recourse, one local worker): tables (fan chart and
+    histogram data, percentiles, shortage by customer), the summary (``summary.json``), the key
+    figures (``npv_p50``, ``npv_p5``, ``npv_p95``, ``shortage_p50``, ``prob_funding_sufficient``
+    …) and ``report.html``. Options: ``samples``, ``seed`` and the plan options of the
+    deterministic solve (:data:`PLAN_OPTION_KEYS`).
 
     Raises:
         ScenarioError, UsageError: before the run starts (bad scenario, uncertainty or option).
     """
-    scenario = validate_scenario_text(scenario_text, fmt, file=scenario_name or "<text>")
-    kwargs = plan_options(options)
-    samples, seed = risk_options(options)
-    from fabnet.risk import compile_uncertainties
+    from fabnet.pipelines import PlanOptions, ScenarioInput, run_risk  # imported here: see above
 
-    compile_uncertainties(scenario)  # a bad uncertainty fails before the (long) solve
-    name = scenario_name or scenario.name
-    with _job_run(store, "risk", name, scenario_text, options, seed, progress, on_start) as (
-        run,
-        report,
-    ):
-        report(0.02, "solving the deterministic plan")
-        from fabnet._json import to_jsonable
-        from fabnet.plan import solve_plan
-        from fabnet.report.risk import risk_report
-        from fabnet.risk import evaluate_plan, make_executor, model_from_plan
-
-        plan = solve_plan(
-            scenario, explain=False, progress=lambda f, m: report(0.02 + 0.38 * f, m), **kwargs
-        )
-        model = model_from_plan(scenario, plan)
-        executor = make_executor("local", 1)
-        try:
-            result = evaluate_plan(
-                model,
-                samples,
-                seed,
-                executor,
-                progress=lambda done, total: report(0.4 + 0.5 * done / total, "futures"),
-            )
-        finally:
-            executor.close()
-        report(0.92, "saving tables")
-        summary = dict(result.summary(), scenario=name, run_id=run.id)
-        tables = result.tables()
-        for table_name, frame in tables.items():
-            run.save_table(table_name, frame)
-        run.save_json("summary", to_jsonable(summary))
-        run.set_summary(
-            {
-                "npv_p50": summary["npv"]["p50"],
-                "npv_p5": summary["npv"]["p5"],
-                "npv_p95": summary["npv"]["p95"],
-                "shortage_p50": summary["shortage_total"]["p50"],
-                "prob_funding_sufficient": summary["prob_funding_sufficient"],
-                "samples": samples,
-                "wall_seconds": summary["wall_seconds"],
-            }
-        )
-        report(0.96, "writing the report")
-        run.save_text("report.html", risk_report(summary, tables))
-        report(1.0, "done")
-        return run.id
+    source = ScenarioInput.from_text(scenario_text, fmt, scenario_name)
+    plan = PlanOptions(**_plan_values(options))
+    risk = _risk_job_options(options)
+    outcome = run_risk(
+        source,
+        risk,
+        store,
+        plan_options=plan,
+        recorded_options=options,
+        progress=progress,
+        on_start=on_start,
+    )
+    return outcome.run_id
 
 
 #: Every job kind the web service and ``python -m fabnet.jobs`` can run.
@@ -453,9 +385,6 @@ def _error_to_dict(error: BaseException) -> dict[str, Any]:
 
 def _error_from_dict(data: Mapping[str, Any]) -> FabnetError:
     """Rebuild the child's error (same class and message) from its JSON form."""
-    from fabnet import errors
-    from fabnet.errors import Problem
-
     name = str(data.get("error", "FabnetError"))
     if name == "ScenarioError":
         problems = [
@@ -509,7 +438,7 @@ def main() -> int:
         job = json.loads(sys.stdin.read())
         if not isinstance(job, dict):
             raise UsageError("the job must be a JSON object")
-        from fabnet.store import RunStore
+        from fabnet.store import RunStore  # imported here: pandas, see the note at the top
 
         store = RunStore(job["home"])
         run_job(
