@@ -54,7 +54,8 @@ def solve(
 
 def plan_summary(result: PlanResult, scenario_name: str, run_id: str | None) -> PlanSummary:
     """The result's key figures as kept: JSON values, with the run id and the scenario name."""
-    summary = dict(result.summary)
+    given: Any = result.summary  # a dict today; a PlanSummary once plan.tables makes one
+    summary = given.to_dict() if isinstance(given, PlanSummary) else dict(given)
     if run_id is not None:
         summary["run_id"] = run_id
     summary.setdefault("status", result.status)

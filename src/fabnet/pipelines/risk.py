@@ -181,6 +181,15 @@ def robust(
     return summary, tables
 
 
+def _summary_dict(result: RiskResult, scenario_name: str, run_id: str) -> dict[str, Any]:
+    """The evaluation's key figures with the scenario's name and the run id (a dict today; a
+    RiskSummary once the risk engine makes one)."""
+    given: Any = result.summary()
+    data = given.to_dict() if isinstance(given, RiskSummary) else dict(given)
+    data.update(scenario=scenario_name, run_id=run_id)
+    return data
+
+
 def record_risk(
     run: Run, summary: RiskSummary, tables: Mapping[str, pd.DataFrame], progress: ProgressCallback
 ) -> str:
@@ -250,7 +259,7 @@ def run_risk(
             result = evaluate(
                 source.scenario, planned, options, executor, scaled(report, *stages.futures)
             )
-            data = dict(result.summary(), scenario=source.name, run_id=run.id)
+            data = _summary_dict(result, source.name, run.id)
             tables = result.tables()
             if options.robust is not None:
                 assert planned.deterministic is not None  # check_inputs refused --plan

@@ -139,7 +139,8 @@ class RiskSummary:
         prob_funding_with_debt: the same with the debt line.
         delivered_by_year, shortage_by_customer: a :class:`Figure` per year / customer.
         wall_seconds, futures_per_second: time of the evaluation.
-        scenario: the scenario's name; run_id: the run that keeps it (``None`` before).
+        scenario, run_id: the scenario's name and the run that keeps the summary (``None``
+            before it is kept: :meth:`fabnet.risk.RiskResult.summary` has neither).
         robust: the robust plan's comparison, after ``--robust K``.
     """
 
@@ -156,7 +157,7 @@ class RiskSummary:
     shortage_by_customer: dict[str, Figure]
     wall_seconds: float
     futures_per_second: float | None
-    scenario: str
+    scenario: str | None = None
     run_id: str | None = None
     robust: RobustSummary | None = None
 
@@ -168,13 +169,13 @@ class RiskSummary:
         "shortage_by_customer",
         "wall_seconds",
         "futures_per_second",
-        "scenario",
     )
 
     @classmethod
     def json_keys(cls) -> list[str]:
-        """Every key of the JSON, in order (``run_id`` and ``robust`` may be absent)."""
-        return [*cls._HEAD, *FIGURES, *cls._TAIL, "run_id", "robust"]
+        """Every key of the JSON, in order (the last three may be absent: ``scenario`` and
+        ``run_id`` until the summary is kept in a run, ``robust`` without ``--robust``)."""
+        return [*cls._HEAD, *FIGURES, *cls._TAIL, "scenario", "run_id", "robust"]
 
     def __getitem__(self, name: str) -> Figure:
         """``summary["npv"]``: one of :data:`FIGURES`."""
@@ -188,7 +189,9 @@ class RiskSummary:
             DataError: a key is missing or unknown.
             UsageError: recourse or the robust method is not a valid value.
         """
-        check_keys("risk summary", data, cls.json_keys()[:-2], optional=("run_id", "robust"))
+        check_keys(
+            "risk summary", data, cls.json_keys()[:-3], optional=("scenario", "run_id", "robust")
+        )
         head = {k: data[k] for k in cls._HEAD}
         head["recourse"] = Recourse.parse(data["recourse"], "recourse")
         tail = {k: data[k] for k in cls._TAIL}
@@ -204,6 +207,7 @@ class RiskSummary:
             **head,
             figures={k: Figure.from_dict(data[k], f"risk summary {k}") for k in FIGURES},
             **tail,
+            scenario=data.get("scenario"),
             run_id=data.get("run_id"),
             robust=None if robust is None else RobustSummary.from_dict(robust),
         )
@@ -218,6 +222,8 @@ class RiskSummary:
             if key in ("delivered_by_year", "shortage_by_customer"):
                 value = {name: fig.to_dict() for name, fig in value.items()}
             out[key] = value
+        if self.scenario is not None:
+            out["scenario"] = self.scenario
         if self.run_id is not None:
             out["run_id"] = self.run_id
         if self.robust is not None:

@@ -112,3 +112,14 @@ def test_missing_or_unknown_keys_are_refused(printed):
     npv = {**data["npv"], "p99": 1.0}
     with pytest.raises(DataError, match="risk summary npv: unknown p99"):
         RiskSummary.from_dict(dict(data, npv=npv))
+
+
+def test_summary_of_an_evaluation_has_no_scenario_or_run_until_kept(tiny_plan):
+    from fabnet._json import to_jsonable
+    from fabnet.risk import evaluate_plan, model_from_plan
+
+    sc, plan = tiny_plan
+    data = to_jsonable(evaluate_plan(model_from_plan(sc, plan), 40, 1).summary())
+    assert list(data) == RISK_JSON_KEYS[:-2]
+    summary = RiskSummary.from_dict(data)
+    assert summary.scenario is None and summary.run_id is None and summary.to_dict() == data
