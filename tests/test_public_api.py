@@ -21,6 +21,8 @@ PACKAGES = [
     "fabnet.risk",
     "fabnet.store",
     "fabnet.report",
+    "fabnet.pipelines",
+    "fabnet.jobs",
 ]
 
 
@@ -43,7 +45,7 @@ def test_all_is_complete_and_resolvable(name):
 
 CORE = ("scenario", "econ", "plan", "fab", "risk")
 FORBIDDEN = ("plotly", "fastapi", "typer", "rich", "uvicorn", "fabnet.store", "fabnet.report",
-             "fabnet.cli", "fabnet.web", "fabnet.jobs")  # fmt: skip
+             "fabnet.cli", "fabnet.web", "fabnet.jobs", "fabnet.pipelines")  # fmt: skip
 
 
 def test_core_never_imports_outer_layers():
