@@ -5,7 +5,7 @@ One command (from the repository root)::
     .venv/bin/python benchmarks/bench_plan.py                 # built-in + the size sweep
     .venv/bin/python benchmarks/bench_plan.py --sizes 30x40x120 --time-limit 120
 
-Sizes are ``sites x customers x months`` for :func:`fabnet.plan.generate.generate_scenario`
+Sizes are ``sites x customers x months`` for ``generate_scenario`` (``benchmarks/generate.py``)
 (seeded: ``SeedSequence(2024)``). Phases: ``data`` (arrays from the scenario, econ calls),
 ``build`` (linopy model), ``mip`` (design MIP to the gap), ``lps`` (shadow-price LP, allocation
 stages, final LP), ``total`` (all of ``solve_plan``). Targets (2 cores): built-in ≤ 10 s to a 1 %
@@ -21,9 +21,9 @@ import platform
 import time
 
 import numpy as np
+from generate import generate_scenario  # benchmarks/generate.py (this folder is on sys.path)
 
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import generate_scenario
 from fabnet.scenario import load_scenario
 
 DEFAULT_SIZES = ("8x6x120", "15x20x120", "30x40x120")

@@ -26,14 +26,14 @@ import time
 
 import numpy as np
 
+from fabnet.pipelines.quote import atp_book, holding_quotes, load_plan_run, make_quote, make_quotes
 from fabnet.quote import AtpBook, QuoteRequest  # AtpBook: load the planner before timing
-from fabnet.quote_jobs import atp_book, holding_quotes, load_plan_run, make_quote, make_quotes
 from fabnet.store import RunStore
 from fabnet.store.quotes import QuoteStore
 
 
 def _plan(store: RunStore) -> str:
-    from fabnet.jobs import record_plan
+    from fabnet.pipelines.plan import record_plan
     from fabnet.plan import solve_plan
     from fabnet.scenario import dump_scenario, load_scenario
 

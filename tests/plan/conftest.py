@@ -1,10 +1,9 @@
-"""Shared tiny scenarios for the planner tests (hand-solvable; see fabnet.plan.generate)."""
+"""Shared tiny scenarios for the planner tests (hand-solvable; see tiny_scenarios.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from fabnet.plan.generate import tiny_scenario
+from tiny_scenarios import tiny_scenario
 
 Q_PRODUCT = [
     {

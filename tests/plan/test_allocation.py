@@ -13,9 +13,9 @@ and money never bind; Q is plentiful. Demands per month: A 800 P; B 800 P + 800 
 from __future__ import annotations
 
 import pytest
+from tiny_scenarios import tiny_scenario
 
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
 
 
 def _fills(result):

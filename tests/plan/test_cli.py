@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from fabnet.plan.generate import tiny_scenario_dict
+from tiny_scenarios import tiny_scenario_dict
 
 CUSTOMERS = [
     {"name": "A", "priority": 1, "demand": {"P": 800}},

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tiny_scenarios import tiny_scenario
 
 from fabnet.errors import InfeasibleError
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
 
 CUSTOMER = [{"name": "A", "priority": 1, "demand": {"P": 1000}, "price_usd": {"P": 100}}]
 

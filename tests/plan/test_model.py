@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from linopy.testing import assert_linequal
+from tiny_scenarios import tiny_scenario
 
 from fabnet.plan import build_model, build_plan_data, make_buckets
 from fabnet.plan._econ import good_dies_per_wafer_at
-from fabnet.plan.generate import tiny_scenario
 from fabnet.scenario import load_scenario
 
 CUSTOMERS = [{"name": "A", "priority": 1, "demand": {"P": 800}}]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny_scenarios import tiny_scenario
 
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
 
 FEW = settings(max_examples=2, deadline=None, derandomize=True)
 

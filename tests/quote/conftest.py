@@ -1,14 +1,21 @@
-"""Tiny hand-solvable instances for the quote tests (see fabnet.plan.generate.tiny_scenario).
+"""Tiny hand-solvable instances for the quote tests (``tests/plan/tiny_scenarios.py``).
 
 One product P; packaging caps it at 1,000 per month; fab, dies and money never bind.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
+
+# the planner tests' tiny scenarios: one module, shared (pytest puts only a test's own folder
+# on sys.path)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plan"))
+from tiny_scenarios import tiny_scenario
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ short_world: supply 1,000 P/month all wanted — A 400 under contract (priority 
 from __future__ import annotations
 
 import pytest
+from tiny_scenarios import tiny_scenario
 
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
 from fabnet.quote import QuoteRequest, capable_to_promise
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from tiny_scenarios import tiny_scenario
 
 from fabnet.errors import UsageError
-from fabnet.jobs import record_plan
+from fabnet.pipelines.plan import record_plan
+from fabnet.pipelines.quote import make_quote, make_quotes, read_requests_csv, with_accepted_quotes
 from fabnet.plan import solve_plan
-from fabnet.plan.generate import tiny_scenario
 from fabnet.quote import QuoteRequest, is_quote_customer
-from fabnet.quote_jobs import make_quote, make_quotes, read_requests_csv, with_accepted_quotes
 from fabnet.scenario import dump_scenario
 from fabnet.store import RunStore
 from fabnet.store.quotes import QuoteStore

@@ -15,6 +15,7 @@ from fabnet.errors import DataError
 from fabnet.plan import build_plan_data, solve_plan
 from fabnet.risk import compile_uncertainties, make_chunks
 from fabnet.risk.saa import align_plan_data, compare_out_of_sample, solve_saa
+from fabnet.risk.summary import RiskSummary
 from fabnet.scenario import scenario_from_dict
 
 _spec = importlib.util.spec_from_file_location(
@@ -135,7 +136,9 @@ def test_cli_robust_saa_same_seed_same_decisions(two_sites, cli, tmp_path):
     args = [str(scen), "--samples", "200", "--seed", str(SEED), "--robust", str(K)]
     res = cli("risk", *args, "--out", str(tmp_path / "out"), "--json")
     assert res.exit_code == 0, res.output
-    r = json.loads(res.stdout)["robust"]
+    printed = json.loads(res.stdout)
+    assert RiskSummary.from_dict(printed).to_dict() == printed  # the typed summary holds it all
+    r = printed["robust"]
     assert r["method"] == "saa" and r["k"] == K and r["out_of_sample"] == 200
     assert r["in_sample_objective"] == pytest.approx(saa.objective, rel=1e-9)
     cols = ["site", "action", "start", "modules"]

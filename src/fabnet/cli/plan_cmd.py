@@ -1,66 +1,66 @@
-"""``fabnet plan``: plan the fab network (build or buy, wafer starts, allocation) with HiGHS."""
+"""``fabnet plan``: plan the fab network (build or buy, wafer starts, allocation) with HiGHS.
+
+The command parses its flags into :class:`~fabnet.pipelines.PlanOptions`, runs the plan pipeline
+(:func:`fabnet.pipelines.run_plan`, the same one the web service runs) and prints.
+"""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fabnet.cli._common import console, err_console, fail, print_json
+from fabnet.cli._progress import progress_status
 from fabnet.errors import FabnetError
-from fabnet.report import format_money
+from fabnet.vocab import AllocationPolicy, Objective, parse
+
+if TYPE_CHECKING:
+    from fabnet.plan.summary import PlanSummary
 
 __all__ = ["register"]
 
+#: Columns of ``fabnet plan --compare`` shown as money.
+MONEY_COLUMNS = ("capex", "npv", "funding_gap", "cost_per_accelerator")
 
-def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | None) -> None:
+
+def _print_summary(summary: PlanSummary, tables: dict[str, Any], out: Path | None) -> None:
     from rich.table import Table
 
-    head = Table(title=f"Plan — {summary['scenario']}", show_header=False, box=None)
+    from fabnet.report import format_money  # imported here: CLI start-up time
+
+    head = Table(title=f"Plan — {summary.scenario}", show_header=False, box=None)
     head.add_column(style="bold")
     head.add_column()
-    gap = summary.get("mip_gap")
+    gap = summary.mip_gap
     head.add_row(
-        "status",
-        f"{summary['status']} (MIP gap {gap:.2%})" if gap is not None else summary["status"],
+        "status", f"{summary.status} (MIP gap {gap:.2%})" if gap is not None else summary.status
     )
-    head.add_row("objective / policy", f"{summary['objective']} / {summary['policy']}")
-    head.add_row("NPV", format_money(summary["npv"]))
-    head.add_row("capex", format_money(summary["capex_total"]))
-    fg = summary["funding_gap"]
+    head.add_row("objective / policy", f"{summary.objective} / {summary.policy}")
+    head.add_row("NPV", format_money(summary.npv))
+    head.add_row("capex", format_money(summary.capex_total))
+    fg = summary.funding_gap
     when = (
-        f" (debt from {summary['funding_gap_first_month']}, peak {summary['funding_gap_peak_month']})"
+        f" (debt from {summary.funding_gap_first_month}, peak {summary.funding_gap_peak_month})"
         if fg > 0
         else ""
     )
     head.add_row("funding gap", format_money(fg) + when)
-    head.add_row("first good accelerator", str(summary["first_good_accelerator"] or "none"))
-    cpa = summary.get("cost_per_accelerator")
+    head.add_row("first good accelerator", str(summary.first_good_accelerator or "none"))
+    cpa = summary.cost_per_accelerator
     head.add_row("cost per accelerator", format_money(cpa) if cpa else "—")
-    years = summary["delivered_by_year"]
-    head.add_row(
-        "delivered per year",
-        ", ".join(f"{y}: {v / 1e3:,.0f}k" for y, v in years.items()),
-    )
-    head.add_row("solve time", f"{summary['solve_seconds']:.1f} s")
+    years = summary.delivered_by_year
+    head.add_row("delivered per year", ", ".join(f"{y}: {v / 1e3:,.0f}k" for y, v in years.items()))
+    head.add_row("solve time", f"{summary.solve_seconds:.1f} s")
     console.print(head)
 
     dec = Table(title="Decisions")
     for col in ("site", "action", "node", "start", "first output", "modules", "capex"):
         dec.add_column(col, justify="right" if col in ("modules", "capex") else "left")
-    for r in summary["decisions"]:
-        dec.add_row(
-            r["site"],
-            r["action"],
-            r["node"],
-            r["start"],
-            r["first_output"],
-            str(r["modules"]),
-            format_money(r["capex"]),
-        )
+    for r in summary.decisions:
+        dec.add_row(r.site, r.action, r.node, r.start, r.first_output, str(r.modules),
+                    format_money(r.capex))  # fmt: skip
     console.print(dec)
 
     cust = Table(title="Customers")
@@ -73,32 +73,10 @@ def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | 
         console.print(f"tables and report in [bold]{out}[/]")
 
 
-def _write_outputs(
-    out: Path, summary: dict[str, Any], tables: dict[str, Any], report: Path
-) -> None:
-    """The run's tables (CSV, Parquet), summary and report, copied to a folder of the user's."""
-    import shutil
-
-    from fabnet.store import export_tables
-
-    out.mkdir(parents=True, exist_ok=True)
-    export_tables(tables, out, formats=("csv", "parquet"))
-    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    shutil.copyfile(report, out / "report.html")
-
-
-def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> None:
-    from fabnet.plan import compare_strategies
-
-    table, _results = compare_strategies(scenario, **kwargs)
-    if out is not None:
-        from fabnet.store import export_tables
-
-        export_tables({"compare": table}, out, formats=("csv", "parquet"))
-    if as_json:
-        print_json({"compare": table})
-        return
+def _print_compare(table: Any) -> None:
     from rich.table import Table
+
+    from fabnet.report import format_money  # imported here: CLI start-up time
 
     t = Table(title="Strategies compared")
     t.add_column("")
@@ -111,12 +89,7 @@ def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> N
         for v in table[col]:
             if v is None or (isinstance(v, float) and v != v):
                 cells.append("—")
-            elif isinstance(v, float) and col in (
-                "capex",
-                "npv",
-                "funding_gap",
-                "cost_per_accelerator",
-            ):
+            elif isinstance(v, float) and col in MONEY_COLUMNS:
                 cells.append(format_money(v))
             elif isinstance(v, float):
                 cells.append(f"{v:,.0f}")
@@ -136,7 +109,7 @@ def plan_cmd(
     policy: str | None = typer.Option(
         None, "--policy", help="priority | proportional | maxmin | contracts"
     ),
-    compare: bool = typer.Option(
+    compare_flag: bool = typer.Option(
         False, "--compare", help="buy only, build only, mixed side by side"
     ),
     out: Path | None = typer.Option(
@@ -150,45 +123,37 @@ def plan_cmd(
     as_json: bool = typer.Option(False, "--json", help="print the summary JSON only"),
 ) -> None:
     """Plan the network: which fabs to buy or build and when, wafer starts, who gets the chips."""
-    from fabnet.plan import solve_plan
-    from fabnet.scenario import dump_scenario, load_scenario
+    # imported here: CLI start-up time
+    from fabnet.pipelines import PlanOptions, ScenarioInput, compare, export_outputs, run_plan
+    from fabnet.store import RunStore, export_tables
 
     try:
-        sc = load_scenario(scenario)
-        kwargs: dict[str, Any] = dict(
-            objective=objective, policy=policy, time_limit=time_limit, mip_gap=gap
+        options = PlanOptions(
+            objective=parse(Objective, objective, "objective"),
+            policy=parse(AllocationPolicy, policy, "policy"),
+            time_limit=time_limit,
+            mip_gap=gap,
         )
-        if compare:
-            _compare(sc, as_json, out, **kwargs)
-            return
-        from fabnet.store import RunStore
-
-        store = RunStore(home)
-        options = {k: v for k, v in kwargs.items() if v is not None}
-        with store.start_run(
-            kind="plan", scenario_name=sc.name, scenario_text=dump_scenario(sc), options=options
-        ) as run:
+        source = ScenarioInput.load(scenario)
+        if compare_flag:
+            table = compare(source.scenario, options)
+            if out is not None:
+                export_tables({"compare": table}, out, formats=("csv", "parquet"))
             if as_json:
-                result = solve_plan(sc, progress=run.progress, **kwargs)
+                print_json({"compare": table})
             else:
-                with err_console.status("planning…") as status:
-
-                    def progress(fraction: float, message: str) -> None:
-                        status.update(f"[{fraction:4.0%}] {message}")
-                        run.progress(fraction, message)
-
-                    start = time.perf_counter()
-                    result = solve_plan(sc, progress=progress, **kwargs)
-                    err_console.print(f"solved in {time.perf_counter() - start:.1f} s")
-            from fabnet.jobs import record_plan
-
-            summary = record_plan(run, result, sc.name)
-            target = out if out is not None else Path("fabnet-runs") / run.id
-            _write_outputs(target, summary, result.tables, store.path(run.id, "report.html"))
+                _print_compare(table)
+            return
+        with progress_status(not as_json, "planning…") as progress:
+            outcome = run_plan(source, options, RunStore(home), progress=progress)
+        if not as_json:
+            err_console.print(f"solved in {outcome.summary.solve_seconds:.1f} s")
+        target = out if out is not None else Path("fabnet-runs") / outcome.run_id
+        export_outputs(target, outcome.summary.to_dict(), outcome.tables, outcome.report_html)
         if as_json:
-            print_json(summary)
+            print_json(outcome.summary.to_dict())
         else:
-            _print_summary(summary, result.tables, target)
+            _print_summary(outcome.summary, outcome.tables, target)
     except FabnetError as error:
         fail(error, as_json)
 

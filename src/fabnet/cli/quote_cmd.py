@@ -7,7 +7,7 @@
     fabnet quote --plan RUN --requests requests.csv [--json]
 
 A quote is made on a plan run of the store (``latest`` or an id prefix) and kept as a record;
-see :mod:`fabnet.quote_jobs`. Heavy imports stay inside the commands (start-up time).
+see :mod:`fabnet.pipelines.quote`. Heavy imports stay inside the commands (start-up time).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def quote_cmd(
 ) -> None:
     """Quote a buyer: what the plan can promise (ATP) and, with --ctp, what re-planning can."""
     try:
-        from fabnet import quote_jobs
+        from fabnet.pipelines import quote as quote_jobs
         from fabnet.store import RunStore
 
         store = RunStore(home)
@@ -285,8 +285,8 @@ def scenario_with_quotes_cmd(
     """Write the scenario with its accepted quotes as contracted customers (then `fabnet plan`
     that file: the next plan honours them)."""
     try:
+        from fabnet.pipelines.quote import with_accepted_quotes
         from fabnet.quote import is_quote_customer
-        from fabnet.quote_jobs import with_accepted_quotes
         from fabnet.scenario import load_scenario, save_scenario
         from fabnet.store import RunStore
 

@@ -30,10 +30,11 @@ import xarray as xr
 from fabnet.errors import SolverError
 from fabnet.plan.highs import objective_value, run_highs
 from fabnet.plan.model import QTY, PlanModel
+from fabnet.vocab import AllocationPolicy
 
 __all__ = ["LEX_TOL", "POLICIES", "add_proportional", "apply_policy"]
 
-POLICIES = ("priority", "proportional", "maxmin", "contracts")
+POLICIES = AllocationPolicy.values()
 LEX_TOL = 1e-6
 
 
@@ -143,13 +144,13 @@ def apply_policy(
     """Impose ``policy`` on the (integer-fixed) operations LP by lexicographic stages."""
     info: dict[str, object] = {"policy": policy}
     rule = policy
-    if policy == "contracts":
+    if policy == AllocationPolicy.CONTRACTS:
         _stage_contracts(pm, time_limit, threads)
         rule = then
         info["then"] = then
-    if rule == "priority":
+    if rule == AllocationPolicy.PRIORITY:
         _stage_priority(pm, time_limit, threads)
-    elif rule == "proportional":
+    elif rule == AllocationPolicy.PROPORTIONAL:
         add_proportional(pm)
     elif rule == "maxmin":
         info["maxmin_levels"] = _stage_maxmin(pm, time_limit, threads)

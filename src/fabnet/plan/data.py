@@ -86,6 +86,7 @@ from fabnet.plan.options import (
     usable_share,
 )
 from fabnet.scenario import GreenfieldSite, Scenario, month_index, series_values
+from fabnet.vocab import Strategy
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -100,7 +101,7 @@ __all__ = [
     "usable_share",
 ]
 
-STRATEGIES = ("mixed", "buy", "build")
+STRATEGIES = Strategy.values()
 """Which capacity options a plan may use: all, only buying existing fabs, only building."""
 
 FloatArray = npt.NDArray[np.float64]
@@ -537,8 +538,7 @@ def build_plan_data(
         mature_tolerance: relative good-die shortfall below which cohorts are pooled as mature.
         fixed: decisions table (site, action, start, node) whose start months must be options.
     """
-    if strategy not in STRATEGIES:
-        raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r})")
+    strategy = Strategy.parse(strategy, "strategy")
     if start_every < 1:
         raise UsageError(f"start_every must be >= 1 month (got {start_every})")
     sc = scenario
@@ -564,7 +564,7 @@ def build_plan_data(
         bucket=pd.PeriodIndex(list(buckets.labels), freq="M", name="bucket"),
         month=pd.PeriodIndex(sc.months, freq="M", name="month"),
     )
-    ds.attrs.update(scenario=sc.name, strategy=strategy)
+    ds.attrs.update(scenario=sc.name, strategy=str(strategy))
     return PlanData(ds, buckets)
 
 

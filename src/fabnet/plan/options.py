@@ -41,6 +41,7 @@ import pandas as pd
 from fabnet.plan.buckets import Buckets
 from fabnet.scenario import ExistingFab, GreenfieldSite, Scenario
 from fabnet.scenario.fab_template import OperatingCurve
+from fabnet.vocab import Strategy
 
 __all__ = [
     "LATE_START_EVERY",
@@ -337,9 +338,9 @@ def capacity_options(
     """Every wafer-capacity option the strategy allows (``mixed``, ``buy`` or ``build``)."""
     opts: list[CapacityOption] = []
     for fab in sc.fabs:
-        if isinstance(fab, GreenfieldSite) and strategy in ("mixed", "build"):
+        if isinstance(fab, GreenfieldSite) and strategy in (Strategy.MIXED, Strategy.BUILD):
             opts += _greenfield_options(sc, fab, buckets, start_every, fixed)
-        elif isinstance(fab, ExistingFab) and strategy in ("mixed", "buy"):
+        elif isinstance(fab, ExistingFab) and strategy in (Strategy.MIXED, Strategy.BUY):
             opts += _existing_options(sc, fab, buckets, start_every, fixed)
     return opts
 

@@ -34,17 +34,18 @@ import numpy as np
 import pandas as pd
 
 from fabnet.errors import SolverError, UsageError
-from fabnet.plan.allocation import LEX_TOL, POLICIES, add_proportional, apply_policy
+from fabnet.plan.allocation import LEX_TOL, add_proportional, apply_policy
 from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
 from fabnet.plan.explain import collect_duals, raise_infeasible
 from fabnet.plan.highs import SolveInfo, objective_value, run_highs
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.plan.tables import build_tables, make_summary
 from fabnet.scenario import Scenario
+from fabnet.vocab import AllocationPolicy, Objective
 
 __all__ = ["OBJECTIVES", "PlanResult", "solve_plan"]
 
-OBJECTIVES = ("npv", "shortage", "cost")
+OBJECTIVES = Objective.values()
 Progress = Callable[[float, str], None]
 
 
@@ -139,9 +140,9 @@ class _Stages:
 
     def final_objective(self) -> tuple[Any, str]:
         """The plan's objective expression and sense (``npv``, ``shortage`` or ``cost``)."""
-        if self.objective == "npv":
+        if self.objective == Objective.NPV:
             return self.pm.ex["npv"] - self.weighted, "max"
-        if self.objective == "shortage":
+        if self.objective == Objective.SHORTAGE:
             return self.pm.ex["npv"], "max"
         return self.pm.ex["cost"], "min"
 
@@ -156,10 +157,8 @@ def _check_options(
     pol = scenario.policy
     objective = objective or pol.objective
     policy = policy or pol.allocation
-    if objective not in OBJECTIVES:
-        raise UsageError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
-    if policy not in POLICIES:
-        raise UsageError(f"policy must be one of {', '.join(POLICIES)} (got {policy!r})")
+    objective = Objective.parse(objective, "objective")
+    policy = AllocationPolicy.parse(policy, "policy")
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds)
     gap = float(mip_gap if mip_gap is not None else pol.mip_gap)
     if limit <= 0 or not 0 <= gap <= 1:
@@ -181,12 +180,12 @@ def _build(
     t0 = time.perf_counter()
     d = build_plan_data(scenario, strategy=strategy, start_every=start_every, fixed=fixed)
     data_seconds = time.perf_counter() - t0
-    pm = build_model(d, contracts=policy == "contracts")
+    pm = build_model(d, contracts=policy == AllocationPolicy.CONTRACTS)
     if fixed is not None:
         _fix_decisions(pm, fixed)
     pol = scenario.policy
-    rule = pol.contracts_then if policy == "contracts" else policy
-    if rule == "proportional":
+    rule = pol.contracts_then if policy == AllocationPolicy.CONTRACTS else policy
+    if rule == AllocationPolicy.PROPORTIONAL:
         add_proportional(pm)
     pen, pen_const = shortage_terms(pm)
     conpen = contract_penalty(pm)
@@ -202,7 +201,7 @@ def _solve_design(st: _Stages, limit: float, gap: float) -> tuple[SolveInfo, flo
     HiGHS's report and the design objective (M$)."""
     pm, t0 = st.pm, time.perf_counter()
     limit_b = limit
-    if st.objective in ("shortage", "cost"):
+    if st.objective in (Objective.SHORTAGE, Objective.COST):
         pm.m.add_objective(st.weighted, sense="min", overwrite=True)
         info_a = run_highs(pm.m, time_limit=limit / 2, mip_gap=gap, threads=st.threads)
         _check(info_a, pm, "design model (least shortage)")
@@ -312,7 +311,7 @@ def solve_plan(
     say(0.92, "tables")
     mark = time.perf_counter()
     tables = build_tables(st.pm, units, blocks, shadow)
-    const = st.pen_const if objective == "npv" else 0.0
+    const = st.pen_const if objective == Objective.NPV else 0.0
     summary = make_summary(
         st.pm,
         tables,

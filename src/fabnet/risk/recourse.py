@@ -41,6 +41,7 @@ import numpy.typing as npt
 from fabnet.econ import funding_coverage, irr
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
+from fabnet.vocab import AllocationPolicy
 
 __all__ = ["SCALAR_METRICS", "evaluate_chunk", "evaluate_draws", "identity_draws"]
 
@@ -139,7 +140,7 @@ def _allocate(model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArr
     priority = model.values("priority")
     for p in range(good.shape[-1]):
         g, d, c = good[..., p], dem[..., p], con[..., p]
-        if model.allocation == "contracts":
+        if model.allocation == AllocationPolicy.CONTRACTS:
             first = _proportional(g, c)
             rest = np.maximum(g - first.sum(axis=-1), 0.0)
             out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority)
@@ -299,7 +300,8 @@ def _assemble(
         hbm_left[..., supplier_type[s]] += hbm_sup[:, s]
     dem_tot = np.moveaxis(dem.sum(axis=1), 1, 2)  # F x T x P
     con_tot = np.moveaxis(con.sum(axis=1), 1, 2)
-    passes = [con_tot, dem_tot] if model.allocation == "contracts" and con_tot.any() else [dem_tot]
+    contracts = model.allocation == AllocationPolicy.CONTRACTS
+    passes = [con_tot, dem_tot] if contracts and con_tot.any() else [dem_tot]
     made = np.zeros((n_f, n_t, n_p))
     assembled = np.zeros((n_f, n_t, line_cap.shape[1], n_p))
     line_order = np.argsort(model.values("line_cost"), kind="stable")

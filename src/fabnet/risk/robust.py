@@ -40,10 +40,11 @@ from fabnet.risk.model import RiskModel, model_from_plan
 from fabnet.risk.saa import compare_out_of_sample, solve_saa
 from fabnet.risk.sampling import make_chunks
 from fabnet.scenario import Scenario
+from fabnet.vocab import RobustMethod
 
 __all__ = ["METHODS", "RobustResult", "robust_plan", "robust_saa"]
 
-METHODS = ("saa", "candidates")
+METHODS = RobustMethod.values()
 """``--robust-method`` choices: the sample-average MIP (default) or candidate selection."""
 
 Solve = Callable[..., Any]

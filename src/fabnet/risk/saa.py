@@ -64,6 +64,7 @@ from fabnet.risk.lp_recourse import future_scenario
 from fabnet.risk.model import build_risk_model, model_from_plan
 from fabnet.risk.sampling import compile_uncertainties, make_chunks
 from fabnet.scenario import Scenario
+from fabnet.vocab import AllocationPolicy, Recourse
 
 __all__ = [
     "DEFAULT_K",
@@ -208,7 +209,7 @@ def solve_saa(
 
     say(f"SAA: building the model ({k} futures)")
     if contracts is None:
-        contracts = pol.allocation == "contracts"
+        contracts = pol.allocation == AllocationPolicy.CONTRACTS
     m, pms, constant = _saa_model(datas, contracts)
     if fixed is not None:
         units, blocks = units_from_decisions(base, fixed)
@@ -359,9 +360,7 @@ def compare_out_of_sample(
     """
     if samples < 1:
         raise UsageError(f"the out-of-sample size must be >= 1 (got {samples})")
-    if recourse not in ("fast", "lp"):
-        raise UsageError(f"recourse must be fast or lp (got {recourse!r})")
-    if recourse == "lp":
+    if Recourse.parse(recourse, "recourse") == Recourse.LP:
         return _compare_lp(scenario, saa, deterministic, samples, seed, time_limit)
     models = {
         "deterministic": model_from_plan(scenario, deterministic),

@@ -1,4 +1,4 @@
-"""Quote pipelines: a stored plan run → answers → quote records (``fabnet quote``, the web API).
+"""The quote pipeline: a stored plan run → answers → quote records (``fabnet quote``, the web API).
 
 The CLI and the web service call the same functions::
 
@@ -13,7 +13,8 @@ made on the same run and not expired, and accepted quotes of the same scenario m
 that the run's scenario does not already contain — are committed before the new request, in the
 order they were made.
 
-This is an outer layer (it uses the core, the store); the core never imports it.
+This is an outer layer (it uses the core, the store); the core never imports it. It is not
+re-exported by :mod:`fabnet.pipelines`: import it as ``fabnet.pipelines.quote``.
 """
 
 from __future__ import annotations
@@ -21,19 +22,28 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from fabnet.errors import FabnetError, ScenarioError, UsageError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from fabnet.quote import AtpBook, QuoteRequest
-    from fabnet.scenario import Scenario
-    from fabnet.store import RunRecord, RunStore
-    from fabnet.store.quotes import QuoteRecord, QuoteStore
+from fabnet.pipelines.inputs import validate_scenario_text
+from fabnet.pipelines.options import PlanOptions
+from fabnet.plan import solve_plan
+from fabnet.quote import (
+    AtpBook,
+    QuoteAnswer,
+    QuoteRequest,
+    capable_to_promise,
+    check_request,
+    is_quote_customer,
+    scenario_with_quotes,
+)
+from fabnet.scenario import Scenario
+from fabnet.store import RunRecord, RunStore
+from fabnet.store.quotes import QuoteRecord, QuoteStore
 
 __all__ = [
     "PLAN_TABLES",
@@ -79,7 +89,6 @@ class PlanRun:
 
 
 def _scenario_of(record: RunRecord) -> Scenario:
-    from fabnet.jobs import validate_scenario_text
 
     first: FabnetError | None = None
     for fmt in ("yaml", "toml"):
@@ -125,7 +134,6 @@ def load_plan_run(store: RunStore, run_id: str) -> PlanRun:
 def holding_quotes(quotes: QuoteStore, run: PlanRun) -> list[QuoteRecord]:
     """Quotes that hold supply on ``run``, in arrival order: not expired and made on this run, or
     accepted on another run of the same scenario and not already a customer of its scenario."""
-    from fabnet.quote import is_quote_customer
 
     names = [c.name for c in run.scenario.customers]
     out = []
@@ -139,7 +147,6 @@ def holding_quotes(quotes: QuoteStore, run: PlanRun) -> list[QuoteRecord]:
 
 def atp_book(run: PlanRun, earlier: Iterable[QuoteRecord] = ()) -> AtpBook:
     """The run's available-to-promise with ``earlier`` quotes committed in order."""
-    from fabnet.quote import AtpBook
 
     return AtpBook.from_plan(
         run.scenario,
@@ -149,9 +156,9 @@ def atp_book(run: PlanRun, earlier: Iterable[QuoteRecord] = ()) -> AtpBook:
 
 
 def _plan_options(record: RunRecord) -> dict[str, Any]:
-    from fabnet.jobs import plan_options
-
-    return plan_options(record.options)
+    """The plan options the run was made with (as :func:`fabnet.plan.solve_plan` takes them)."""
+    names = {f.name for f in fields(PlanOptions)}
+    return PlanOptions(**{k: v for k, v in record.options.items() if k in names}).solve_kwargs()
 
 
 def make_quote(
@@ -172,8 +179,6 @@ def make_quote(
         UsageError: a bad request, a run that is not a finished plan, accepting a quote that
             promises nothing. StoreError: an unknown run. InfeasibleError, SolverError: CTP.
     """
-    from fabnet.quote import QuoteAnswer, capable_to_promise, check_request, scenario_with_quotes
-    from fabnet.store.quotes import QuoteStore
 
     run = run or load_plan_run(store, run_id)
     req = check_request(request, run.scenario)
@@ -187,8 +192,6 @@ def make_quote(
         scenario = scenario_with_quotes(run.scenario, [(r.id, r.answer) for r in earlier])
         base: Any = run
         if scenario is not run.scenario:  # the base plan with the earlier quotes as contracts
-            from fabnet.plan import solve_plan
-
             base = solve_plan(scenario, fixed=run.tables["decisions"], **options)
         ctp_answer = capable_to_promise(
             scenario,
@@ -211,8 +214,6 @@ def make_quotes(
     Every request is checked first: one bad request stops the batch with its row number and
     nothing is kept.
     """
-    from fabnet.quote import QuoteAnswer, check_request
-    from fabnet.store.quotes import QuoteStore
 
     run = load_plan_run(store, run_id)
     checked = []
@@ -230,7 +231,6 @@ def make_quotes(
 def request_from_fields(fields: Mapping[str, Any]) -> QuoteRequest:
     """A request from a form, a JSON body or a CSV row (``by`` = ``wanted``, ``price`` =
     ``max_price``)."""
-    from fabnet.quote import QuoteRequest
 
     data = {_CSV_ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in fields.items()}
     return QuoteRequest.from_dict({k: v for k, v in data.items() if v not in (None, "")})
@@ -267,8 +267,6 @@ def read_requests_csv(path: str | Path) -> list[QuoteRequest]:
 def with_accepted_quotes(store: RunStore, scenario: Scenario) -> Scenario:
     """``scenario`` with the store's accepted quotes *of that scenario* (by name) as contracted
     customers (:func:`fabnet.quote.scenario_with_quotes`): what the next plan must honour."""
-    from fabnet.quote import scenario_with_quotes
-    from fabnet.store.quotes import QuoteStore
 
     accepted = QuoteStore(store).list(scenario_name=scenario.name, status="accepted")
     return scenario_with_quotes(scenario, [(rec.id, rec.answer) for rec in accepted])

@@ -1,0 +1,115 @@
+"""The plan pipeline, shared by ``fabnet plan`` and the web service's plan jobs.
+
+::
+
+    options = PlanOptions(policy="maxmin")                # checked here (UsageError)
+    source = ScenarioInput.load("my-scenario.yaml")       # or .from_text(text, "yaml")
+    outcome = run_plan(source, options, RunStore(home), progress=print_progress)
+    outcome.summary.npv, outcome.run_id
+
+Stages, each a function: :func:`solve` (the planner) → :func:`record_plan` (every table,
+``summary.json``, the run's key figures, ``report.html``) → a :class:`PlanOutcome`. The run is
+``done`` when :func:`run_plan` returns; an error after it started marks it ``failed`` and goes
+on. :func:`compare` solves buy-only, build-only and mixed side by side (no run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from fabnet._json import to_jsonable
+from fabnet.pipelines._run import OnStart, ProgressCallback, scaled, started_run
+from fabnet.pipelines.inputs import ScenarioInput
+from fabnet.pipelines.options import PlanOptions
+from fabnet.plan import PlanResult, compare_strategies, solve_plan
+from fabnet.plan.summary import PlanSummary
+from fabnet.report import plan_report
+from fabnet.scenario import Scenario
+from fabnet.store import Run, RunStore
+
+__all__ = ["PlanOutcome", "compare", "plan_summary", "record_plan", "run_plan", "solve"]
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A plan kept in the store: its run id, key figures, tables, report and the full result."""
+
+    run_id: str
+    summary: PlanSummary
+    tables: dict[str, pd.DataFrame]
+    report_html: str
+    result: PlanResult
+
+
+def solve(
+    scenario: Scenario, options: PlanOptions, progress: ProgressCallback | None = None
+) -> PlanResult:
+    """Solve the plan of ``scenario`` with ``options`` (:func:`fabnet.plan.solve_plan`)."""
+    return solve_plan(scenario, progress=progress, **options.solve_kwargs())
+
+
+def plan_summary(result: PlanResult, scenario_name: str, run_id: str | None) -> PlanSummary:
+    """The result's key figures as kept: JSON values, with the run id and the scenario name."""
+    given: Any = result.summary  # a dict today; a PlanSummary once plan.tables makes one
+    summary = given.to_dict() if isinstance(given, PlanSummary) else dict(given)
+    if run_id is not None:
+        summary["run_id"] = run_id
+    summary.setdefault("status", result.status)
+    summary.setdefault("scenario", scenario_name)
+    return PlanSummary.from_dict(to_jsonable(summary))
+
+
+def record_plan(run: Run, result: PlanResult, scenario_name: str) -> tuple[PlanSummary, str]:
+    """Keep a solved plan in its run: every table, ``summary.json``, the key figures and
+    ``report.html``. Returns the summary (with ``run_id``) and the report."""
+    for table_name, frame in result.tables.items():
+        run.save_table(table_name, frame)
+    summary = plan_summary(result, scenario_name, run.id)
+    data = summary.to_dict()
+    run.save_json("summary", data)
+    run.set_summary(data)
+    html = plan_report(data, result.tables)
+    run.save_text("report.html", html)
+    return summary, html
+
+
+def run_plan(
+    source: ScenarioInput,
+    options: PlanOptions,
+    store: RunStore,
+    *,
+    recorded_options: Mapping[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    on_start: OnStart | None = None,
+) -> PlanOutcome:
+    """Plan ``source`` in a new ``plan`` run of ``store``.
+
+    Args:
+        recorded_options: the options the run keeps (default: the plan options given).
+        progress: ``(fraction, message)`` of the whole job, besides the run's own progress.
+        on_start: called with the run id as soon as the run exists.
+
+    Raises:
+        InfeasibleError, SolverError: the plan failed (the run is kept, marked ``failed``).
+    """
+    recorded = options.solve_kwargs() if recorded_options is None else recorded_options
+    with started_run(
+        store, "plan", source.name, source.text, recorded, None, progress, on_start
+    ) as (run, report):
+        report(0.02, "building the model")
+        result = solve(source.scenario, options, scaled(report, 0.05, 0.85))
+        report(0.92, "saving tables and the report")
+        summary, html = record_plan(run, result, source.name)
+        report(1.0, "done")
+    return PlanOutcome(run.id, summary, result.tables, html, result)
+
+
+def compare(scenario: Scenario, options: PlanOptions) -> pd.DataFrame:
+    """Buy only, build only and mixed side by side (``fabnet plan --compare``): one row each."""
+    kwargs = {k: v for k, v in options.solve_kwargs().items() if k != "strategy"}
+    table, _results = compare_strategies(scenario, **kwargs)
+    return table
