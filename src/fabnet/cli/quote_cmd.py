@@ -41,6 +41,22 @@ def _usd(x: float | None) -> str:
     return "—" if x is None else f"${x:,.0f}"
 
 
+def _runs(lines: list[dict[str, Any]]) -> list[tuple[str, str, float, float]]:
+    """Consecutive months promising the same whole number of units, as one row each:
+    (first month, last month, units a month, total)."""
+    from fabnet.scenario import add_months
+
+    out: list[tuple[str, str, float, float]] = []
+    for line in lines:
+        month, qty = line["month"], float(line["quantity"])
+        if out and add_months(out[-1][1], 1) == month and round(out[-1][2]) == round(qty):
+            first, _last, each, total = out[-1]
+            out[-1] = (first, month, each, total + qty)
+        else:
+            out.append((month, month, qty, qty))
+    return out
+
+
 def _print_quote(rec: Any) -> None:
     from rich.table import Table
 
@@ -82,10 +98,11 @@ def _print_quote(rec: Any) -> None:
     lines = ctp["lines"] if ctp else d["atp"]
     if lines:
         t = Table(title="Promised deliveries" + (" (CTP)" if ctp else " (ATP)"))
-        t.add_column("month")
-        t.add_column("quantity", justify="right")
-        for line in lines:
-            t.add_row(line["month"], _n(line["quantity"]))
+        t.add_column("months")
+        t.add_column("per month", justify="right")
+        t.add_column("total", justify="right")
+        for first, last, each, total in _runs(lines):
+            t.add_row(first if first == last else f"{first} – {last}", _n(each), _n(total))
         console.print(t)
     if ctp and ctp["displaced"]:
         t = Table(title="Displaced (units the plan's customers lose)")

@@ -268,7 +268,7 @@ def capable_to_promise(
         price_per_unit=price_per_unit,
         displaced=_displaced(dl_base, dl_new[dl_new["customer"] != name]),
         npv_change=npv_change,
-        cost_breakdown={k: float(np.round(v, 6)) for k, v in breakdown.items()},
+        cost_breakdown={k: float(np.round(v, 6)) + 0.0 for k, v in breakdown.items()},
         binding=binding,
         hold_decisions=hold,
         solve_seconds=seconds,
