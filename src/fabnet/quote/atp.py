@@ -406,10 +406,7 @@ class AtpBook:
         pools = [self.finished[j]] + [self.planned[k, j] for k in self._below(priority)]
         for n, pool in enumerate(pools):
             if n == 1 and headroom:
-                for t in range(last, first - 1, -1):
-                    if got >= want - EPS:
-                        break
-                    got += self._use_headroom(j, t, want - got)
+                got = self._take_headroom(j, last, want, first, got)
             for t in range(last, first - 1, -1):
                 if got >= want - EPS:
                     break
@@ -419,10 +416,19 @@ class AtpBook:
                     pool[t] -= use
                     got += use
         if len(pools) == 1 and headroom:
-            for t in range(last, first - 1, -1):
-                if got >= want - EPS:
-                    break
-                got += self._use_headroom(j, t, want - got)
+            got = self._take_headroom(j, last, want, first, got)
+        return got
+
+    def _take_headroom(self, j: int, last: int, want: float, first: int, got: float) -> float:
+        """Headroom of product ``j`` from ``last`` back to ``first`` until ``got`` reaches
+        ``want``; only months with headroom are visited."""
+        if got >= want - EPS:
+            return got
+        room = self.headroom(self.products[j])[first : last + 1]
+        for t in np.flatnonzero(room > EPS)[::-1] + first:
+            got += self._use_headroom(j, int(t), want - got)
+            if got >= want - EPS:
+                break
         return got
 
     # -- commitments and requests -----------------------------------------------------------
@@ -457,8 +463,10 @@ class AtpBook:
         avail = self.available(product, priority)
         cum = np.cumsum(avail)
         return tuple(
-            {"month": m, "quantity": _q(a), "cumulative": _q(c)}
-            for m, a, c in zip(self.months, avail, cum, strict=True)
+            {"month": m, "quantity": a, "cumulative": c}
+            for m, a, c in zip(
+                self.months, np.round(avail, 6).tolist(), np.round(cum, 6).tolist(), strict=True
+            )
         )
 
     def promise(self, request: QuoteRequest, commit: bool = True) -> AtpAnswer:
