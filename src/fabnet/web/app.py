@@ -122,10 +122,11 @@ def create_app(
     app.state.service = service
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _BODY_SLACK)
 
-    from fabnet.web import api, pages
+    from fabnet.web import api, pages, quotes
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    quotes.install(app)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
