@@ -180,3 +180,23 @@ def test_cli_batch_table(cli, store_with_plan, tmp_path):
     r = cli("quote", "--plan", "latest", "--requests", str(csv), "--home", str(store.home))
     assert r.exit_code == 0, r.output
     assert "2 quotes" in r.stdout and "X" in r.stdout
+
+
+def test_cli_quotes_scenario_writes_accepted_quotes_as_contracts(cli, tmp_path):
+    sc = tiny_scenario(
+        [{"name": "A", "priority": 2, "demand": {"P": 1000}, "price_usd": {"P": 100}}],
+        policy={"allocation": "contracts"},
+    )
+    store = RunStore(tmp_path / "home")
+    with store.start_run("plan", sc.name, dump_scenario(sc), {}) as run:
+        record_plan(run, solve_plan(sc), sc.name)
+    rec = make_quote(store, run.id, QuoteRequest("NewCo", "P", 300, "2024-02", priority=1))
+    QuoteStore(store).accept(rec.id)
+    scenario_file = tmp_path / "tiny.yaml"
+    scenario_file.write_text(dump_scenario(sc))
+    out = tmp_path / "with-quotes.yaml"
+    r = cli("quotes", "scenario", str(scenario_file), "--out", str(out), "--home",
+            str(store.home), "--json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert _json(r)["quote_customers"] == [f"quote {rec.id} NewCo"]
+    assert f"quote {rec.id} NewCo" in out.read_text()

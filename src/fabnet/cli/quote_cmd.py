@@ -86,6 +86,7 @@ def _print_quote(rec: Any) -> None:
         )
         head.add_row("CTP complete by", str(ctp["complete_by"] or "not within the window"))
         head.add_row("CTP break-even price", f"{_usd(ctp['price_per_unit'])} per unit")
+        head.add_row("CTP order price", f"{_usd(ctp.get('order_price'))} per unit")
         head.add_row("NPV change", f"{_usd(ctp['npv_change'])}")
         head.add_row(
             "decisions",

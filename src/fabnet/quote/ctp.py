@@ -206,6 +206,11 @@ def capable_to_promise(
         price_per_unit = max(0.0, -others / pv_units)
         if -others < 0:
             notes.append("the order does not lower the rest of the plan's NPV: break-even price 0")
+        if order_price < price_per_unit - 1e-6:
+            notes.append(
+                f"the order's price {order_price:,.0f} USD is below its break-even price "
+                f"{price_per_unit:,.0f} USD per unit: it lowers the plan's NPV"
+            )
     else:
         notes.append(
             f"the re-optimised plan delivers nothing by {req.wanted} (priority {req.priority}, "
@@ -270,6 +275,7 @@ def capable_to_promise(
         npv_change=npv_change,
         cost_breakdown={k: float(np.round(v, 6)) + 0.0 for k, v in breakdown.items()},
         binding=binding,
+        order_price=order_price,
         hold_decisions=hold,
         solve_seconds=seconds,
         notes=tuple(notes),

@@ -288,6 +288,8 @@ class CtpAnswer:
             ``capex``, ``interest``.
         binding: resources with a shadow price in the wanted month's bucket of the re-optimised
             plan: ``{constraint, resource, month, value, unit}``.
+        order_price: the price the order pays in the re-optimised plan [USD per unit] (the
+            request's max price, else the ATP price); the quote's price.
         hold_decisions: the build/buy decisions of the base plan were held (operations only).
         solve_seconds: time of the re-optimisation.
         notes: plain-language remarks.
@@ -302,6 +304,7 @@ class CtpAnswer:
     npv_change: float
     cost_breakdown: dict[str, float] = field(default_factory=dict)
     binding: tuple[dict[str, Any], ...] = ()
+    order_price: float | None = None
     hold_decisions: bool = True
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = ()
@@ -317,6 +320,7 @@ class CtpAnswer:
             "npv_change": self.npv_change,
             "cost_breakdown": dict(self.cost_breakdown),
             "binding": [dict(b) for b in self.binding],
+            "order_price": self.order_price,
             "hold_decisions": self.hold_decisions,
             "solve_seconds": self.solve_seconds,
             "notes": list(self.notes),
@@ -337,6 +341,7 @@ class CtpAnswer:
             npv_change=float(data.get("npv_change", 0.0)),
             cost_breakdown={k: float(v) for k, v in data.get("cost_breakdown", {}).items()},
             binding=tuple(dict(b) for b in data.get("binding", ())),
+            order_price=data.get("order_price"),
             hold_decisions=bool(data.get("hold_decisions", True)),
             solve_seconds=float(data.get("solve_seconds", 0.0)),
             notes=tuple(data.get("notes", ())),
@@ -358,9 +363,10 @@ class QuoteAnswer:
 
     @property
     def price_per_unit(self) -> float | None:
-        """The price quoted: the higher of the ATP price and the CTP cost-covering price."""
-        if self.ctp is not None and self.ctp.price_per_unit is not None:
-            return max(self.atp.price_per_unit, self.ctp.price_per_unit)
+        """The price quoted: the price the order pays in the CTP plan when there is one (the
+        buyer's max price, else the ATP price), else the ATP price."""
+        if self.ctp is not None and self.ctp.order_price is not None:
+            return self.ctp.order_price
         return self.atp.price_per_unit
 
     def to_dict(self) -> dict[str, Any]:
