@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from fabnet.errors import UsageError
@@ -81,8 +81,7 @@ class QuoteRequest:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
         """A request from its JSON form (or a CSV row); raises UsageError on a bad field."""
-        known = {"buyer", "product", "quantity", "wanted", "earliest", "latest", "max_price"}
-        known |= {"priority"}
+        known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise UsageError(

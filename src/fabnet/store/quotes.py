@@ -121,6 +121,12 @@ class QuoteStore:
 
     def __init__(self, store: RunStore):
         self.store = store
+        with store._connect() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quotes'"
+            ).fetchone()
+        if found:
+            return
         with store._connect() as conn, transaction(conn):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
