@@ -263,24 +263,45 @@ def _products(sc: Scenario) -> xr.Dataset:
     )
 
 
-def _mature_age(sc: Scenario, node: str, tolerance: float, limit: int = 120) -> int:
-    ages = np.arange(limit + 1, dtype=np.float64)
+@dataclass(frozen=True)
+class _GoodDies:
+    """Good dies per wafer of every product at whole learning ages ``-1 … last`` and at maturity
+    (age 10⁶), from :func:`good_dies_per_wafer_at`: one call per product for the whole build."""
+
+    table: dict[str, FloatArray]
+    mature: dict[str, float]
+
+    @classmethod
+    def of(cls, sc: Scenario, last: int) -> _GoodDies:
+        ages = np.append(np.arange(-1, last + 1, dtype=np.float64), 1e6)
+        values = {p.name: good_dies_per_wafer_at(sc, p.name, ages) for p in sc.products}
+        return cls(
+            {p: v[:-1] for p, v in values.items()}, {p: float(v[-1]) for p, v in values.items()}
+        )
+
+    def at(self, product: str, ages: npt.NDArray[np.int64]) -> FloatArray:
+        """Values at whole ages (``-1 ≤ age ≤ last``)."""
+        return self.table[product][ages + 1]
+
+
+def _mature_age(sc: Scenario, node: str, tolerance: float, gd: _GoodDies, limit: int = 120) -> int:
+    ages = np.arange(limit + 1)
     ok_all = np.ones(limit + 1, dtype=bool)
     for p in sc.products:
         if p.node != node:
             continue
-        g = good_dies_per_wafer_at(sc, p.name, ages)
-        g_inf = float(good_dies_per_wafer_at(sc, p.name, np.array([1e6]))[0])
+        g = gd.at(p.name, ages)
+        g_inf = gd.mature[p.name]
         ok_all &= g >= (1.0 - tolerance) * g_inf if g_inf > 0 else True
     idx = np.flatnonzero(ok_all)
     return int(idx[0]) if idx.size else limit
 
 
-def _nodes(sc: Scenario, opts: list[CapacityOption], tolerance: float) -> xr.Dataset:
+def _nodes(sc: Scenario, opts: list[CapacityOption], tolerance: float, gd: _GoodDies) -> xr.Dataset:
     names = sorted({o.node for o in opts} | {p.node for p in sc.products})
     return xr.Dataset(
         {
-            "node_mature_age": ("node", [_mature_age(sc, n, tolerance) for n in names]),
+            "node_mature_age": ("node", [_mature_age(sc, n, tolerance, gd) for n in names]),
             "node_cycle_months": ("node", [cycle_time_months(sc, n) for n in names]),
             "node_learning_tau": (
                 "node",
@@ -291,17 +312,19 @@ def _nodes(sc: Scenario, opts: list[CapacityOption], tolerance: float) -> xr.Dat
     )
 
 
-def _sites_and_groups(sc: Scenario, opts: list[CapacityOption], nodes: xr.Dataset) -> xr.Dataset:
+def _sites_and_groups(
+    sc: Scenario, opts: list[CapacityOption], nodes: xr.Dataset, gd: _GoodDies
+) -> xr.Dataset:
     sites = list(dict.fromkeys(o.site for o in opts))
     keys = list(dict.fromkeys((o.site, o.node) for o in opts))
     prods = sc.products
     mature = nodes["node_mature_age"]
     gdpw_mature = np.zeros((len(keys), len(prods)))
     for g, (_, node) in enumerate(keys):
-        age = np.array([float(mature.sel(node=node))])
+        age = np.array([int(mature.sel(node=node))])
         for j, p in enumerate(prods):
             if p.node == node:
-                gdpw_mature[g, j] = float(good_dies_per_wafer_at(sc, p.name, age)[0])
+                gdpw_mature[g, j] = float(gd.at(p.name, age)[0])
     return xr.Dataset(
         {
             "site_max_units": (
@@ -340,16 +363,14 @@ def _sites_and_groups(sc: Scenario, opts: list[CapacityOption], nodes: xr.Datase
 
 
 def _option_yield(
-    sc: Scenario, opts: list[CapacityOption], buckets: Buckets, mature_age: dict[str, int]
+    sc: Scenario,
+    opts: list[CapacityOption],
+    buckets: Buckets,
+    mature_age: dict[str, int],
+    gd: _GoodDies,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per option: wafers out per unit (O x T), good dies per wafer (O x P x T), young (O x T)."""
     n_m, n_t, n_p = buckets.n_months, buckets.n, len(sc.products)
-    age_grid = np.arange(-1, n_m + 1, dtype=np.float64)  # ages -1..n_m
-    gdpw_by_age = {
-        p.name: good_dies_per_wafer_at(sc, p.name, age_grid)
-        for p in sc.products
-        if any(o.node == p.node for o in opts)
-    }
     capacity = np.zeros((len(opts), n_t))
     gdpw = np.zeros((len(opts), n_p, n_t))
     young = np.zeros((len(opts), n_t), dtype=bool)
@@ -362,22 +383,22 @@ def _option_yield(
         k = buckets.aggregate(out_cap)
         capacity[i] = k
         age = month_idx - lag - o.first_output  # age at processing of wafers out in month m
-        age_c = np.clip(age, -1, n_m) + 1  # index into age_grid
+        age_c = np.clip(age, -1, n_m)
         for j, p in enumerate(sc.products):
             if p.node != o.node:
                 continue
-            num = buckets.aggregate(out_cap * gdpw_by_age[p.name][age_c])
+            num = buckets.aggregate(out_cap * gd.at(p.name, age_c))
             gdpw[i, j] = np.divide(num, k, out=np.zeros(n_t), where=k > 0)
         young[i] = (k > 0) & (buckets.start - lag - o.first_output < mature_age[o.node])
     return capacity, gdpw, young
 
 
 def _options(
-    sc: Scenario, opts: list[CapacityOption], buckets: Buckets, nodes: xr.Dataset
+    sc: Scenario, opts: list[CapacityOption], buckets: Buckets, nodes: xr.Dataset, gd: _GoodDies
 ) -> xr.Dataset:
     months = sc.months
     mature_age = {str(n): int(a) for n, a in nodes["node_mature_age"].to_series().items()}
-    capacity, gdpw, young = _option_yield(sc, opts, buckets, mature_age)
+    capacity, gdpw, young = _option_yield(sc, opts, buckets, mature_age, gd)
     labels = [option_label(o.site, o.kind, o.node, months[o.start]) for o in opts]
     return xr.Dataset(
         {
@@ -546,13 +567,14 @@ def build_plan_data(
     forced = fixed_starts(sc, fixed)
     opts = capacity_options(sc, buckets, strategy, start_every, forced)
     exps = packaging_expansions(sc, buckets, start_every, forced)
-    nodes = _nodes(sc, opts, mature_tolerance)
+    gd = _GoodDies.of(sc, max(buckets.n_months, 120))
+    nodes = _nodes(sc, opts, mature_tolerance, gd)
     ds = xr.merge(
         [
             _products(sc),
             nodes,
-            _sites_and_groups(sc, opts, nodes),
-            _options(sc, opts, buckets, nodes),
+            _sites_and_groups(sc, opts, nodes, gd),
+            _options(sc, opts, buckets, nodes, gd),
             _packaging(sc, exps, buckets),
             _hbm(sc, buckets),
             _customers(sc, buckets),
