@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, get_args
 
 import yaml
 
-from fabnet.errors import Problem, ScenarioError
+from fabnet.errors import Problem, ScenarioError, shorten
 
 if TYPE_CHECKING:
     from fabnet.scenario import Scenario
@@ -325,8 +325,8 @@ def problems_by_field(
         if owner is None:
             general.append(p)
             continue
-        shown = "" if p.value is None else f" (got {p.value!r})"
-        at_field.setdefault(owner, []).append(p.message + shown)
+        shown = "" if p.value is None else f" (got {p.shown_value})"
+        at_field.setdefault(owner, []).append(shorten(p.message) + shown)
     return at_field, general
 
 
