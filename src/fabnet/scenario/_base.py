@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from typing import Annotated
@@ -47,6 +48,17 @@ def parse_month(value: object) -> str:
 
     A date must be a real one (``2024-02-30`` is refused) and the year within 1900..2200.
     """
+    if isinstance(value, str) and len(value) <= 40:
+        return _parse_month_text(value)  # cached: a series repeats the same months
+    return _parse_month(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_month_text(value: str) -> str:
+    return _parse_month(value)
+
+
+def _parse_month(value: object) -> str:
     if isinstance(value, _dt.date):  # datetime.datetime is a date too (TOML, xlsx)
         year, month = value.year, value.month
     elif isinstance(value, str):
@@ -125,7 +137,9 @@ def _series_number(v: object, where: str) -> float:
 
 def _parse_series(value: object) -> float | dict[str, float]:
     if isinstance(value, bool):
-        raise ValueError("expected a number or a mapping {YYYY-MM: number}")
+        raise ValueError(
+            "expected a number or a mapping {YYYY-MM: number}; true/false is not a number"
+        )
     if isinstance(value, int | float):
         return _series_number(value, "")
     if isinstance(value, dict) and value:

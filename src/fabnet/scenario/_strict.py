@@ -52,6 +52,20 @@ class StrictYAMLLoader(_BASE):  # type: ignore[misc,valid-type]
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._tags: dict[str, str] = {}  # plain scalar → its tag: a file repeats its values
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 100_000 and len(value) < 64:
+                self._tags[value] = tag
+        return tag
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
@@ -89,11 +103,18 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    """The collections directly inside ``node`` (scalars are counted, not visited)."""
     if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
+        return [n for n in node.value if not isinstance(n, yaml.ScalarNode)]
+    return [n for pair in node.value for n in pair if not isinstance(n, yaml.ScalarNode)]
+
+
+def _scalars(node: yaml.Node) -> int:
+    if isinstance(node, yaml.SequenceNode):
+        return sum(isinstance(n, yaml.ScalarNode) for n in node.value)
+    return sum(
+        isinstance(k, yaml.ScalarNode) + isinstance(v, yaml.ScalarNode) for k, v in node.value
+    )
 
 
 def _check_duplicates(node: yaml.MappingNode) -> None:
@@ -117,9 +138,12 @@ def _check_duplicates(node: yaml.MappingNode) -> None:
 def check_node_graph(root: yaml.Node) -> None:
     """Refuse duplicate keys, recursive aliases, deep nesting and too many expanded values.
 
-    Sizes and depths are computed once per distinct node (aliases share nodes), without
-    recursion, so the cost is linear in the text even when the expansion is astronomical.
+    Sizes and depths are computed once per distinct collection node (aliases share nodes),
+    without recursion, so the cost is linear in the text even when the expansion is
+    astronomical.
     """
+    if isinstance(root, yaml.ScalarNode):
+        return
     done: dict[int, tuple[int, int]] = {}  # id → (values once expanded, depth)
     open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -128,13 +152,13 @@ def check_node_graph(root: yaml.Node) -> None:
         ident = id(node)
         if finished:
             open_nodes.discard(ident)
-            children = _children(node)
-            size = 1 + sum(done[id(c)][0] for c in children)
-            depth = 1 + max((done[id(c)][1] for c in children), default=0)
+            inner = [done[id(c)] for c in _children(node)]
+            size = 1 + _scalars(node) + sum(n for n, _ in inner)
+            depth = 1 + max((d for _, d in inner), default=1 if node.value else 0)
             if size > MAX_VALUES:
                 line, column = _mark(node)
                 raise ReadError(
-                    f"the value starting here expands to {short_repr(size)} values through "
+                    f"the value starting here expands to {size:,} values through "
                     f"aliases (*name); at most {MAX_VALUES:,} are accepted",
                     line,
                     column,
@@ -155,14 +179,15 @@ def check_node_graph(root: yaml.Node) -> None:
         open_nodes.add(ident)
         stack.append((node, True))
         for child in _children(node):
-            if id(child) in open_nodes:
+            child_id = id(child)
+            if child_id in open_nodes:
                 line, column = _mark(child)
                 raise ReadError(
                     "a recursive alias (a value that contains itself) cannot be a scenario",
                     line,
                     column,
                 )
-            if id(child) not in done:
+            if child_id not in done:
                 stack.append((child, False))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from fabnet.errors import Problem, ScenarioError
+from fabnet.errors import Problem, ScenarioError, UsageError
 from fabnet.scenario._strict import ReadError, read_json, read_toml, read_yaml
 from fabnet.scenario.checks import check_scenario, did_you_mean
 from fabnet.scenario.errors_format import problems_from_validation_error
@@ -81,7 +81,7 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
             raw = handle.read(MAX_SCENARIO_BYTES + 1)
         if len(raw) > MAX_SCENARIO_BYTES:
             raise ScenarioError([Problem("", _too_big(len(raw)))], file=file)
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [Problem("", f"the file is not UTF-8 text (byte {exc.start})")], file=file
@@ -278,11 +278,17 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
             file=str(path),
         )
     text = dump_scenario(scenario, fmt)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

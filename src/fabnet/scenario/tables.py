@@ -202,6 +202,9 @@ def read_demand_table(path: Path) -> tuple[list[DemandRow], list[Problem]]:
     reader = _Reader(path, excel)
     rows: list[DemandRow] = []
     try:
+        if path.is_dir():
+            reader.add(Problem("demand_table", "a folder, not a table file", str(path)))
+            raise _Problems
         if not path.is_file():
             reader.add(Problem("demand_table", "file not found", str(path)))
             raise _Problems

@@ -254,7 +254,7 @@ async def check_scenario(
     def check() -> dict[str, Any]:
         form = svc.form(scenario_id)
         paths = svc.edits_to_paths(form.scenario, (edits or ScenarioEdits()).model_dump())
-        _form, _text, _fmt, scenario = svc.prepare(scenario_id, paths)
+        _form, _text, _fmt, scenario = svc.prepare(scenario_id, paths, write=False)
         return {"valid": True, "name": scenario.name, "parameters": svc.parameters(scenario)}
 
     return await svc.bounded(check)

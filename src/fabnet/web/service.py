@@ -203,10 +203,11 @@ class WebService:
         return paths
 
     def prepare(
-        self, scenario_id: str, path_edits: Mapping[str, Any]
+        self, scenario_id: str, path_edits: Mapping[str, Any], write: bool = True
     ) -> tuple[ScenarioForm, str, str, Scenario]:
         """The edited scenario, validated and within the service's limits: (form, text, fmt,
-        scenario). Raises ScenarioError."""
+        scenario); with ``write=False`` (a check) the text is not rewritten. Raises
+        ScenarioError."""
         form = self.form(scenario_id)
         text, fmt, scenario = edited_scenario(
             form.text,
@@ -216,6 +217,7 @@ class WebService:
             form.entry.filename,
             max_horizon_months=self.settings.max_horizon_months,
             max_solve_seconds=self.settings.max_solve_seconds,
+            write=write,
         )
         return form, text, fmt, scenario
 
