@@ -200,7 +200,9 @@ def scenario_files() -> dict[str, str | bytes]:
     files["inf-debt-limit.yaml"] = edit("debt_limit_usd: 10.0e9", "debt_limit_usd: .inf")
     files["inf-time-limit.yaml"] = edit("time_limit_seconds: 30", "time_limit_seconds: .inf")
     files["exponent-overflow.yaml"] = edit("asking_price_usd: 900.0e6", "asking_price_usd: 1e400")
-    files["demand-1e308.yaml"] = edit("demand: {H100-class: 20000}", "demand: {H100-class: 1e308}")
+    files["demand-1e308.yaml"] = edit(
+        "demand: {H100-class: 20000}", "demand: {H100-class: 1.0e+308}"
+    )
     files["demand-inf.yaml"] = edit("demand: {H100-class: 20000}", "demand: {H100-class: .inf}")
     files["demand-series-nan.yaml"] = edit(
         "demand: {H100-class: 20000}", "demand: {H100-class: {2024-01: 5, 2024-06: .nan}}"
@@ -352,7 +354,7 @@ def excel_tables() -> dict[str, bytes]:
     import openpyxl
 
     def book(rows: list[list[object]]) -> bytes:
-        wb = openpyxl.Workbook()
+        wb = openpyxl.Workbook()  # (openpyxl stamps the time of saving: bytes differ per run)
         ws = wb.active
         for row in rows:
             ws.append(row)
