@@ -47,7 +47,7 @@ class ReadError(Exception):
         return f" at line {self.line}" + (f", column {self.column}" if self.column else "")
 
 
-class StrictYAMLLoader(_BASE):  # type: ignore[misc,valid-type]
+class StrictYAMLLoader(_BASE):
     """A safe YAML loader with YAML 1.2-like plain scalars (see the module docstring)."""
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
