@@ -389,3 +389,30 @@ def test_a_large_valid_upload_does_not_stall_the_health_check(server, base_text)
     latencies.sort()
     assert latencies[len(latencies) // 2] < 0.25, (took, latencies)
     assert latencies[-1] < 1.0, (took, latencies)
+
+
+def test_checks_are_bounded_in_time_and_number(home, launcher):
+    """A check that takes too long answers 429 in time, and keeps its place until it ends."""
+    import anyio
+
+    from fabnet.web import WebSettings, create_app
+    from fabnet.web.errors import ServiceBusy
+
+    settings = WebSettings(home=home, max_validations=1, max_validation_seconds=0.3)
+    svc = create_app(settings=settings, launcher=launcher).state.service
+
+    def slow() -> str:
+        time.sleep(1.0)
+        return "done"
+
+    async def scenario() -> None:
+        start = time.perf_counter()
+        with pytest.raises(ServiceBusy, match=r"longer than 0\.3 s"):
+            await svc.bounded(slow)
+        assert time.perf_counter() - start < 0.8  # answered in time, not after the work
+        with pytest.raises(ServiceBusy):  # the abandoned check still computes
+            await svc.bounded(lambda: "quick")
+        await anyio.sleep(1.0)
+        assert await svc.bounded(lambda: "quick") == "quick"
+
+    anyio.run(scenario)

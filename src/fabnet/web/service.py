@@ -7,6 +7,8 @@ the routes in :mod:`fabnet.web.api` and :mod:`fabnet.web.pages` are thin wrapper
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
 __all__ = ["JOB_KINDS_OFFERED", "ScenarioForm", "WebService", "jsonable_records"]
 
 T = TypeVar("T")
+_BUSY = (
+    "checking this scenario took longer than {limit:g} s (other checks may be running); "
+    "try again in a moment"
+)
 
 
 def _offered_kinds() -> tuple[str, ...]:
@@ -90,7 +96,9 @@ class WebService:
         self.store = store
         self.library = library
         self.launcher = launcher
-        self._checks: anyio.CapacityLimiter | None = None
+        # at most max_validations checks compute at once, even those a request gave up on
+        self._computing = threading.BoundedSemaphore(settings.max_validations)
+        self._threads: anyio.CapacityLimiter | None = None  # threads a request waits on
 
     # -- work that validates scenarios ------------------------------------------------------------
     async def bounded(self, fn: Callable[..., T], *args: Any) -> T:
@@ -98,21 +106,29 @@ class WebService:
         ``max_validations`` at once, and give up after ``max_validation_seconds``.
 
         The event loop stays free for health checks and pages meanwhile; a request that waits
-        or works too long gets :class:`ServiceBusy` (429). Inputs are bounded by
-        :mod:`fabnet.scenario.limits`, so a check itself takes a few seconds at most.
+        or works too long gets :class:`ServiceBusy` (429). A check a request gave up on still
+        holds its place until it ends (inputs are bounded by :mod:`fabnet.scenario.limits`, so
+        that is a few seconds at most), so abandoned checks cannot pile up.
         """
-        if self._checks is None:
-            self._checks = anyio.CapacityLimiter(self.settings.max_validations)
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(4 * self.settings.max_validations)
         limit = self.settings.max_validation_seconds
+        deadline = time.monotonic() + limit
+
+        def guarded() -> T:
+            if not self._computing.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise ServiceBusy(_BUSY.format(limit=limit))
+            try:
+                return fn(*args)
+            finally:
+                self._computing.release()
+
         with anyio.move_on_after(limit) as scope:
             return await anyio.to_thread.run_sync(
-                fn, *args, abandon_on_cancel=True, limiter=self._checks
+                guarded, abandon_on_cancel=True, limiter=self._threads
             )
         assert scope.cancelled_caught
-        raise ServiceBusy(
-            f"checking this scenario took longer than {limit:g} s (other checks may be running); "
-            "try again in a moment"
-        )
+        raise ServiceBusy(_BUSY.format(limit=limit))
 
     # -- scenarios --------------------------------------------------------------------------------
     def scenario_entry(self, scenario_id: str) -> ScenarioEntry:
