@@ -181,8 +181,19 @@ def _csv_rows(path: Path, reader: _Reader) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _excel_rows(path: Path, reader: _Reader) -> Iterator[tuple[int, list[Any]]]:
+    import zipfile
+
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(path) as archive:  # a workbook is a zip: refuse a zip bomb first
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        reader.add(Problem(reader.where(), f"not a readable Excel workbook ({type(exc).__name__})"))
+        raise _Problems from None
+    if unpacked > 4 * MAX_TABLE_BYTES:
+        reader.add(Problem(reader.where(), f"the workbook unpacks to {unpacked:,} bytes; too big"))
+        raise _Problems
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for files that are not workbooks
@@ -210,10 +221,8 @@ def read_demand_table(path: Path) -> tuple[list[DemandRow], list[Problem]]:
             raise _Problems
         size = path.stat().st_size
         if size > MAX_TABLE_BYTES:
-            reader.add(
-                Problem(reader.where(), f"{size:,} bytes; a demand table has at most "
-                        f"{MAX_TABLE_BYTES:,}")
-            )  # fmt: skip
+            limit = f"{size:,} bytes; a demand table has at most {MAX_TABLE_BYTES:,}"
+            reader.add(Problem(reader.where(), limit))
             raise _Problems
         source = _excel_rows(path, reader) if excel else _csv_rows(path, reader)
         positions: dict[str, int] | None = None
@@ -237,10 +246,9 @@ def read_demand_table(path: Path) -> tuple[list[DemandRow], list[Problem]]:
                 )
                 continue
             cells = list(cells) + [None] * (width - len(cells))
-            customer = reader.text(cells[positions["customer"]], line, "customer",
-                                   positions["customer"])  # fmt: skip
-            product = reader.text(cells[positions["product"]], line, "product",
-                                  positions["product"])  # fmt: skip
+            at = positions
+            customer = reader.text(cells[at["customer"]], line, "customer", at["customer"])
+            product = reader.text(cells[at["product"]], line, "product", at["product"])
             month = reader.month(cells[positions["month"]], line, positions["month"])
             units = reader.units(cells[positions["units"]], line, positions["units"])
             if customer is None or product is None or month is None or units is None:
@@ -257,8 +265,8 @@ def read_demand_table(path: Path) -> tuple[list[DemandRow], list[Problem]]:
             seen[key] = line
             rows.append(DemandRow(customer, product, month, units, line))
         if positions is None:
-            reader.add(Problem(reader.where(), f"the table is empty; needed columns: "
-                                               f"{', '.join(COLUMNS)}"))  # fmt: skip
+            needed = ", ".join(COLUMNS)
+            reader.add(Problem(reader.where(), f"the table is empty; needed columns: {needed}"))
     except _Problems:
         pass
     except OSError as exc:
