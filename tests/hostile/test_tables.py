@@ -21,7 +21,7 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path):
     assert bomb.stat().st_size < 2_000_000
     start = time.perf_counter()
     rows, problems = read_demand_table(bomb)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0  # the unpacking alone would take seconds
     assert rows == []
     assert problems[0].path == "demand_table (bomb.xlsx)"
     assert "unpacks to 314,572,800 bytes" in problems[0].message

@@ -183,8 +183,6 @@ def _csv_rows(path: Path, reader: _Reader) -> Iterator[tuple[int, list[Any]]]:
 def _excel_rows(path: Path, reader: _Reader) -> Iterator[tuple[int, list[Any]]]:
     import zipfile
 
-    import openpyxl
-
     try:
         with zipfile.ZipFile(path) as archive:  # a workbook is a zip: refuse a zip bomb first
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -194,6 +192,8 @@ def _excel_rows(path: Path, reader: _Reader) -> Iterator[tuple[int, list[Any]]]:
     if unpacked > 4 * MAX_TABLE_BYTES:
         reader.add(Problem(reader.where(), f"the workbook unpacks to {unpacked:,} bytes; too big"))
         raise _Problems
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for files that are not workbooks
