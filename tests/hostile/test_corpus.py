@@ -191,11 +191,11 @@ def test_every_file_has_an_expected_outcome_and_there_are_at_least_60_hostile_on
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_corpus_file_gets_its_outcome(cli_json, name):
     expected = EXPECTED[name]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the work done, whatever else runs on the machine
     code, body, text = cli_json("scenario", "validate", str(CORPUS / name))
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert "Traceback" not in text
-    assert took < 1.0, f"{name} took {took:.2f} s"
+    assert took < 1.0, f"{name} took {took:.2f} s of CPU"
     if expected == OK:
         assert code == 0, text
         assert body == {"valid": True, "name": body["name"]}
