@@ -316,10 +316,12 @@ def _free_port() -> int:
 def server(home, launcher) -> Iterator[str]:
     import uvicorn
 
-    from fabnet.web import create_app
+    from fabnet.web import WebSettings, create_app
 
     port = _free_port()
-    app = create_app(home, launcher=launcher)
+    # a generous time limit: a shared test machine may be several times slower than usual
+    settings = WebSettings(home=home, max_validation_seconds=120)
+    app = create_app(settings=settings, launcher=launcher)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -384,11 +386,12 @@ def test_a_large_valid_upload_does_not_stall_the_health_check(server, base_text)
 
     (took, response), latencies = _health_while(server, upload)
     assert response.status_code == 201, response.text[:500]
-    # the check takes about 3 s of CPU in a worker thread (more on a busy machine); health
-    # answers meanwhile: it only competes for the interpreter lock, never waits for the check
+    # the check takes about 3 s of CPU in a worker thread (several times that on a busy
+    # machine); health answers meanwhile: it competes for the interpreter lock, but never
+    # waits for the whole check
     latencies.sort()
     assert latencies[len(latencies) // 2] < 0.25, (took, latencies)
-    assert latencies[-1] < 2.0, (took, latencies)
+    assert latencies[-1] < max(1.0, took / 4), (took, latencies)
 
 
 def test_checks_are_bounded_in_time_and_number(home, launcher):
