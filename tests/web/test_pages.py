@@ -7,6 +7,7 @@ import re
 
 import pytest
 import yaml
+from web_support import form_token
 
 from fabnet.errors import UsageError
 
@@ -28,15 +29,20 @@ def test_dashboard_offers_the_builtin_scenario_and_an_upload_form(client):
 
 
 def test_upload_form_redirects_to_the_scenario_or_lists_problems(client, tiny, tiny_yaml):
-    ok = client.post("/upload", files={"file": ("tiny.yaml", tiny_yaml)}, follow_redirects=False)
+    csrf = {"csrf_token": form_token(client)}
+    ok = client.post(
+        "/upload", files={"file": ("tiny.yaml", tiny_yaml)}, data=csrf, follow_redirects=False
+    )
     assert ok.status_code == 303 and re.fullmatch(
         r"/scenarios/[0-9a-f]{12}", ok.headers["location"]
     )
     tiny["customers"][0]["priority"] = 0
-    bad = client.post("/upload", files={"file": ("bad.yaml", yaml.safe_dump(tiny))})
+    bad = client.post("/upload", files={"file": ("bad.yaml", yaml.safe_dump(tiny))}, data=csrf)
     assert bad.status_code == 422
     assert 'id="upload-errors"' in bad.text and "customers[0].priority" in bad.text
-    big = client.post("/upload", files={"file": ("big.yaml", "#" * (2 * 1024 * 1024 + 10))})
+    big = client.post(
+        "/upload", files={"file": ("big.yaml", "#" * (2 * 1024 * 1024 + 10))}, data=csrf
+    )
     assert big.status_code == 413
 
 
@@ -60,6 +66,7 @@ def test_form_errors_appear_next_to_their_fields(client, fake_launcher):
     response = client.post(
         f"/scenarios/{BUILTIN}/run",
         data={
+            "csrf_token": form_token(client),
             "policy.discount_rate": "abc",
             "policy.horizon_months": "12.5",
             "investors[1].commitment_usd": "4000",
@@ -78,6 +85,7 @@ def test_form_errors_appear_next_to_their_fields(client, fake_launcher):
     response = client.post(
         f"/scenarios/{BUILTIN}/run",
         data={
+            "csrf_token": form_token(client),
             "policy.discount_rate": "1.5",
             "investors[0].commitment_usd": "-5",
             "policy.horizon_months": "300",
@@ -94,6 +102,7 @@ def test_form_starts_a_run_and_goes_to_its_page(client, fake_launcher):
     response = client.post(
         f"/scenarios/{BUILTIN}/run",
         data={
+            "csrf_token": form_token(client),
             "policy.allocation": "proportional",
             "investors[0].commitment_usd": "3500",
             "strategy": "buy",
@@ -158,15 +167,20 @@ def test_token_guards_writes_but_not_reads(locked, tiny_yaml):
 def test_login_form_sets_a_cookie_that_lets_the_pages_write(locked, fake_launcher):
     refused = locked.post(f"/scenarios/{BUILTIN}/run", data={})
     assert refused.status_code == 401 and 'name="token"' in refused.text
-    bad = locked.post("/login", data={"token": "guess", "next": "/"})
+    csrf = form_token(locked, "/login")
+    bad = locked.post("/login", data={"token": "guess", "next": "/", "csrf_token": csrf})
     assert bad.status_code == 401 and "not right" in bad.text
     good = locked.post(
-        "/login", data={"token": "s3cret", "next": "https://evil.example/"}, follow_redirects=False
+        "/login",
+        data={"token": "s3cret", "next": "https://evil.example/", "csrf_token": csrf},
+        follow_redirects=False,
     )
     assert good.status_code == 303 and good.headers["location"] == "/"  # no open redirect
     cookie = good.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
-    started = locked.post(f"/scenarios/{BUILTIN}/run", data={}, follow_redirects=False)
+    started = locked.post(
+        f"/scenarios/{BUILTIN}/run", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert started.status_code == 303 and len(fake_launcher.calls) == 1
 
 
@@ -188,7 +202,8 @@ def test_serve_command_refuses_an_open_public_bind(cli):
 
 def test_risk_form_checks_samples_at_their_field(client, fake_launcher):
     response = client.post(
-        f"/scenarios/{BUILTIN}/run", data={"kind": "risk", "samples": "50000", "seed": "x"}
+        f"/scenarios/{BUILTIN}/run",
+        data={"kind": "risk", "samples": "50000", "seed": "x", "csrf_token": form_token(client)},
     )
     assert response.status_code == 422
     assert field_errors(response.text, "samples")[0].startswith("enter a whole number from 1 to")
@@ -196,7 +211,7 @@ def test_risk_form_checks_samples_at_their_field(client, fake_launcher):
     assert fake_launcher.calls == []
     started = client.post(
         f"/scenarios/{BUILTIN}/run",
-        data={"kind": "risk", "samples": "2,000", "seed": "11"},
+        data={"kind": "risk", "samples": "2,000", "seed": "11", "csrf_token": form_token(client)},
         follow_redirects=False,
     )
     assert started.status_code == 303

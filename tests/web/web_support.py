@@ -91,3 +91,13 @@ class FakeLauncher:
 
     def shutdown(self) -> None:
         pass
+
+
+def form_token(client: Any, url: str = "/") -> str:
+    """The form token (CSRF) of the session: a page is fetched first, as a browser would."""
+    import re
+
+    page = client.get(url)
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    assert match, f"no form token on {url}"
+    return match.group(1)

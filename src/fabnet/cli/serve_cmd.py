@@ -18,6 +18,13 @@ _MISSING = (
 )
 
 
+def trusted_origins() -> tuple[str, ...]:
+    """Origins besides the service's own that may post to it (``$FABNET_TRUSTED_ORIGINS``)."""
+    from fabnet.web.settings import WebSettings
+
+    return WebSettings.trusted_origins_from_env()
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
@@ -44,16 +51,18 @@ def serve(
         err_console.print(f"[bold red]error:[/] {_MISSING} (missing: {exc.name})", highlight=False)
         raise typer.Exit(EXIT_USER_ERROR) from None
     from fabnet.web import create_app, is_loopback
+    from fabnet.web.security import check_token_setting
 
     if token == "auto":
         token = secrets.token_urlsafe(24)
     try:
+        token = check_token_setting(token)  # a blank --token or FABNET_TOKEN is an error
         if not token and not is_loopback(host):
             raise UsageError(
                 f"--host {host} lets other machines reach the service: give --token (or set "
                 "FABNET_TOKEN; --token auto makes one), or bind to 127.0.0.1"
             )
-        app = create_app(home, token=token or None, host=host)
+        app = create_app(home, token=token, host=host, trusted_origins=trusted_origins())
     except FabnetError as error:
         fail(error, as_json)
         return

@@ -34,10 +34,30 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+_HUGE = 1e15  # beyond this, numbers are shown in scientific notation (1.23e+18)
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` if it is not a number at all."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+    except OverflowError:  # an int beyond the float range
+        return math.inf if value > 0 else -math.inf
+
+
+def _not_finite(number: float, suffix: str = "") -> str:
+    return ("∞" if number > 0 else "−∞" if number < 0 else _DASH) + (
+        suffix if number == number else ""
+    )
+
+
 def format_number(value: Any, decimals: int | None = None) -> str:
     """``1234567.8`` → ``"1,234,568"``; small numbers keep 2–3 significant decimals; NaN → ``–``.
 
-    With ``decimals`` given, exactly that many decimals (with thousands separators).
+    With ``decimals`` given, exactly that many decimals (with thousands separators). Infinite
+    values show as ``∞``/``−∞``, magnitudes from 1e15 in scientific notation.
     """
     if _is_missing(value):
         return _DASH
@@ -45,12 +65,16 @@ def format_number(value: Any, decimals: int | None = None) -> str:
         return "yes" if value else "no"
     if not isinstance(value, int | float) and not hasattr(value, "__float__"):
         return str(value)
-    number = float(value)
+    number = _as_float(value)
+    if number is None:
+        return str(value)
     if not math.isfinite(number):
-        return "∞" if number > 0 else "−∞" if number < 0 else _DASH
+        return _not_finite(number)
+    magnitude = abs(number)
+    if magnitude >= _HUGE:
+        return f"{number:.3g}".replace("-", "−")
     if decimals is not None:
         return f"{number:,.{decimals}f}"
-    magnitude = abs(number)
     if number == int(number) or magnitude >= 100:
         return f"{number:,.0f}"
     if magnitude >= 1:
@@ -59,12 +83,19 @@ def format_number(value: Any, decimals: int | None = None) -> str:
 
 
 def format_money(value: Any, currency: str = "$") -> str:
-    """Compact money: ``8.4e9`` → ``"$8.40 B"``, ``-3.2e6`` → ``"−$3.20 M"``; NaN → ``–``."""
+    """Compact money: ``8.4e9`` → ``"$8.40 B"``, ``-3.2e6`` → ``"−$3.20 M"``; NaN → ``–``;
+    infinite → ``∞``; beyond 1,000 T in scientific notation."""
     if _is_missing(value):
         return _DASH
-    number = float(value)
+    number = _as_float(value)
+    if number is None:
+        return str(value)
     sign = "−" if number < 0 else ""
     magnitude = abs(number)
+    if not math.isfinite(number):
+        return sign + currency + "∞"
+    if magnitude >= _HUGE:
+        return f"{sign}{currency}{magnitude:.3g}"
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if magnitude >= scale:
             return f"{sign}{currency}{magnitude / scale:,.2f} {suffix}"
@@ -75,7 +106,15 @@ def format_percent(value: Any, decimals: int = 1) -> str:
     """A fraction as a percentage: ``0.873`` → ``"87.3 %"``; NaN → ``–``."""
     if _is_missing(value):
         return _DASH
-    return f"{float(value) * 100:.{decimals}f} %"
+    number = _as_float(value)
+    if number is None:
+        return str(value)
+    percent = number * 100
+    if not math.isfinite(percent):
+        return _not_finite(percent, " %")
+    if abs(percent) >= _HUGE:
+        return f"{percent:.3g} %"
+    return f"{percent:.{decimals}f} %"
 
 
 @dataclass(frozen=True)
@@ -137,7 +176,7 @@ def _looks_numeric(text: str) -> bool:
     core = text.replace(",", "").replace(" %", "").replace("−", "-").replace("$", "").strip()
     for suffix in (" T", " B", " M", " k"):
         core = core.removesuffix(suffix)
-    if core == _DASH:
+    if core in (_DASH, "∞", "-∞"):
         return True
     try:
         float(core)

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
-from fabnet.errors import Problem
+from fabnet.errors import Problem, short_repr
 from fabnet.scenario._base import month_index
 from fabnet.scenario.fabs import ExistingFab, GreenfieldSite
 from fabnet.scenario.model import Scenario
@@ -25,15 +25,31 @@ COLLECTIONS = (
 )  # fmt: skip
 
 
+_MAX_SUGGEST = 64  # words longer than this, or more choices than _MAX_CHOICES: no suggestion
+_MAX_CHOICES = 1000
+_MAX_LISTED = 20
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest choice, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """``"; did you mean 'x'?"`` for the closest choice, else ``""`` (bounded cost: long words
+    and very long lists of choices get no suggestion)."""
+    if not isinstance(word, str) or len(word) > _MAX_SUGGEST:
+        return ""
+    candidates = []
+    for i, choice in enumerate(choices):
+        if i >= _MAX_CHOICES:
+            return ""
+        if isinstance(choice, str) and len(choice) <= _MAX_SUGGEST:
+            candidates.append(choice)
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> str:
-    listed = ", ".join(repr(k) for k in known) or "none defined"
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)} (known: {listed})"
+    listed = ", ".join(short_repr(k) for k in known[:_MAX_LISTED]) or "none defined"
+    if len(known) > _MAX_LISTED:
+        listed += f", ... ({len(known):,} in all)"
+    return f"unknown {kind} {short_repr(name)}{did_you_mean(name, known)} (known: {listed})"
 
 
 def check_unique_names(s: Scenario) -> list[Problem]:
@@ -157,7 +173,7 @@ def check_fabs(s: Scenario) -> list[Problem]:
                     )
                 )
             problems += _check_month(s, f"fabs[{i}].earliest_start", f.earliest_start)
-        if f.operating_curve is not None and not Path(f.operating_curve).is_file():
+        if f.operating_curve is not None and not _is_file(f.operating_curve):
             problems.append(
                 Problem(
                     f"fabs[{i}].operating_curve",
@@ -166,6 +182,13 @@ def check_fabs(s: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # e.g. a name too long for the file system
+        return False
 
 
 def check_customers(s: Scenario) -> list[Problem]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from fabnet.scenario._base import Series, StrictModel
+from fabnet.scenario._base import Number, Series, StrictModel
+from fabnet.scenario.limits import MAX_UNIT_PRICE_USD
 
 __all__ = ["Customer"]
 
@@ -15,12 +18,16 @@ class Customer(StrictModel):
     name: str = Field(min_length=1, description="Unique customer name.")
     priority: int = Field(1, ge=1, le=10, description="1 is served first.")
     demand: dict[str, Series] = Field(
-        default_factory=dict, description="Units wanted per month, by product."
+        default_factory=dict, max_length=500, description="Units wanted per month, by product."
     )
     contracted: dict[str, Series] = Field(
-        default_factory=dict, description="Contracted minimum units per month, by product."
+        default_factory=dict,
+        max_length=500,
+        description="Contracted minimum units per month, by product.",
     )
-    price_usd: dict[str, float] = Field(
-        default_factory=dict, description="Price paid per unit by product (default: list price)."
+    price_usd: dict[str, Annotated[Number, Field(ge=0, le=MAX_UNIT_PRICE_USD)]] = Field(
+        default_factory=dict,
+        max_length=500,
+        description="Price paid per unit by product (default: list price).",
     )
     investor: str | None = Field(None, description="Investor whose commitment gives it offtake.")

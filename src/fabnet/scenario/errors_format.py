@@ -13,7 +13,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from fabnet.errors import Problem
+from fabnet.errors import Problem, short_repr
 from fabnet.scenario.checks import did_you_mean
 
 __all__ = ["format_path", "problems_from_validation_error"]
@@ -64,7 +64,7 @@ def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, type[BaseMo
             tp = args[0] if args else Any
             owner = None
             continue
-        path += f".{part}" if path else str(part)
+        path += f".{part}" if path else str(part)  # a key as the user wrote it
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             owner = tp
             field = tp.model_fields.get(str(part))
@@ -88,10 +88,13 @@ def problems_from_validation_error(
 ) -> list[Problem]:
     """One :class:`Problem` per pydantic error, with field paths and hints."""
     problems = []
-    for e in error.errors(include_url=False):
+    for e in error.errors(include_url=False, include_context=False):
         loc = tuple(e["loc"])
         kind = e["type"]
         value = e.get("input")
+        key_problem = bool(loc) and loc[-1] == "[key]"  # the key of a mapping, not its value
+        if key_problem:
+            loc = loc[:-1]
         if kind == "extra_forbidden":
             path, _ = _walk(root, loc)
             _, owner = _walk(root, loc[:-1]) if loc[:-1] else ("", root)
@@ -106,5 +109,13 @@ def problems_from_validation_error(
         if kind == "missing":
             msg = "required field is missing"
             value = None
+        elif kind == "finite_number":
+            msg += " (.inf, NaN and numbers beyond 1e308 are not accepted)"
+        elif kind in ("float_type", "int_type", "float_parsing", "int_parsing") and isinstance(
+            value, bool
+        ):
+            msg += "; true/false is not a number"
+        if key_problem:
+            msg = f"the key {short_repr(loc[-1]) if loc else ''} is not valid: {msg}"
         problems.append(Problem(path, msg, value, file))
     return problems

@@ -16,14 +16,14 @@ in :mod:`fabnet.fab.curve`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from fabnet.errors import Problem, ScenarioError
-from fabnet.scenario._base import StrictModel
+from fabnet.scenario._base import FilePath, Number, StrictModel
+from fabnet.scenario.limits import MAX_ITEMS, MAX_QUANTITY, MAX_SCENARIO_BYTES
 
 __all__ = [
     "CurveFit",
@@ -41,23 +41,23 @@ __all__ = [
 class CurvePoint(StrictModel):
     """One simulated load level (averages over replications)."""
 
-    load: float = Field(gt=0, description="load factor (release rate / nominal rate)")
-    throughput_wafers_per_day: float = Field(ge=0)
-    throughput_wafers_per_month: float = Field(ge=0)
-    cycle_time_days: float = Field(ge=0)
-    flow_factor: float = Field(ge=0)
-    flow_factor_half_width: float | None = Field(
-        default=None, description="95 % confidence half-width across replications"
+    load: Number = Field(gt=0, le=100, description="load factor (release rate / nominal rate)")
+    throughput_wafers_per_day: Number = Field(ge=0, le=MAX_QUANTITY)
+    throughput_wafers_per_month: Number = Field(ge=0, le=MAX_QUANTITY)
+    cycle_time_days: Number = Field(ge=0, le=1e6)
+    flow_factor: Number = Field(ge=0, le=1e6)
+    flow_factor_half_width: Number | None = Field(
+        default=None, ge=0, le=1e6, description="95 % confidence half-width across replications"
     )
-    replications: int = Field(default=1, ge=1)
+    replications: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class CurveFit(StrictModel):
     """``kind="xfactor"``: X(u) = 1 + a·u^b/(1−u), params ``{"a": .., "b": ..}``."""
 
     kind: Literal["xfactor"] = "xfactor"
-    params: dict[str, float]
-    rmse: float | None = None
+    params: dict[str, Annotated[Number, Field(ge=-1e6, le=1e6)]] = Field(max_length=10)
+    rmse: Number | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> CurveFit:
@@ -79,9 +79,9 @@ class OperatingCurve(StrictModel):
     """Cycle time versus load of one fab, from simulation (``fabnet fab curve``)."""
 
     fab: str = ""
-    raw_process_time_days: float = Field(gt=0)
-    nominal_wafers_per_day: float | None = Field(default=None, ge=0)
-    points: list[CurvePoint] = Field(default_factory=list)
+    raw_process_time_days: Number = Field(gt=0, le=10_000)
+    nominal_wafers_per_day: Number | None = Field(default=None, ge=0, le=MAX_QUANTITY)
+    points: list[CurvePoint] = Field(default_factory=list, max_length=MAX_ITEMS)
     fit: CurveFit
     source: str = ""
 
@@ -108,60 +108,69 @@ class OperatingCurve(StrictModel):
     @classmethod
     def from_file(cls, path: str | Path) -> OperatingCurve:
         """Load the JSON written by ``fabnet fab curve``; errors name the file and field."""
+        from fabnet.scenario._strict import ReadError, read_json
+        from fabnet.scenario.errors_format import problems_from_validation_error
+
         p = Path(path)
+
+        def fail(message: str) -> ScenarioError:
+            return ScenarioError([Problem("", message)], file=str(p).replace("\x00", "\\0"))
+
         try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            if not p.is_file():
+                raise fail("operating-curve file not found; run `fabnet fab curve --out ...`")
+            if p.stat().st_size > MAX_SCENARIO_BYTES:
+                raise fail(f"larger than {MAX_SCENARIO_BYTES:,} bytes: not a curve file")
+            data = read_json(p.read_text(encoding="utf-8"))
+        except ReadError as exc:
+            raise fail(f"not valid JSON{exc.where()}: {exc.message}") from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: NUL in the path
+            raise fail(f"cannot read the file: {exc}") from None
+        if not isinstance(data, dict):
             raise ScenarioError(
-                [Problem("", "operating-curve file not found; run `fabnet fab curve --out ...`")],
+                [Problem("", "an operating curve must be a JSON object (from `fabnet fab curve`)")],
                 file=str(p),
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                [Problem("", f"not valid JSON (line {exc.lineno}, column {exc.colno})")],
-                file=str(p),
-            ) from None
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(
-                [
-                    Problem(".".join(str(x) for x in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
-                file=str(p),
-            ) from None
+            raise ScenarioError(problems_from_validation_error(exc, cls), file=str(p)) from None
+
+
+_MINUTES = 1e6  # about two years: longer than any fab step
 
 
 class InlineToolGroup(StrictModel):
     name: str
-    count: int = Field(ge=1)
-    load_minutes: float = Field(default=0.0, ge=0)
+    count: int = Field(ge=1, le=10_000)
+    load_minutes: Number = Field(default=0.0, ge=0, le=_MINUTES)
 
 
 class InlineStep(StrictModel):
     group: str
-    minutes: float = Field(gt=0, description="mean processing time per job (lot or batch)")
+    minutes: Number = Field(
+        gt=0, le=_MINUTES, description="mean processing time per job (lot or batch)"
+    )
     dist: Literal["uniform", "exponential", "constant"] = "uniform"
-    half_width: float = Field(default=0.0, ge=0)
-    batch_min: int = Field(default=1, ge=1)
-    batch_max: int = Field(default=1, ge=1)
-    sample_percent: float = Field(default=100.0, ge=0, le=100)
-    rework_percent: float = Field(default=0.0, ge=0, le=100)
-    rework_to: int = -1
+    half_width: Number = Field(default=0.0, ge=0, le=_MINUTES)
+    batch_min: int = Field(default=1, ge=1, le=10_000)
+    batch_max: int = Field(default=1, ge=1, le=10_000)
+    sample_percent: Number = Field(default=100.0, ge=0, le=100)
+    rework_percent: Number = Field(default=0.0, ge=0, le=100)
+    rework_to: int = Field(default=-1, ge=-1, le=MAX_ITEMS)
 
 
 class InlineRoute(StrictModel):
     name: str
-    steps: list[InlineStep] = Field(min_length=1)
+    steps: list[InlineStep] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class InlineProduct(StrictModel):
     name: str
     route: str
-    lots_per_day: float = Field(ge=0)
-    due_days: float = Field(default=30.0, gt=0)
-    priority: int = 10
+    lots_per_day: Number = Field(ge=0, le=1e6)
+    due_days: Number = Field(default=30.0, gt=0, le=1e5)
+    priority: int = Field(default=10, ge=-1_000_000, le=1_000_000)
 
 
 class InlineFab(StrictModel):
@@ -194,9 +203,9 @@ class FabTemplate(StrictModel):
     """A fab the planner can place: an SMT2020 dataset or an inline fab, plus its curve."""
 
     name: str
-    smt2020: str | None = Field(default=None, description="path of an SMT2020 dataset folder")
+    smt2020: FilePath | None = Field(default=None, description="path of an SMT2020 dataset folder")
     fab: InlineFab | None = None
-    operating_curve: str | None = Field(
+    operating_curve: FilePath | None = Field(
         default=None, description="path of the JSON written by `fabnet fab curve`"
     )
 

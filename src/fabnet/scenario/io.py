@@ -7,7 +7,6 @@ bad value and what would be valid, with all problems found at once.
 from __future__ import annotations
 
 import json
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from fabnet.errors import Problem, ScenarioError
-from fabnet.scenario._base import parse_month
+from fabnet.errors import Problem, ScenarioError, UsageError
+from fabnet.scenario._strict import ReadError, read_json, read_toml, read_yaml
 from fabnet.scenario.checks import check_scenario, did_you_mean
 from fabnet.scenario.errors_format import problems_from_validation_error
+from fabnet.scenario.limits import MAX_PATH_CHARS, MAX_SCENARIO_BYTES, check_shape
 from fabnet.scenario.model import Scenario
+from fabnet.scenario.tables import read_demand_table
 
 __all__ = [
     "BUILTIN_SCENARIOS",
@@ -61,9 +62,14 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
     else:
         path = Path(source)
     file = str(source) if source is not None and str(source) not in BUILTIN_SCENARIOS else path.name
-    if not path.is_file():
+    file = file.replace("\x00", "\\0")
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # ValueError: a NUL character in the path
+        found = False
+    if not found:
         hint = f" (built-in scenarios: {', '.join(BUILTIN_SCENARIOS)})"
-        raise ScenarioError([Problem("", "file not found" + hint)], file=str(path))
+        raise ScenarioError([Problem("", "file not found" + hint)], file=file)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ScenarioError(
@@ -71,37 +77,58 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
             file=file,
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("", f"cannot read file: {exc}")], file=file) from None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError([Problem("", _too_big(len(raw)))], file=file)
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [Problem("", f"the file is not UTF-8 text (byte {exc.start})")], file=file
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(
+            [Problem("", f"cannot read file: {exc.strerror or exc}")], file=file
+        ) from None
     data = parse_scenario_text(text, fmt, file)
     return scenario_from_dict(data, file=file, base_dir=path.parent)
 
 
+def _too_big(size: int) -> str:
+    return (
+        f"more than {MAX_SCENARIO_BYTES:,} bytes; a scenario is at most that big (put long "
+        "demand series in a demand_table)"
+        if size > MAX_SCENARIO_BYTES
+        else ""
+    )
+
+
 def parse_scenario_text(text: str, fmt: str, file: str = "<text>") -> dict[str, Any]:
-    """Parse YAML/TOML/JSON text into a mapping, with the line and column of a syntax error."""
-    try:
-        if fmt == "yaml":
-            data = yaml.safe_load(text)
-        elif fmt == "toml":
-            data = tomllib.loads(text)
-        elif fmt == "json":
-            data = json.loads(text)
-        else:
-            raise ScenarioError(
-                [Problem("", f"unknown format {fmt!r}; use yaml, toml or json")], file
-            )
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem("", f"invalid YAML{where}: {problem}")], file=file) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem("", f"invalid TOML: {exc}")], file=file) from None
-    except json.JSONDecodeError as exc:
+    """Parse YAML/TOML/JSON text into a mapping, strictly and within the input limits.
+
+    Syntax errors give their line and column; duplicate keys, recursive or too many YAML
+    aliases, nesting deeper than :data:`~fabnet.scenario.limits.MAX_DEPTH` and inputs over the
+    other limits of :mod:`fabnet.scenario.limits` are a :class:`ScenarioError` too.
+    """
+    readers = {
+        "yaml": ("YAML", read_yaml),
+        "toml": ("TOML", read_toml),
+        "json": ("JSON", read_json),
+    }
+    if fmt not in readers:
+        raise ScenarioError([Problem("", f"unknown format {fmt!r}; use yaml, toml or json")], file)
+    if len(text) > MAX_SCENARIO_BYTES or len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem("", _too_big(len(text.encode("utf-8"))))], file=file)
+    if "\x00" in text:
         raise ScenarioError(
-            [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")],
-            file=file,
+            [Problem("", "the file is not text (it contains NUL bytes)")], file=file
+        )
+    kind, read = readers[fmt]
+    try:
+        data = read(text)
+    except ReadError as exc:
+        raise ScenarioError(
+            [Problem("", f"invalid {kind}{exc.where()}: {exc.message}")], file=file
         ) from None
     if not isinstance(data, dict):
         raise ScenarioError(
@@ -112,24 +139,35 @@ def parse_scenario_text(text: str, fmt: str, file: str = "<text>") -> dict[str, 
             ],
             file=file,
         )
+    problems = check_shape(data)
+    if problems:
+        raise ScenarioError(problems, file=file)
     return data
 
 
 def scenario_from_dict(
     data: dict[str, Any], file: str | None = None, base_dir: Path | None = None
 ) -> Scenario:
-    """Validate a mapping into a :class:`Scenario`: types, then every consistency check.
+    """Validate a mapping into a :class:`Scenario`: shape, types, then every consistency check.
 
     Relative file references (``demand_table``, ``operating_curve``, fab templates' ``smt2020``
     dataset) are resolved against
     ``base_dir``; a demand table is merged into the customers' demand.
     """
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem("", "a scenario must be a mapping of sections (name, policy, nodes, ...)")],
+            file,
+        )
+    problems = check_shape(data)
+    if problems:
+        raise ScenarioError(problems, file=file)
     data = dict(data)
-    problems: list[Problem] = []
     if base_dir is not None:
         data = _resolve_paths(data, base_dir)
-    if data.get("demand_table"):
-        data, table_problems = _merge_demand_table(data, str(data["demand_table"]))
+    table = data.get("demand_table")
+    if isinstance(table, str) and table.strip() and _usable_path(table):
+        data, table_problems = _merge_demand_table(data, table)
         problems += table_problems
     try:
         scenario = Scenario.model_validate(data)
@@ -137,16 +175,27 @@ def scenario_from_dict(
         raise ScenarioError(
             problems + problems_from_validation_error(exc, Scenario), file
         ) from None
+    except RecursionError:  # a cyclic structure given as a dict (files cannot make one)
+        raise ScenarioError([Problem("", "the data contains itself")], file) from None
     problems += check_scenario(scenario)
     if problems:
         raise ScenarioError(problems, file=file)
     return scenario
 
 
+def _usable_path(value: str) -> bool:
+    return "\x00" not in value and len(value) <= MAX_PATH_CHARS
+
+
 def _resolve_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     def resolve(value: Any) -> Any:
-        if isinstance(value, str) and value and not Path(value).is_absolute():
-            return str((base_dir / value).resolve())
+        if isinstance(value, str) and value.strip() and _usable_path(value):
+            path = Path(value)
+            if not path.is_absolute():
+                try:
+                    return str((base_dir / path).resolve())
+                except (OSError, RuntimeError):  # e.g. a symlink loop: checked later
+                    return str(base_dir / path)
         return value
 
     if isinstance(data.get("demand_table"), str):
@@ -163,52 +212,38 @@ def _resolve_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
 
 
 def _merge_demand_table(data: dict[str, Any], table: str) -> tuple[dict[str, Any], list[Problem]]:
-    """Read ``customer, product, month, units`` rows into each customer's ``demand``."""
-    import pandas as pd
+    """Read ``customer, product, month, units`` rows into each customer's ``demand``.
 
-    path = Path(table)
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path)
-        else:
-            frame = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable files
-        return data, [Problem("demand_table", f"cannot read demand table: {exc}", table)]
-    needed = ["customer", "product", "month", "units"]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        return data, [
-            Problem(
-                "demand_table",
-                f"{path.name}: missing column(s) {', '.join(missing)}; "
-                f"needed: {', '.join(needed)} (found: {', '.join(map(str, frame.columns))})",
-                table,
-            )
-        ]
-    customers = [dict(c) for c in data.get("customers") or [] if isinstance(c, dict)]
-    by_name = {c.get("name"): c for c in customers}
-    problems = []
-    for row_no, row in enumerate(frame.itertuples(index=False), start=2):
-        where = f"demand_table ({path.name} line {row_no})"
+    Only customers written as mappings with a text name can take rows; anything else is left
+    as it is for the validation to report.
+    """
+    rows, problems = read_demand_table(Path(table))
+    customers_in = data.get("customers")
+    if not isinstance(customers_in, list):
+        return data, problems  # the validation says what is wrong with `customers`
+    customers = [dict(c) if isinstance(c, dict) else c for c in customers_in]
+    by_name: dict[str, dict[str, Any]] = {}
+    for c in customers:
+        if isinstance(c, dict) and isinstance(c.get("name"), str):
+            by_name.setdefault(c["name"], c)
+    for row in rows:
         cust = by_name.get(row.customer)
+        where = f"demand_table ({Path(table).name} line {row.line}, column customer)"
         if cust is None:
-            known = [str(k) for k in by_name]
+            known = list(by_name)
             problems.append(
-                Problem(
-                    where, f"unknown customer{did_you_mean(str(row.customer), known)}", row.customer
-                )
+                Problem(where, f"unknown customer{did_you_mean(row.customer, known)}", row.customer)
             )
             continue
-        try:
-            month = parse_month(str(row.month))
-            units = float(str(row.units))
-        except (ValueError, TypeError) as exc:
-            problems.append(Problem(where, str(exc), row.month))
-            continue
-        demand = dict(cust.get("demand") or {})
+        demand = cust.get("demand")
+        if demand is None:
+            demand = {}
+        if not isinstance(demand, dict):
+            continue  # the validation reports the customer's demand
+        demand = dict(demand)
         series = demand.get(row.product)
         series = dict(series) if isinstance(series, dict) else {}
-        series[month] = units
+        series[row.month] = row.units
         demand[row.product] = series
         cust["demand"] = demand
     data["customers"] = customers
@@ -243,11 +278,17 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
             file=str(path),
         )
     text = dump_scenario(scenario, fmt)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -11,11 +11,12 @@ from typing import Any
 
 from pydantic import Field
 
-from fabnet.scenario._base import StrictModel, add_months, month_index
+from fabnet.scenario._base import FilePath, StrictModel, add_months, month_index
 from fabnet.scenario.customers import Customer
 from fabnet.scenario.fab_template import FabTemplate
 from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite
 from fabnet.scenario.finance import Financing, Investor
+from fabnet.scenario.limits import MAX_COLLECTION
 from fabnet.scenario.nodes import ProcessNode
 from fabnet.scenario.policy import Policy
 from fabnet.scenario.products import Product
@@ -31,21 +32,26 @@ class Scenario(StrictModel):
     name: str = Field(min_length=1, description="Scenario name.")
     description: str = ""
     policy: Policy = Field(default_factory=Policy)
-    nodes: list[ProcessNode] = Field(min_length=1)
-    fabs: list[Fab] = Field(default_factory=list)
-    products: list[Product] = Field(min_length=1)
-    packaging: list[PackagingLine] = Field(default_factory=list)
-    hbm: list[HBMSupply] = Field(default_factory=list)
-    customers: list[Customer] = Field(min_length=1)
-    investors: list[Investor] = Field(default_factory=list)
+    nodes: list[ProcessNode] = Field(min_length=1, max_length=MAX_COLLECTION["nodes"])
+    fabs: list[Fab] = Field(default_factory=list, max_length=MAX_COLLECTION["fabs"])
+    products: list[Product] = Field(min_length=1, max_length=MAX_COLLECTION["products"])
+    packaging: list[PackagingLine] = Field(
+        default_factory=list, max_length=MAX_COLLECTION["packaging"]
+    )
+    hbm: list[HBMSupply] = Field(default_factory=list, max_length=MAX_COLLECTION["hbm"])
+    customers: list[Customer] = Field(min_length=1, max_length=MAX_COLLECTION["customers"])
+    investors: list[Investor] = Field(default_factory=list, max_length=MAX_COLLECTION["investors"])
     financing: Financing = Field(default_factory=Financing)
-    uncertainties: list[Uncertainty] = Field(default_factory=list)
+    uncertainties: list[Uncertainty] = Field(
+        default_factory=list, max_length=MAX_COLLECTION["uncertainties"]
+    )
     fab_templates: list[FabTemplate] = Field(
         default_factory=list,
+        max_length=MAX_COLLECTION["fab_templates"],
         description="Fabs to simulate (`fabnet fab simulate|curve --scenario FILE --template "
         "NAME`): an SMT2020 dataset or an inline fab, with its operating curve.",
     )
-    demand_table: str | None = Field(
+    demand_table: FilePath | None = Field(
         None, description="CSV/xlsx with columns customer, product, month, units (merged on load)."
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fabnet.scenario._base import StrictModel
+from fabnet.scenario._base import Number, StrictModel
+from fabnet.scenario.limits import MAX_UNIT_PRICE_USD
 
 __all__ = ["RETICLE_LIMIT_MM2", "Harvesting", "Product"]
 
@@ -15,11 +16,11 @@ RETICLE_LIMIT_MM2 = 858.0
 class Harvesting(StrictModel):
     """Redundancy that lets a die with a few defective units ship (e.g. H100: 132 of 144 SMs)."""
 
-    units: int = Field(gt=0, description="Identical units on the die (e.g. SMs).")
+    units: int = Field(gt=0, le=100_000, description="Identical units on the die (e.g. SMs).")
     spare_units: int = Field(
         ge=0, description="Units that may be defective and the die still ships."
     )
-    unit_area_fraction: float = Field(
+    unit_area_fraction: Number = Field(
         gt=0, le=1, description="Share of die area in the repeated units [-]."
     )
 
@@ -29,20 +30,22 @@ class Product(StrictModel):
 
     name: str = Field(min_length=1, description="Unique product name.")
     node: str = Field(description="Node of the compute dies.")
-    die_width_mm: float = Field(gt=0, le=33, description="Compute die width [mm].")
-    die_height_mm: float = Field(gt=0, le=33, description="Compute die height [mm].")
+    die_width_mm: Number = Field(gt=0, le=33, description="Compute die width [mm].")
+    die_height_mm: Number = Field(gt=0, le=33, description="Compute die height [mm].")
     compute_dies: int = Field(1, ge=1, le=16, description="Compute dies per package.")
     hbm_stacks: int = Field(0, ge=0, le=16, description="HBM stacks per package.")
     hbm_type: str = Field("HBM3", description="HBM generation the product needs.")
     packaging: str = Field(description="Packaging kind (e.g. 'CoWoS').")
-    packages_per_interposer_wafer: float = Field(
+    packages_per_interposer_wafer: Number = Field(
         gt=0, le=500, description="Packages per interposer wafer [-]."
     )
     harvesting: Harvesting | None = Field(None, description="Die redundancy, if any.")
-    test_cost_usd: float = Field(
-        0.0, ge=0, description="Final test and assembly per package [USD]."
+    test_cost_usd: Number = Field(
+        0.0, ge=0, le=MAX_UNIT_PRICE_USD, description="Final test and assembly per package [USD]."
     )
-    list_price_usd: float = Field(ge=0, description="List price of a finished accelerator [USD].")
+    list_price_usd: Number = Field(
+        ge=0, le=MAX_UNIT_PRICE_USD, description="List price of a finished accelerator [USD]."
+    )
     description: str = ""
 
     @property

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from fabnet.scenario._base import Series, StrictModel
+from fabnet.scenario._base import Number, Series, StrictModel
+from fabnet.scenario.limits import MAX_QUANTITY, MAX_UNIT_PRICE_USD, MAX_USD
 
 __all__ = ["HBMSupply", "PackagingLine"]
 
@@ -20,13 +21,20 @@ class PackagingLine(StrictModel):
     capacity_wpm: Series = Field(
         0.0, description="Interposer wafers per month available [wafers/month]."
     )
-    cost_per_wafer_usd: float = Field(ge=0, description="Cost per interposer wafer [USD].")
-    assembly_yield: float = Field(0.98, gt=0, le=1, description="Good packages / assembled [-].")
-    expansion_capex_per_kwpm_usd: float | None = Field(
-        None, gt=0, description="Capex to add 1,000 wafers/month (own lines) [USD]; none: fixed."
+    cost_per_wafer_usd: Number = Field(
+        ge=0, le=MAX_UNIT_PRICE_USD, description="Cost per interposer wafer [USD]."
+    )
+    assembly_yield: Number = Field(0.98, gt=0, le=1, description="Good packages / assembled [-].")
+    expansion_capex_per_kwpm_usd: Number | None = Field(
+        None,
+        gt=0,
+        le=MAX_USD,
+        description="Capex to add 1,000 wafers/month (own lines) [USD]; none: fixed.",
     )
     expansion_lead_time_months: int = Field(18, ge=0, le=120, description="Build time [months].")
-    max_expansion_wpm: float = Field(0.0, ge=0, description="Most capacity that can be added.")
+    max_expansion_wpm: Number = Field(
+        0.0, ge=0, le=MAX_QUANTITY, description="Most capacity that can be added."
+    )
 
 
 class HBMSupply(StrictModel):
@@ -35,4 +43,4 @@ class HBMSupply(StrictModel):
     name: str = Field(min_length=1, description="Unique supplier name.")
     hbm_type: str = Field("HBM3", description="Generation (products ask for one).")
     stacks_per_month: Series = Field(description="Stacks available per month.")
-    price_usd: float = Field(ge=0, description="Price per stack [USD].")
+    price_usd: Number = Field(ge=0, le=MAX_UNIT_PRICE_USD, description="Price per stack [USD].")

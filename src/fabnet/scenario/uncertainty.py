@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from fabnet.scenario._base import StrictModel
+from fabnet.scenario._base import Number, StrictModel
+from fabnet.scenario.limits import MAX_ITEMS, MAX_MAGNITUDE
 
 __all__ = [
     "Bernoulli",
@@ -25,6 +26,7 @@ __all__ = [
     "Distribution",
     "LogNormal",
     "Normal",
+    "Param",
     "Point",
     "Triangular",
     "Uncertainty",
@@ -32,19 +34,23 @@ __all__ = [
 ]
 
 
+Param = Annotated[Number, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+"""A distribution parameter: a finite number of magnitude at most 1e15."""
+
+
 class Point(StrictModel):
     """Always ``value`` (no uncertainty)."""
 
     dist: Literal["point"] = "point"
-    value: float
+    value: Param
 
 
 class Uniform(StrictModel):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"] = "uniform"
-    low: float
-    high: float
+    low: Param
+    high: Param
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -57,26 +63,30 @@ class Normal(StrictModel):
     """Normal with mean and standard deviation ``sd`` (>= 0), optionally truncated at ``low``."""
 
     dist: Literal["normal"] = "normal"
-    mean: float
-    sd: float = Field(ge=0, description="Standard deviation (>= 0; variance cannot be negative).")
-    low: float | None = None
+    mean: Param
+    sd: Number = Field(
+        ge=0,
+        le=MAX_MAGNITUDE,
+        description="Standard deviation (>= 0; variance cannot be negative).",
+    )
+    low: Param | None = None
 
 
 class LogNormal(StrictModel):
     """exp(N(log(median), sigma²)): a positive multiplier with median ``median``."""
 
     dist: Literal["lognormal"] = "lognormal"
-    median: float = Field(gt=0)
-    sigma: float = Field(ge=0, description="Standard deviation of the log (>= 0).")
+    median: Number = Field(gt=0, le=MAX_MAGNITUDE)
+    sigma: Number = Field(ge=0, le=10, description="Standard deviation of the log (0..10).")
 
 
 class Triangular(StrictModel):
     """Triangular on [low, high] with mode ``mode``."""
 
     dist: Literal["triangular"] = "triangular"
-    low: float
-    mode: float
-    high: float
+    low: Param
+    mode: Param
+    high: Param
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -89,17 +99,17 @@ class Bernoulli(StrictModel):
     """``value`` with probability ``p``, else ``otherwise``."""
 
     dist: Literal["bernoulli"] = "bernoulli"
-    p: float = Field(ge=0, le=1, description="Probability in [0, 1].")
-    value: float = 1.0
-    otherwise: float = 0.0
+    p: Number = Field(ge=0, le=1, description="Probability in [0, 1].")
+    value: Param = 1.0
+    otherwise: Param = 0.0
 
 
 class Discrete(StrictModel):
     """One of ``values`` with probabilities ``probs`` (summing to 1)."""
 
     dist: Literal["discrete"] = "discrete"
-    values: list[float] = Field(min_length=1)
-    probs: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    values: list[Param] = Field(min_length=1, max_length=MAX_ITEMS)
+    probs: list[Annotated[Number, Field(ge=0, le=1)]] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _consistent(self) -> Discrete:
@@ -126,7 +136,7 @@ class Uncertainty(StrictModel):
     factor: str | None = Field(
         None, description="Common factor shared with other specs (gives correlation)."
     )
-    loading: float = Field(
+    loading: Number = Field(
         1.0, ge=-1, le=1, description="Correlation of this spec with its factor [-1, 1]."
     )
     per_item: bool = Field(

@@ -91,6 +91,23 @@ def export_tables(
     except OSError as exc:
         raise StoreError(f"cannot create the export folder {folder}: {exc}") from exc
     written: list[Path] = []
+    try:
+        _write_all(tables, folder, chosen, workbook, written)
+    except OSError as exc:  # e.g. a directory where a file should go, a full disk
+        where = exc.filename or folder
+        raise StoreError(f"cannot write the export to {where}: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError) as exc:  # a table pyarrow or openpyxl cannot write
+        raise StoreError(f"cannot export the tables: {type(exc).__name__}: {exc}") from exc
+    return written
+
+
+def _write_all(
+    tables: Mapping[str, pd.DataFrame],
+    folder: Path,
+    chosen: tuple[str, ...],
+    workbook: str,
+    written: list[Path],
+) -> None:
     stems = excel_sheet_names(_file_stem(n) for n in tables)  # unique, file-safe stems
     for fmt in chosen:
         if fmt == "csv":
@@ -114,4 +131,3 @@ def export_tables(
                         pd.DataFrame().to_excel(writer, sheet_name="empty", index=False)
 
             written.append(atomic_write(folder / name, write_workbook))
-    return written

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from fabnet.errors import StoreError, UsageError
+from fabnet.errors import DamagedRunError, StoreError, UsageError
 from fabnet.store import _atomic
 from fabnet.store._db import connect, init_schema, transaction
 from fabnet.store._ids import new_run_id
@@ -424,12 +424,13 @@ class RunStore:
                 + (", ".join(names) if names else "(none)")
             )
         file = record.folder / f"{table}.parquet"
+        damaged = f"table {table!r} of run {record.id} is damaged and cannot be read"
+        if not file.is_file():  # a directory would read as an empty "dataset"
+            raise DamagedRunError(damaged, f"{file} is not a file")
         try:
             return pd.read_parquet(file)
         except (OSError, ValueError) as exc:
-            raise StoreError(
-                f"cannot read table {table!r} of run {record.id} ({file}): {exc}"
-            ) from exc
+            raise DamagedRunError(damaged, f"{file}: {exc}") from exc
 
     def load_json(self, run_id: str, name: str) -> Any:
         """A JSON artefact saved with ``Run.save_json`` (or ``summary`` from ``set_summary``)."""

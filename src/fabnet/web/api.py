@@ -1,10 +1,11 @@
 """The JSON API (``/api/...``): scenarios, runs, tables, comparisons. OpenAPI at ``/openapi.json``.
 
-Writes (uploading a scenario, starting a run) need the token when the service has one. Errors:
-a bad scenario → 422 with :meth:`ScenarioError.to_dict` (the CLI's ``--json`` output); an
-unknown run, scenario, table or artefact → 404; a request over the limits → 413 or 422; too many
-jobs at once → 429. Every error body is JSON with at least ``error`` and ``message`` (or
-``problems``).
+Writes (uploading a scenario, starting a run) and the CPU-heavy check of edits need the token
+when the service has one; a write from another origin is refused (403). Errors: a bad scenario →
+422 with :meth:`ScenarioError.to_dict` (the CLI's ``--json`` output); an unknown run, scenario,
+table or artefact → 404; a request over the limits → 413 or 422; too many jobs or checks at once
+→ 429; a run's damaged file → 500. Every error body is JSON with ``error`` and ``message`` (a
+scenario error adds ``problems``), in one format per status (:mod:`fabnet.web.errors`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fabnet import __version__
 from fabnet.errors import UsageError
+from fabnet.web.errors import PayloadTooLarge
 from fabnet.web.security import check_token
 from fabnet.web.service import WebService
 from fabnet.web.settings import MAX_HORIZON_MONTHS, MAX_SAMPLES, MAX_SOLVE_SECONDS
@@ -52,17 +54,20 @@ class ErrorBody(BaseModel):
     message: str | None = None
     file: str | None = None
     problems: list[dict[str, Any]] | None = None
+    omitted: int | None = None
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run, scenario, table or artefact."},
     422: {"model": ErrorBody, "description": "Invalid scenario or request (problems listed)."},
+    429: {"model": ErrorBody, "description": "As many checks or jobs as allowed are running."},
+    500: {"model": ErrorBody, "description": "A stored file of the run is damaged."},
 }
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
     401: {"model": ErrorBody, "description": "The service needs the token for this."},
+    403: {"model": ErrorBody, "description": "The request came from another origin."},
     413: {"model": ErrorBody, "description": "The upload is larger than the limit."},
-    429: {"model": ErrorBody, "description": "As many jobs as allowed are running."},
 }
 
 
@@ -143,17 +148,21 @@ def service(request: Request) -> WebService:
     return request.app.state.service
 
 
-def writer(request: Request) -> None:
-    """Dependency of every route that writes or starts work: checks the token."""
-    check_token(request, request.app.state.service.settings.token)
+async def writer(request: Request) -> None:
+    """Dependency of every route that writes, starts work or costs much: checks the token (and,
+    for a call that relies on the login cookie, the form token in ``X-CSRF-Token``)."""
+    token = request.app.state.service.settings.token
+    check_token(request, token)
+    request.app.state.csrf.check_api(request, token)
 
 
 Service = Annotated[WebService, Depends(service)]
 
 
 @router.get("/health", summary="Service status")
-def health(svc: Service) -> dict[str, Any]:
-    """Version, whether writes need a token, the limits and the jobs running."""
+async def health(svc: Service) -> dict[str, Any]:
+    """Version, whether writes need a token, the limits and the jobs running (answered on the
+    event loop itself, so it stays fast while scenarios are being checked)."""
     s = svc.settings
     return {
         "status": "ok",
@@ -196,19 +205,15 @@ async def upload_scenario(
     """Validate and keep a scenario file; 422 with every problem if it does not load."""
     raw = await file.read(svc.settings.max_upload_bytes + 1)
     if len(raw) > svc.settings.max_upload_bytes:
-        from fabnet.web.security import BodyTooLarge
-
-        raise BodyTooLarge(svc.settings.max_upload_bytes)
-    from starlette.concurrency import run_in_threadpool
-
-    entry = await run_in_threadpool(svc.upload, raw, file.filename or "")
+        raise PayloadTooLarge(svc.settings.max_upload_bytes)
+    entry = await svc.bounded(svc.upload, raw, file.filename or "")
     return entry.to_dict()
 
 
 @router.get("/scenarios/{scenario_id}", summary="A scenario and its parameters", responses=_ERRORS)
-def get_scenario(svc: Service, scenario_id: ScenarioId) -> dict[str, Any]:
+async def get_scenario(svc: Service, scenario_id: ScenarioId) -> dict[str, Any]:
     """The scenario's entry and its editable parameters (as ``edits`` take them)."""
-    form = svc.form(scenario_id)
+    form = await svc.bounded(svc.form, scenario_id)
     return {**form.entry.to_dict(), "parameters": svc.parameters(form.scenario)}
 
 
@@ -233,18 +238,26 @@ def scenario_text(svc: Service, scenario_id: ScenarioId) -> Response:
 @router.post(
     "/scenarios/{scenario_id}/check",
     summary="Validate edits without running",
-    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+    responses=_WRITE_ERRORS,
 )
-def check_scenario(
+async def check_scenario(
     svc: Service,
     scenario_id: ScenarioId,
     edits: ScenarioEdits | None = None,
 ) -> dict[str, Any]:
-    """Apply the edits and validate the result: 200 if it would run, 422 with its problems."""
-    form = svc.form(scenario_id)
-    paths = svc.edits_to_paths(form.scenario, (edits or ScenarioEdits()).model_dump())
-    _form, _text, _fmt, scenario = svc.prepare(scenario_id, paths)
-    return {"valid": True, "name": scenario.name, "parameters": svc.parameters(scenario)}
+    """Apply the edits and validate the result: 200 if it would run, 422 with its problems.
+
+    A full validation costs CPU: it needs the token when the service has one, and runs in a
+    worker (a few at once, for a bounded time)."""
+
+    def check() -> dict[str, Any]:
+        form = svc.form(scenario_id)
+        paths = svc.edits_to_paths(form.scenario, (edits or ScenarioEdits()).model_dump())
+        _form, _text, _fmt, scenario = svc.prepare(scenario_id, paths, write=False)
+        return {"valid": True, "name": scenario.name, "parameters": svc.parameters(scenario)}
+
+    return await svc.bounded(check)
 
 
 @router.post(
@@ -254,11 +267,15 @@ def check_scenario(
     dependencies=[Depends(writer)],
     responses=_WRITE_ERRORS,
 )
-def start_run(svc: Service, body: RunRequest) -> RunStarted:
+async def start_run(svc: Service, body: RunRequest) -> RunStarted:
     """Start a plan of a scenario (with edits) in its own process; poll its status."""
-    form = svc.form(body.scenario_id)
-    paths = svc.edits_to_paths(form.scenario, body.edits.model_dump())
-    run_id = svc.start(body.scenario_id, body.kind, paths, body.options.model_dump())
+
+    def start() -> str:
+        form = svc.form(body.scenario_id)
+        paths = svc.edits_to_paths(form.scenario, body.edits.model_dump())
+        return svc.start(body.scenario_id, body.kind, paths, body.options.model_dump())
+
+    run_id = await svc.bounded(start)
     return RunStarted(run_id=run_id, status_url=f"/api/runs/{run_id}", page_url=f"/runs/{run_id}")
 
 

@@ -3,7 +3,10 @@
 ``create_app(home)`` returns an ASGI app; ``fabnet serve`` runs it with uvicorn. Errors never
 become a 500 for a user's input: :class:`~fabnet.errors.ScenarioError` → 422 with its
 ``to_dict()`` (the CLI's JSON), an unknown run or scenario → 404, a bad argument → 422, too many
-jobs → 429, a missing or wrong token → 401. API paths answer JSON; pages answer an HTML page.
+jobs or checks → 429, a missing or wrong token → 401, a write from another origin or without
+its form token → 403, a body over the limit → 413; only a run's damaged file (or a bug) is a
+500. API paths answer JSON; pages answer an HTML page; one format per status
+(:mod:`fabnet.web.errors`). Security: :mod:`fabnet.web.security`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,10 +23,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fabnet import __version__
-from fabnet.errors import FabnetError, ScenarioError, StoreError, UsageError
-from fabnet.web.launcher import JobLauncher, ProcessLauncher, TooManyJobs
+from fabnet.errors import MAX_PROBLEMS, FabnetError, UsageError, shorten
+from fabnet.web.errors import (
+    CrossSiteRequest,
+    NotAuthorized,
+    error_response,
+    error_status,
+    wants_json,
+)
+from fabnet.web.launcher import JobLauncher, ProcessLauncher
 from fabnet.web.library import ScenarioLibrary
-from fabnet.web.security import BodyLimitMiddleware, NotAuthorized
+from fabnet.web.security import (
+    BodyLimitMiddleware,
+    CsrfTokens,
+    OriginCheckMiddleware,
+    check_token_setting,
+)
 from fabnet.web.service import WebService
 from fabnet.web.settings import WebSettings
 
@@ -35,31 +49,6 @@ _STATIC = Path(__file__).parent / "static"
 _BODY_SLACK = 64 * 1024
 
 
-def error_status(error: Exception) -> int:
-    """The HTTP status for a fabnet error raised while answering a request."""
-    if isinstance(error, NotAuthorized):
-        return 401
-    if isinstance(error, TooManyJobs):
-        return 429
-    if isinstance(error, StoreError):
-        return 404
-    if isinstance(error, ScenarioError | UsageError):
-        return 422
-    return 400
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
-
-
-def _error_body(error: Exception) -> dict[str, Any]:
-    if isinstance(error, ScenarioError):
-        return error.to_dict()
-    if isinstance(error, NotAuthorized):
-        return {"error": "Unauthorized", "message": error.message}
-    return {"error": type(error).__name__, "message": str(error)}
-
-
 def create_app(
     home: Path | str | None = None,
     *,
@@ -67,6 +56,7 @@ def create_app(
     host: str = "127.0.0.1",
     launcher: JobLauncher | None = None,
     settings: WebSettings | None = None,
+    trusted_origins: tuple[str, ...] = (),
 ) -> FastAPI:
     """The web service for the run store at ``home`` (default ``$FABNET_HOME`` or ``./.fabnet``).
 
@@ -76,9 +66,11 @@ def create_app(
         host: the address the server binds to (recorded; a non-loopback host needs a token).
         launcher: how jobs start (default: a :class:`ProcessLauncher`, one process per job).
         settings: all settings at once (overrides ``home``, ``token`` and ``host``).
+        trusted_origins: origins besides the service's own that may post to it (e.g. the
+            public address of a proxy that rewrites the ``Host`` header).
 
     Raises:
-        UsageError: a non-loopback host without a token.
+        UsageError: a non-loopback host without a token, or a blank token.
         StoreError: the home cannot be used.
     """
     from fabnet.store import RunStore, default_home
@@ -87,9 +79,12 @@ def create_app(
     if settings is None:
         settings = WebSettings(
             home=(Path(home) if home is not None else default_home()).absolute(),
-            token=token or None,
+            token=check_token_setting(token),
             host=host,
+            trusted_origins=tuple(trusted_origins),
         )
+    else:
+        check_token_setting(settings.token)
     if not settings.token and not is_loopback(settings.host):
         raise UsageError(
             f"the service listens on {settings.host}, which other machines can reach: give a "
@@ -120,7 +115,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.csrf = CsrfTokens()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _BODY_SLACK)
+    # added last, so it runs first: a cross-site write is refused before its body is read
+    app.add_middleware(OriginCheckMiddleware, trusted_origins=settings.trusted_origins)
 
     from fabnet.web import api, pages, quotes
 
@@ -139,58 +137,50 @@ def create_app(
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    def respond(request: Request, error: Exception, status: int) -> Response:
-        if _wants_json(request):
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse(_error_body(error), status_code=status, headers=headers)
-        return pages.error_page(request, error, status)
-
     @app.exception_handler(FabnetError)
     async def fabnet_error(request: Request, error: FabnetError) -> Response:
-        return respond(request, error, error_status(error))
+        return error_response(request, error)
 
     @app.exception_handler(NotAuthorized)
     async def not_authorized(request: Request, error: NotAuthorized) -> Response:
-        return respond(request, error, 401)
+        return error_response(request, error, 401)
+
+    @app.exception_handler(CrossSiteRequest)
+    async def cross_site(request: Request, error: CrossSiteRequest) -> Response:
+        return error_response(request, error, 403)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if _wants_json(request) or error.status_code not in (404, 405, 413):
-            return JSONResponse(
-                {"error": _reason(error.status_code), "message": str(error.detail)},
-                status_code=error.status_code,
-                headers=getattr(error, "headers", None),
+        if not wants_json(request) and error.status_code == 404:
+            return error_response(
+                request, StarletteHTTPException(404, "There is no page at this address."), 404
             )
-        message = (
-            "There is no page at this address." if error.status_code == 404 else str(error.detail)
-        )
-        return pages.error_page(request, Exception(message), error.status_code)
+        response = error_response(request, error, error.status_code)
+        for key, value in (getattr(error, "headers", None) or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # a bug: the same format as every other error, never a traceback or a server path
+        return error_response(request, RuntimeError("internal error; see the server's log"), 500)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = [
             {
-                "path": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "message": e.get("msg", ""),
+                "path": shorten(".".join(str(p) for p in e.get("loc", ()) if p != "body"), 200),
+                "message": shorten(str(e.get("msg", "")), 300),
             }
-            for e in error.errors()
+            for e in error.errors()[:MAX_PROBLEMS]
         ]
-        text = "; ".join(f"{p['path']}: {p['message']}" for p in problems)
+        text = shorten("; ".join(f"{p['path']}: {p['message']}" for p in problems), 2000)
         return JSONResponse(
-            {"error": "RequestValidationError", "message": text, "detail": problems},
+            {"error": "RequestValidationError", "message": text, "problems": problems},
             status_code=422,
         )
 
     return app
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase.replace(" ", "")
-    except ValueError:
-        return "HTTPError"
 
 
 def app_from_env() -> FastAPI:
@@ -199,5 +189,6 @@ def app_from_env() -> FastAPI:
     return create_app(
         os.environ.get("FABNET_HOME") or None,
         token=WebSettings.token_from_env(),
+        trusted_origins=WebSettings.trusted_origins_from_env(),
         host=os.environ.get("FABNET_HOST", "127.0.0.1"),
     )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, get_args
 
 import yaml
 
-from fabnet.errors import Problem, ScenarioError
+from fabnet.errors import Problem, ScenarioError, shorten
 
 if TYPE_CHECKING:
     from fabnet.scenario import Scenario
@@ -206,11 +206,10 @@ def apply_edits(
     """Set ``path → value`` in a copy of the scenario data; returns it and any problems.
 
     Only :data:`EDITABLE_PATHS` are accepted. An investor's pay-in schedule is scaled so that
-    it still sums to the (new) commitment.
+    it still sums to the (new) commitment. ``data`` is left as it is: only the mappings and
+    lists on the way to an edited field are copied (a large scenario is not copied whole).
     """
-    import copy
-
-    out = copy.deepcopy(data)
+    out = dict(data)
     problems: list[Problem] = []
     for path, value in edits.items():
         if not _is_editable(path):
@@ -219,7 +218,7 @@ def apply_edits(
         tokens = _tokens(path)
         node: Any = out
         ok = True
-        for key in tokens[:-1]:
+        for key in tokens[:-1]:  # every container on the way is a copy (see above)
             if isinstance(key, int):
                 if (
                     not isinstance(node, list)
@@ -228,14 +227,21 @@ def apply_edits(
                 ):
                     ok = False
                     break
+                node[key] = dict(node[key])
                 node = node[key]
             else:
-                if node.get(key) is None:
-                    node[key] = {}
-                if not isinstance(node[key], dict | list):
+                child = node.get(key)
+                if child is None:
+                    child = {}
+                if isinstance(child, dict):
+                    child = dict(child)
+                elif isinstance(child, list):
+                    child = list(child)
+                else:
                     ok = False
                     break
-                node = node[key]
+                node[key] = child
+                node = child
         if not ok or not isinstance(node, dict):
             problems.append(Problem(path, "no such entry in this scenario", value))
             continue
@@ -325,8 +331,8 @@ def problems_by_field(
         if owner is None:
             general.append(p)
             continue
-        shown = "" if p.value is None else f" (got {p.value!r})"
-        at_field.setdefault(owner, []).append(p.message + shown)
+        shown = "" if p.value is None else f" (got {p.shown_value})"
+        at_field.setdefault(owner, []).append(shorten(p.message) + shown)
     return at_field, general
 
 
@@ -373,11 +379,12 @@ def edited_scenario(
     *,
     max_horizon_months: int,
     max_solve_seconds: float,
+    write: bool = True,
 ) -> tuple[str, str, Scenario]:
     """Apply ``edits`` and validate; returns (text, fmt, scenario) of the edited scenario.
 
     Without edits the original text and format are kept; with edits the data is written as YAML
-    (comments are not kept). Raises :class:`ScenarioError` with every problem, including the
+    (comments are not kept) unless ``write`` is false (a check that only validates). Raises :class:`ScenarioError` with every problem, including the
     service's limits on the horizon and the solver's time limit.
     """
     from fabnet.scenario import scenario_from_dict
@@ -394,6 +401,7 @@ def edited_scenario(
         raise ScenarioError(error.problems + limits, file=file) from None
     if limits:
         raise ScenarioError(limits, file=file)
-    if not edits:
+    if not edits or not write:
         return text, fmt, scenario
-    return yaml.safe_dump(new_data, sort_keys=False, allow_unicode=True), "yaml", scenario
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(new_data, Dumper=dumper, sort_keys=False, allow_unicode=True), "yaml", scenario

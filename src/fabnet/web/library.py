@@ -185,26 +185,35 @@ class ScenarioLibrary:
             raise KeyError(entry.id) from None
 
     def load(self, entry: ScenarioEntry) -> tuple[str, dict[str, Any], Scenario]:
-        """Text, data and validated model of a scenario (validated once, then cached)."""
+        """Text, data and validated model of a scenario (validated once, then cached).
+
+        The data is shared with the cache: callers copy what they change
+        (:func:`fabnet.web.edits.apply_edits` does)."""
         text = self.text(entry)
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
             cached = parse_and_validate(text, entry.fmt, entry.filename)
-            with self._lock:
-                if len(self._cache) > 16:
-                    self._cache.clear()
-                self._cache[key] = cached
+            self._remember(key, cached)
         data, scenario = cached
-        return text, json.loads(json.dumps(data, default=str)), scenario
+        return text, data, scenario
+
+    def _remember(self, key: str, validated: tuple[dict[str, Any], Scenario]) -> None:
+        with self._lock:
+            if len(self._cache) > 16:
+                self._cache.clear()
+            self._cache[key] = validated
 
     # -- writing ----------------------------------------------------------------------------------
     def add(self, text: str, filename: str) -> ScenarioEntry:
         """Validate and keep an uploaded scenario; returns its entry (same text → same id)."""
         fmt = format_of(filename)
-        _data, scenario = parse_and_validate(text, fmt, filename)
-        scenario_id = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        validated = parse_and_validate(text, fmt, filename)
+        scenario = validated[1]
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._remember(digest, validated)
+        scenario_id = digest[:12]
         entry = ScenarioEntry(
             id=scenario_id,
             name=scenario.name,

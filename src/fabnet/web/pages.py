@@ -15,14 +15,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 
 from fabnet import __version__
-from fabnet.errors import FabnetError, Problem, ScenarioError, UsageError
+from fabnet.errors import DamagedRunError, Problem, ScenarioError, UsageError, shorten
 from fabnet.web.edits import parse_form, problems_by_field
+from fabnet.web.errors import NotAuthorized, ServiceBusy
 from fabnet.web.launcher import TooManyJobs
-from fabnet.web.security import COOKIE_NAME, NotAuthorized, check_token
-from fabnet.web.service import JOB_KINDS_OFFERED, WebService
+from fabnet.web.security import (
+    COOKIE_NAME,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    CsrfTokens,
+    check_token,
+)
+from fabnet.web.service import JOB_KINDS_OFFERED, ScenarioForm, WebService
 from fabnet.web.views import compare_figures, run_view, supply_chart_of
 
 __all__ = ["render", "router"]
@@ -49,16 +55,27 @@ def _environment() -> Environment:
     env.filters["money"] = format_money
     env.filters["percent"] = format_percent
     env.filters["when"] = lambda v: "" if not v else str(v)[:19].replace("T", " ")
+    env.filters["short"] = lambda v: shorten(str(v)) if v is not None else ""
     return env
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page template with the common context (settings, version, login state)."""
+    """Render a page template with the common context (settings, version, login state, the
+    session's form token). A visitor without a session gets one (an ``HttpOnly``,
+    ``SameSite=Strict`` cookie) so that the page's forms carry a token the service can check.
+    The store's folder is shown only to a visitor logged in with the service's token."""
+    from fabnet.web.errors import redact
+
     svc: WebService = request.app.state.service
+    csrf: CsrfTokens = request.app.state.csrf
     token = svc.settings.token
     logged_in = not token or secrets.compare_digest(
         (request.cookies.get(COOKIE_NAME) or "").encode("utf-8"), token.encode("utf-8")
     )
+    session = csrf.session_of(request)
+    new_session = session is None
+    if session is None:
+        session = csrf.new_session()
     html = (
         _environment()
         .get_template(template)
@@ -68,11 +85,24 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             settings=svc.settings,
             auth_required=bool(token),
             logged_in=logged_in,
+            store_folder=str(svc.settings.home) if token and logged_in else "",
+            csrf_field=CSRF_FIELD,
+            csrf_token=csrf.token(session),
+            public=lambda text: redact(str(text), request),
             path=request.url.path,
             **context,
         )
     )
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    if new_session:
+        response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict")
+    return response
+
+
+def _check_form(request: Request, given: object) -> None:
+    """The form's token must be the session's (403 otherwise)."""
+    csrf: CsrfTokens = request.app.state.csrf
+    csrf.check(request, given if isinstance(given, str) else None)
 
 
 def _svc(request: Request) -> WebService:
@@ -101,10 +131,15 @@ def index(request: Request) -> HTMLResponse:
 
 
 @router.post("/upload", response_class=HTMLResponse)
-async def upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+async def upload(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
     """Upload form: keep the scenario and go to its parameters, or show its problems."""
     svc = _svc(request)
     check_token(request, svc.settings.token)
+    _check_form(request, csrf_token)
     limit = svc.settings.max_upload_bytes
     raw = await file.read(limit + 1)
     if len(raw) > limit:
@@ -112,23 +147,21 @@ async def upload(request: Request, file: Annotated[UploadFile, File()]) -> Respo
             request, 413, upload_error=f"The file is larger than the limit of {limit:,} bytes."
         )
     try:
-        entry = await run_in_threadpool(svc.upload, raw, file.filename or "")
+        entry = await svc.bounded(svc.upload, raw, file.filename or "")
     except ScenarioError as error:
-        head = str(error).splitlines()[0]
-        return _index(request, 422, upload_error=head, problems=error.problems)
+        return _index(request, 422, upload_error=error.headline, problems=error.problems)
     return RedirectResponse(f"/scenarios/{entry.id}", status_code=303)
 
 
 def _scenario_page(
     request: Request,
-    scenario_id: str,
+    form: ScenarioForm,
     status_code: int = 200,
     submitted: dict[str, str] | None = None,
     problems: list[Problem] | None = None,
     message: str = "",
 ) -> HTMLResponse:
     svc = _svc(request)
-    form = svc.form(scenario_id)
     at_field, general = problems_by_field(problems or [], form.fields, RUN_INPUTS)
     groups: dict[str, list[Any]] = {}
     for f in form.fields:
@@ -161,9 +194,10 @@ def _scenario_page(
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
-def scenario_page(request: Request, scenario_id: ScenarioId) -> HTMLResponse:
+async def scenario_page(request: Request, scenario_id: ScenarioId) -> HTMLResponse:
     """A scenario's main parameters in a form, and the button that starts a run."""
-    return _scenario_page(request, scenario_id)
+    svc = _svc(request)
+    return _scenario_page(request, await svc.bounded(svc.form, scenario_id))
 
 
 @router.post("/scenarios/{scenario_id}/run", response_class=HTMLResponse)
@@ -172,8 +206,9 @@ async def start_from_form(request: Request, scenario_id: ScenarioId) -> Response
     svc = _svc(request)
     check_token(request, svc.settings.token)
     data = await request.form()
-    submitted = {k: str(v) for k, v in data.items() if isinstance(v, str)}
-    form = svc.form(scenario_id)
+    _check_form(request, data.get(CSRF_FIELD))
+    submitted = {k: str(v) for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
+    form = await svc.bounded(svc.form, scenario_id)
     edits, problems = parse_form(submitted, form.fields)
     kind = submitted.get("kind", "plan")
     strategy = submitted.get("strategy", "mixed")
@@ -195,15 +230,15 @@ async def start_from_form(request: Request, scenario_id: ScenarioId) -> Response
             else:
                 options[name] = int(raw)
     if problems:
-        return _scenario_page(request, scenario_id, 422, submitted, problems)
+        return _scenario_page(request, form, 422, submitted, problems)
     try:
-        run_id = await run_in_threadpool(svc.start, scenario_id, kind, edits, options)
+        run_id = await svc.bounded(svc.start, scenario_id, kind, edits, options)
     except ScenarioError as error:
-        return _scenario_page(request, scenario_id, 422, submitted, error.problems)
+        return _scenario_page(request, form, 422, submitted, error.problems)
     except UsageError as error:
-        return _scenario_page(request, scenario_id, 422, submitted, message=str(error))
-    except TooManyJobs as error:
-        return _scenario_page(request, scenario_id, 429, submitted, message=str(error))
+        return _scenario_page(request, form, 422, submitted, message=str(error))
+    except (TooManyJobs, ServiceBusy) as error:
+        return _scenario_page(request, form, 429, submitted, message=str(error))
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
@@ -268,8 +303,10 @@ def login_form(
     request: Request,
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=200)] = "/",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Check the token; set the cookie and go on, or show the form again."""
+    _check_form(request, csrf_token)
     expected = _svc(request).settings.token
     if expected and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
         response = RedirectResponse(_safe_next(next), status_code=303)
@@ -281,15 +318,18 @@ def login_form(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Forget the token cookie."""
+    _check_form(request, csrf_token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE_NAME)
     return response
 
 
 def error_page(request: Request, error: Exception, status_code: int) -> HTMLResponse:
-    """A readable error page for a failed page request."""
+    """A readable error page for a failed page request (messages without the store's paths)."""
+    from fabnet.web.errors import error_message, redact
+
     if isinstance(error, NotAuthorized):
         return render(
             request,
@@ -298,11 +338,16 @@ def error_page(request: Request, error: Exception, status_code: int) -> HTMLResp
             next=_safe_next(request.url.path if request.method == "GET" else "/"),
             message=error.message,
         )
-    title = {404: "Not found", 413: "Too large", 422: "Invalid input", 429: "Busy"}.get(
-        status_code, "Something went wrong"
-    )
+    title = {
+        403: "Refused",
+        404: "Not found",
+        413: "Too large",
+        422: "Invalid input",
+        429: "Busy",
+        500: "Damaged run data" if isinstance(error, DamagedRunError) else "Something went wrong",
+    }.get(status_code, "Something went wrong")
     problems = error.problems if isinstance(error, ScenarioError) else []
-    message = str(error).splitlines()[0] if isinstance(error, FabnetError) else str(error)
+    message = redact(error_message(error), request).splitlines()[0] if str(error) else title
     return render(
         request,
         "error.html.j2",
@@ -310,4 +355,5 @@ def error_page(request: Request, error: Exception, status_code: int) -> HTMLResp
         title=title,
         message=message,
         problems=problems,
+        omitted=error.omitted if isinstance(error, ScenarioError) else 0,
     )

@@ -7,12 +7,18 @@ the routes in :mod:`fabnet.web.api` and :mod:`fabnet.web.pages` are thin wrapper
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fabnet.errors import Problem, ScenarioError, StoreError, UsageError
+import anyio
+import anyio.to_thread
+
+from fabnet.errors import DamagedRunError, Problem, ScenarioError, StoreError, UsageError
 from fabnet.web.edits import FormField, editable_fields, edited_scenario
+from fabnet.web.errors import ServiceBusy
 from fabnet.web.library import ScenarioEntry, ScenarioLibrary
 from fabnet.web.security import ARTEFACTS, TABLE_NAME
 
@@ -25,6 +31,12 @@ if TYPE_CHECKING:
     from fabnet.web.settings import WebSettings
 
 __all__ = ["JOB_KINDS_OFFERED", "ScenarioForm", "WebService", "jsonable_records"]
+
+T = TypeVar("T")
+_BUSY = (
+    "checking this scenario took longer than {limit:g} s (other checks may be running); "
+    "try again in a moment"
+)
 
 
 def _offered_kinds() -> tuple[str, ...]:
@@ -84,6 +96,39 @@ class WebService:
         self.store = store
         self.library = library
         self.launcher = launcher
+        # at most max_validations checks compute at once, even those a request gave up on
+        self._computing = threading.BoundedSemaphore(settings.max_validations)
+        self._threads: anyio.CapacityLimiter | None = None  # threads a request waits on
+
+    # -- work that validates scenarios ------------------------------------------------------------
+    async def bounded(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` (work that may validate a scenario) in a worker thread, at most
+        ``max_validations`` at once, and give up after ``max_validation_seconds``.
+
+        The event loop stays free for health checks and pages meanwhile; a request that waits
+        or works too long gets :class:`ServiceBusy` (429). A check a request gave up on still
+        holds its place until it ends (inputs are bounded by :mod:`fabnet.scenario.limits`, so
+        that is a few seconds at most), so abandoned checks cannot pile up.
+        """
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(4 * self.settings.max_validations)
+        limit = self.settings.max_validation_seconds
+        deadline = time.monotonic() + limit
+
+        def guarded() -> T:
+            if not self._computing.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise ServiceBusy(_BUSY.format(limit=limit))
+            try:
+                return fn(*args)
+            finally:
+                self._computing.release()
+
+        with anyio.move_on_after(limit) as scope:
+            return await anyio.to_thread.run_sync(
+                guarded, abandon_on_cancel=True, limiter=self._threads
+            )
+        assert scope.cancelled_caught
+        raise ServiceBusy(_BUSY.format(limit=limit))
 
     # -- scenarios --------------------------------------------------------------------------------
     def scenario_entry(self, scenario_id: str) -> ScenarioEntry:
@@ -98,7 +143,7 @@ class WebService:
     def upload(self, raw: bytes, filename: str) -> ScenarioEntry:
         """Validate and keep an uploaded scenario file (size checked by the caller)."""
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ScenarioError(
                 [Problem("", f"the file is not UTF-8 text (byte {exc.start})")],
@@ -174,10 +219,11 @@ class WebService:
         return paths
 
     def prepare(
-        self, scenario_id: str, path_edits: Mapping[str, Any]
+        self, scenario_id: str, path_edits: Mapping[str, Any], write: bool = True
     ) -> tuple[ScenarioForm, str, str, Scenario]:
         """The edited scenario, validated and within the service's limits: (form, text, fmt,
-        scenario). Raises ScenarioError."""
+        scenario); with ``write=False`` (a check) the text is not rewritten. Raises
+        ScenarioError."""
         form = self.form(scenario_id)
         text, fmt, scenario = edited_scenario(
             form.text,
@@ -187,6 +233,7 @@ class WebService:
             form.entry.filename,
             max_horizon_months=self.settings.max_horizon_months,
             max_solve_seconds=self.settings.max_solve_seconds,
+            write=write,
         )
         return form, text, fmt, scenario
 
@@ -234,19 +281,30 @@ class WebService:
         return [t for t in self.store.tables(run_id) if TABLE_NAME.match(t)]
 
     def table(self, run_id: str, name: str) -> pd.DataFrame:
-        """One table of a run; StoreError if the run has no such table."""
+        """One table of a run; StoreError if the run has no such table, DamagedRunError (500)
+        if its file cannot be read."""
         record = self.store.get(run_id)
         if not TABLE_NAME.match(name) or name not in self.run_tables(record.id):
             raise StoreError(
-                f"run {record.id} has no table {name!r}; its tables: "
+                f"run {record.id} has no table {name[:40]!r}; its tables: "
                 + (", ".join(self.run_tables(record.id)) or "(none)")
             )
-        return self.store.load_table(record.id, name)
+        return self._load_table(record.id, name)
+
+    def _load_table(self, run_id: str, name: str) -> pd.DataFrame:
+        try:
+            return self.store.load_table(run_id, name)
+        except DamagedRunError:
+            raise
+        except StoreError as exc:  # listed but unreadable: say so, without the store's paths
+            raise DamagedRunError(
+                f"table {name!r} of run {run_id} is damaged and cannot be read"
+            ) from exc
 
     def tables_if_any(self, run_id: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-        """The named tables the run has (others left out)."""
+        """The named tables the run has (others left out); DamagedRunError if one is unreadable."""
         present = set(self.run_tables(run_id))
-        return {n: self.store.load_table(run_id, n) for n in names if n in present}
+        return {n: self._load_table(run_id, n) for n in names if n in present}
 
     def artefact(self, run_id: str, name: str) -> tuple[bytes, str]:
         """Bytes and media type of an allow-listed artefact; StoreError if it is not there."""
@@ -261,7 +319,7 @@ class WebService:
         try:
             return resolved.read_bytes(), ARTEFACTS[name]
         except OSError as exc:
-            raise StoreError(f"cannot read {name} of run {record.id}: {exc.strerror}") from exc
+            raise DamagedRunError(f"cannot read {name} of run {record.id}: {exc.strerror}") from exc
 
     def compare(self, a: str, b: str) -> dict[str, Any]:
         """Key figures of two runs side by side."""
