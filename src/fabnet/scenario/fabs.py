@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from fabnet.scenario._base import Month, StrictModel
+from fabnet.scenario.cashflow import Newcomer
 
 __all__ = ["ExistingFab", "Fab", "GreenfieldSite", "NodeCapex", "RetoolOption"]
 
@@ -42,6 +43,9 @@ class ExistingFab(StrictModel):
     operating_curve: str | None = Field(
         None, description="Operating-curve JSON from `fabnet fab curve` (derates capacity)."
     )
+    newcomer: Newcomer | None = Field(
+        None, description="A new entrant's yield and capex handicap at this site (none: none)."
+    )
 
 
 class NodeCapex(StrictModel):
@@ -73,6 +77,9 @@ class GreenfieldSite(StrictModel):
     earliest_start: Month | None = Field(None, description="Earliest construction start.")
     operating_curve: str | None = Field(
         None, description="Operating-curve JSON from `fabnet fab curve` (derates capacity)."
+    )
+    newcomer: Newcomer | None = Field(
+        None, description="A new entrant's yield and capex handicap at this site (none: none)."
     )
 
 
