@@ -168,3 +168,37 @@ def test_unknown_product_in_take_or_pay_and_prepayment_outside_horizon(builtin_d
     problems = dict(_problems(builtin_dict))
     assert "unknown product 'B300-class'" in problems["customers[0].take_or_pay.B300-class"]
     assert "outside the horizon" in problems["customers[1].prepayments[0].month"]
+
+
+def test_life_cycle_bounds_are_inclusive():
+    s = load_scenario()
+    b200 = s.product("B200-class")
+    assert not b200.is_active("2024-10") and b200.is_active("2024-11")
+    h100 = s.product("H100-class")
+    assert h100.is_active("2027-12") and not h100.is_active("2028-01")
+    assert s.product("ASIC-N3").is_active("2040-01")  # no end of life
+
+
+def test_newcomer_learns_later_and_worse_and_outside_wafers_do_not_learn():
+    from fabnet.econ.accelerator import (
+        defect_density_at,
+        outside_good_dies_per_wafer,
+        site_defect_density,
+    )
+    from fabnet.econ.revenue import mature_good_dies_per_wafer
+    from fabnet.scenario import Newcomer
+
+    s = load_scenario()
+    n4 = s.node("N4")
+    nc = Newcomer(d0_start_factor=1.5, d0_mature_factor=1.3, learning_delay_months=3)
+    ages = [-1.0, 0.0, 3.0, 9.0, 1e6]
+    d = site_defect_density(n4, ages, nc)
+    # start 1.5 x 0.5 = 0.75 until learning begins at month 3, then the incumbent curve's shape
+    assert d[0] == d[1] == d[2] == pytest.approx(0.75)
+    assert d[-1] == pytest.approx(1.3 * n4.d0_mature_per_cm2)
+    assert all(site_defect_density(n4, ages) == defect_density_at(n4, ages))
+    # the outside foundry's wafers yield at its own mature density from the first wafer
+    tsmc = s.outside_foundries[0]
+    assert outside_good_dies_per_wafer(s, tsmc, "H100-class") == pytest.approx(
+        mature_good_dies_per_wafer(s, "H100-class")
+    )  # its D0 equals the node's mature D0 in the built-in scenario

@@ -27,7 +27,7 @@ from fabnet.econ.cost import AcceleratorCost, accelerator_cost, cost_per_good_di
 from fabnet.econ.dies import exact_dies_per_wafer
 from fabnet.econ.learning import defect_density_exponential, defect_density_gompertz
 from fabnet.econ.yield_models import die_yield, harvested_yield
-from fabnet.scenario import GreenfieldSite, ProcessNode, Product, Scenario
+from fabnet.scenario import GreenfieldSite, Newcomer, OutsideFoundry, ProcessNode, Product, Scenario
 
 __all__ = [
     "WaferCostBasis",
@@ -35,9 +35,11 @@ __all__ = [
     "die_yield_at",
     "dies_per_wafer",
     "hbm_price",
+    "outside_good_dies_per_wafer",
     "own_wafer_cost",
     "packaging_cost_per_wafer",
     "product_economics",
+    "site_defect_density",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -63,6 +65,47 @@ def defect_density_at(node: ProcessNode, age_months: npt.ArrayLike) -> FloatArra
         curve(age_months, node.d0_start_per_cm2, node.d0_mature_per_cm2, node.learning_tau_months),
         dtype=np.float64,
     )
+
+
+def site_defect_density(
+    node: ProcessNode, age_months: npt.ArrayLike, newcomer: Newcomer | None = None
+) -> FloatArray:
+    r"""Defect density [1/cm²] after ``age_months`` at a site, with a newcomer's handicap.
+
+    A newcomer starts at :math:`f_s D_\mathrm{start}`, tends to :math:`f_m D_\mathrm{mature}`
+    and begins to learn ``learning_delay_months`` after first output:
+
+    .. math:: D(a) = D_\mathrm{curve}\bigl(\max(a - \delta, 0);\ f_s D_s,\ f_m D_m,\ \tau\bigr)
+
+    (``a < 0``, not started: the start density). Without ``newcomer`` it is
+    :func:`defect_density_at`. The factors and the delay are the scenario's ``fabs[*].newcomer``.
+    """
+    if newcomer is None:
+        return defect_density_at(node, age_months)
+    handicapped = node.model_copy(
+        update={
+            "d0_start_per_cm2": node.d0_start_per_cm2 * newcomer.d0_start_factor,
+            "d0_mature_per_cm2": node.d0_mature_per_cm2 * newcomer.d0_mature_factor,
+        }
+    )
+    age = np.asarray(age_months, dtype=np.float64)
+    shifted = np.where(age < 0, age, np.maximum(age - newcomer.learning_delay_months, 0.0))
+    return defect_density_at(handicapped, shifted)
+
+
+def outside_good_dies_per_wafer(
+    scenario: Scenario, supplier: OutsideFoundry, product: str
+) -> float:
+    """Good compute dies per wafer of ``product`` bought from ``supplier``: the exact die map ×
+    its line yield (default the node's) × the harvested die yield at *its* defect density
+    (default the node's mature one). No learning reset: the wafers come from a running line."""
+    p = scenario.product(product)
+    node = scenario.node(p.node)
+    if supplier.node != p.node:
+        raise ValueError(f"{supplier.name} makes {supplier.node} wafers, {product} needs {p.node}")
+    d0 = node.d0_mature_per_cm2 if supplier.d0_per_cm2 is None else supplier.d0_per_cm2
+    line = node.line_yield if supplier.line_yield is None else supplier.line_yield
+    return dies_per_wafer(scenario, product) * line * float(_yield_for(p, node, d0))
 
 
 def _yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatArray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fabnet.scenario._base import Month, Series, StrictModel
+from fabnet.scenario._base import Month, Series, StrictModel, month_index
 
 __all__ = ["RETICLE_LIMIT_MM2", "Harvesting", "Product"]
 
@@ -56,6 +56,13 @@ class Product(StrictModel):
         description="Merchant prices over time relative to the stated ones [-] "
         "(e.g. {2024-01: 1.0, 2026-01: 0.7} for erosion).",
     )
+
+    def is_active(self, month: str) -> bool:
+        """Whether ``month`` (``YYYY-MM``) lies in ``[launch, end_of_life]`` (open where unset):
+        outside it the product is neither wanted, made nor sold."""
+        if self.launch is not None and month_index(month, self.launch) < 0:
+            return False
+        return self.end_of_life is None or month_index(month, self.end_of_life) <= 0
 
     @property
     def die_area_mm2(self) -> float:
