@@ -66,3 +66,19 @@ def test_human_table_prints(cli):
     result = cli("econ")
     assert result.exit_code == 0
     assert "H100-class" in result.stdout and "Economics of ai-fab-network-2024" in result.stdout
+
+
+def test_prices_by_revenue_model(cli):
+    """``fabnet econ --prices``: foundry buyers pay a foundry and packaging house's price (an N4
+    wafer plus packaging, HBM and test of the dies it yields), not the designer's street price."""
+    result = cli("econ", "--prices", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    models = {(r["customer"], r["product"]): r["model"] for r in rows}
+    assert models[("Microsoft", "H100-class")] == "foundry"
+    assert models[("OpenAI", "B200-class")] == "cost_plus"
+    assert models[("other", "Infer-N7")] == "merchant"
+    h100 = [r for r in rows if r["customer"] == "Microsoft" and r["product"] == "H100-class"]
+    for r in h100:
+        assert 3000 < r["price"] < 4000  # ~ the Raymond James build cost, far below 25,000 $
+        assert 150_000 < r["revenue_per_wafer_start"] < 250_000

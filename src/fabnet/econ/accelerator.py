@@ -167,9 +167,12 @@ class WaferCostBasis:
 
 
 def own_wafer_cost(scenario: Scenario, site: GreenfieldSite, node: str) -> float:
-    """Cost per good wafer [USD] of a new module for ``node`` at ``site`` (depreciation + opex)."""
+    """Cost per good wafer [USD] of a new module for ``node`` at ``site``: depreciation of its
+    capex (with the site's newcomer capex premium) plus operating cost and the node's licence
+    fee per wafer."""
     capex_per_kwspm = next(nc.capex_per_kwspm_usd for nc in site.nodes if nc.node == node)
-    capex = capex_per_kwspm * site.module_wspm / 1000.0
+    premium = site.newcomer.capex_premium if site.newcomer is not None else 0.0
+    capex = capex_per_kwspm * (1.0 + premium) * site.module_wspm / 1000.0
     fin = scenario.financing
     return float(
         wafer_cost(
@@ -177,7 +180,8 @@ def own_wafer_cost(scenario: Scenario, site: GreenfieldSite, node: str) -> float
             building_capex=capex * (1.0 - fin.equipment_share),
             equipment_life_years=fin.equipment_life_years,
             building_life_years=fin.building_life_years,
-            opex_per_wafer=site.opex_per_wafer_usd,
+            opex_per_wafer=site.opex_per_wafer_usd
+            + scenario.node(node).licence_fee_per_wafer_usd,
             wafers_per_month=site.module_wspm,
             utilisation=scenario.policy.default_utilisation,
             line_yield=scenario.node(node).line_yield,
