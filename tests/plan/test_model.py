@@ -28,7 +28,7 @@ def test_line_capacity_is_packages_over_packages_per_wafer():
     d = build_plan_data(tiny_scenario(CUSTOMERS, ppw=10.0))
     pm = build_model(d)
     pk = pm.m.variables["Packages"]
-    expected = (pk.fillna(0) / pm.arr(d.packages_per_wafer, "product")).sum("product")
+    expected = (pk.fillna(0) / d["packages_per_interposer_wafer"]).sum("product")
     assert_linequal(pm.m.constraints["Line-capacity"].lhs, expected)
     assert pm.m.constraints["Line-capacity"].rhs.values.tolist() == [[0.1, 0.1, 0.1]]  # 100 / QTY
 
@@ -46,35 +46,32 @@ def test_every_family_is_present_and_named():
 def test_cohort_yield_comes_from_econ_at_the_cohort_age():
     sc = load_scenario(None)
     d = build_plan_data(sc)
-    o = next(
-        i
-        for i, (k, s) in enumerate(zip(d.option_kind, d.option_start, strict=True))
-        if k == "build"
-        and s == "2024-04"
-        and d.group_node[d.option_group[i]] == "N4"
-        and d.sites[d.option_site[i]] == "Taiwan (Tainan)"
-    )
+    o = d.options.index("Taiwan (Tainan) | build | N4 | 2024-04")  # options are labelled
+    assert d.option_index("Taiwan (Tainan)", "build", "2024-04", "N4") == o
     j = d.products.index("H100-class")
     # first output 2024-04 + 30 months = 2026-10; wafers out in 2027-01 (bucket 36's first
     # month) were started 3 months earlier (N4 cycle time) at age 0 -> quarter ages 0, 1, 2
     t = d.buckets.labels.index("2027-01")
-    assert d.option_first_output[o] == "2026-10"
+    assert d.labels("month")[d.values("option_first_output_month")[o]] == "2026-10"
     ages = np.array([0.0, 1.0, 2.0])
     ramp = np.array([0.05, 0.1, 0.2])  # capacity weights of those months
     expected = (good_dies_per_wafer_at(sc, "H100-class", ages) * ramp).sum() / ramp.sum()
-    assert d.option_gdpw[o, j, t] == pytest.approx(expected, rel=1e-9)
-    assert d.option_capacity[o, t] == pytest.approx(10000 * 0.85 * ramp.sum())
+    assert d.values("option_gdpw")[o, j, t] == pytest.approx(expected, rel=1e-9)
+    assert d.values("option_capacity")[o, t] == pytest.approx(10000 * 0.85 * ramp.sum())
+    # the same figure by label: dimensions are named, not kept in comments
+    at = d["option_gdpw"].sel(option=d.options[o], product="H100-class", bucket="2027-01")
+    assert float(at) == pytest.approx(expected, rel=1e-9)
 
 
 def test_strategies_restrict_options():
     sc = load_scenario(None)
-    assert set(build_plan_data(sc, strategy="buy").option_kind) == {"buy"}
-    assert set(build_plan_data(sc, strategy="build").option_kind) == {"build"}
+    assert set(build_plan_data(sc, strategy="buy").values("option_kind")) == {"buy"}
+    assert set(build_plan_data(sc, strategy="build").values("option_kind")) == {"build"}
 
 
 def test_capex_of_a_module_is_spread_over_its_lead_time():
     sc = load_scenario(None)
     d = build_plan_data(sc)
     o = d.option_index("Taiwan (Tainan)", "build", "2024-04", "N4")
-    assert d.option_capex[o].sum() == pytest.approx(0.30e9 * 10)  # 0.30 B$ per kwspm x 10k
-    assert d.capacity_given(np.eye(len(d.option_kind))[o]).shape == (len(d.sites), d.buckets.n)
+    assert d.values("option_capex")[o].sum() == pytest.approx(0.30e9 * 10)  # 0.30 B$/kwspm x 10k
+    assert d.capacity_given(np.eye(d.n_options)[o]).shape == (len(d.sites), d.buckets.n)

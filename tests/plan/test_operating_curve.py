@@ -41,10 +41,9 @@ def test_simulated_curve_derates_the_planned_capacity(cli, tmp_path, builtin_dic
 
     def options(d):  # (site, node, kind, start) -> capacity per month
         return {
-            (d.sites[d.option_site[i]], d.group_node[d.option_group[i]], d.option_kind[i],
-             d.option_start[i]): d.option_capacity[i]
-            for i in range(len(d.option_site))
-        }  # fmt: skip
+            tuple(label.split(" | ")): d["option_capacity"].sel(option=label).values
+            for label in d.options
+        }
 
     opt_a, opt_b = options(a), options(b)
     tainan = [k for k in opt_a if k[0] == "Taiwan (Tainan)"]
@@ -57,13 +56,13 @@ def test_simulated_curve_derates_the_planned_capacity(cli, tmp_path, builtin_dic
     # lead time: wafers come out after the simulated cycle time at the usable load, not after
     # the node's mask_layers x days_per_layer
     curve_lag = round(curve.cycle_time_days_at(share) / 30.44)
-    for group, lag in b.extra["cycle_time_by_group"].items():
+    for group, lag in b["group_cycle_months"].to_series().items():
         site, node = group.split(" / ")
         expected_lag = curve_lag if site == "Taiwan (Tainan)" else cycle_time_months(plain, node)
         assert lag == expected_lag, group
     assert b.buckets.length.max() == 1  # monthly buckets: first outputs move by whole months
     for k in tainan:
-        shift = cycle_time_months(plain, k[1]) - curve_lag
+        shift = cycle_time_months(plain, k[2]) - curve_lag
         assert shift > 0  # the mini-fab's curve is much shorter than an N3/N4 flow
         first_a, first_b = np.flatnonzero(opt_a[k]), np.flatnonzero(opt_b[k])
         if first_a.size:

@@ -157,4 +157,17 @@ def test_futures_with_other_options_are_refused(tiny):
     other = build_plan_data(scenario_from_dict(late))
     with pytest.raises(DataError, match="not options of this future"):
         align_plan_data(base, other, "future 7")
-    assert align_plan_data(base, base).option_start == base.option_start
+    assert align_plan_data(base, base).options == base.options
+
+
+def test_alignment_is_a_reindex_by_label(tiny):
+    """Every option variable follows its label when a future's options come in another order
+    (no hand-written list of fields to align: a new ``option_*`` variable is carried too)."""
+    base = build_plan_data(tiny)
+    order = list(reversed(range(base.n_options)))
+    shuffled = type(base)(base.ds.isel(option=order), base.buckets)
+    aligned = align_plan_data(base, shuffled)
+    assert aligned.options == base.options
+    for name, var in base.ds.data_vars.items():
+        if "option" in var.dims:
+            np.testing.assert_array_equal(aligned.values(name), base.values(name), err_msg=name)

@@ -7,10 +7,19 @@ the tables of :mod:`.tables`. ``compare_strategies`` solves buy-only, build-only
 side.
 """
 
+from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.allocation import POLICIES
 from fabnet.plan.buckets import Buckets, make_buckets
 from fabnet.plan.compare import compare_strategies
-from fabnet.plan.data import STRATEGIES, PlanData, build_plan_data
+from fabnet.plan.data import (
+    STRATEGIES,
+    PlanData,
+    build_plan_data,
+    decisions_table,
+    option_starts,
+    units_from_decisions,
+)
+from fabnet.plan.highs import SolveInfo, run_highs
 from fabnet.plan.model import (
     PlanModel,
     build_model,
@@ -33,9 +42,11 @@ __all__ = [
     "PlanData",
     "PlanModel",
     "PlanResult",
+    "SolveInfo",
     "build_model",
     "build_plan_data",
     "compare_strategies",
+    "decisions_table",
     "define_contracts",
     "define_deliveries",
     "define_hbm",
@@ -44,6 +55,10 @@ __all__ = [
     "define_options",
     "define_packaging",
     "define_wafers",
+    "good_dies_per_wafer_at",
     "make_buckets",
+    "option_starts",
+    "run_highs",
     "solve_plan",
+    "units_from_decisions",
 ]

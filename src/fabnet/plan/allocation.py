@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from fabnet.plan._highs import run_highs
+from fabnet.plan.highs import run_highs
 from fabnet.plan.model import QTY, PlanModel
 
 __all__ = ["LEX_TOL", "POLICIES", "add_proportional", "apply_policy"]
@@ -42,12 +42,12 @@ def _keep(value: float) -> float:
 def add_proportional(pm: PlanModel) -> None:
     """``Fill-share`` (product, bucket) and ``Allocation-proportional``: each customer's delivery
     is its contracted part (if contracts exist) plus the common share of the rest of its demand."""
-    d, m = pm.d, pm.m
+    m = pm.m
     if "Fill-share" in m.variables:
         return
     phi = m.add_variables(lower=0, upper=1, coords=[pm.product, pm.bucket], name="Fill-share")
-    dem = pm.arr(d.demand / QTY, "customer", "product", "bucket")
-    con = pm.arr(d.contracted / QTY, "customer", "product", "bucket")
+    dem = pm.da("demand", QTY)
+    con = pm.da("contracted", QTY)
     rhs = (dem - con) * phi
     lhs = pm.ex["delivered"]
     if "Contract-shortfall" in m.variables:
@@ -77,12 +77,12 @@ def _stage_contracts(pm: PlanModel, time_limit: float, threads: int | None) -> N
 
 def _stage_priority(pm: PlanModel, time_limit: float, threads: int | None) -> None:
     d = pm.d
-    levels = sorted(set(int(p) for p in d.priority))
+    levels = sorted(set(int(p) for p in d.values("priority")))
     if len(levels) < 2:
         return
     served = pm.ex["delivered"].sum(["product", "bucket"])
     for level in levels[:-1]:
-        names = [c for c, p in zip(d.customers, d.priority, strict=True) if p == level]
+        names = [c for c, p in zip(d.customers, d.values("priority"), strict=True) if p == level]
         expr = served.sel(customer=names).sum()
         best = _solve(pm, expr, "max", time_limit, threads)
         pm.m.add_constraints(expr >= _keep(best), name=f"Allocation-priority-{level}")
@@ -90,7 +90,7 @@ def _stage_priority(pm: PlanModel, time_limit: float, threads: int | None) -> No
 
 def _fill_rates(pm: PlanModel) -> tuple[list[str], object]:
     d = pm.d
-    total = d.demand.sum(axis=(1, 2))
+    total = d.values("demand").sum(axis=(1, 2))
     names = [c for c, t in zip(d.customers, total, strict=True) if t > 0]
     inv = xr.DataArray(
         [QTY / t for t in total if t > 0], coords=[("customer", names)], dims=["customer"]

@@ -58,23 +58,27 @@ def collect_duals(pm: PlanModel, sense: str) -> pd.DataFrame:
     rows: list[tuple[str, str, str, float, str]] = []
 
     site_val = np.zeros((len(d.sites), d.buckets.n))
-    units = np.zeros(len(d.option_kind))
+    units = np.zeros(d.n_options)
     if "Option-units" in pm.m.variables:
         units = np.nan_to_num(pm.m.variables["Option-units"].solution.values, nan=0.0)
     chosen = units > 0.5  # only fabs in the plan: an unbuilt cohort's row has no capacity
+    capacity, young = d.values("option_capacity"), d.values("option_young")
+    option_site = d.positions("site", d.values("option_site"))
     du = _dual(pm, "Option-capacity")
     if du is not None:  # rows are "wafers - cap*units <= 0": dual = value per wafer in bucket
         for o in np.flatnonzero(chosen):
-            live = (d.option_capacity[o] > 0) & d.option_young[o]
+            live = (capacity[o] > 0) & young[o]
             val = np.where(live, s * du[o], 0.0)
-            site_val[d.option_site[o]] = np.maximum(site_val[d.option_site[o]], val)
+            site_val[option_site[o]] = np.maximum(site_val[option_site[o]], val)
     dp = _dual(pm, "Pool-capacity")
     if dp is not None:
         pool = np.zeros((len(d.groups), d.buckets.n))
-        np.add.at(pool, d.option_group, d.option_capacity * ~d.option_young * units[:, None])
+        option_group = d.positions("group", d.values("option_group"))
+        np.add.at(pool, option_group, capacity * ~young * units[:, None])
+        group_site = d.positions("site", d.values("group_site"))
         for g in range(dp.shape[0]):
             val = np.where(pool[g] > 0, s * dp[g], 0.0)
-            site_val[d.group_site[g]] = np.maximum(site_val[d.group_site[g]], val)
+            site_val[group_site[g]] = np.maximum(site_val[group_site[g]], val)
     for i, site in enumerate(d.sites):
         for t, lab in enumerate(labels):
             rows.append(
@@ -152,14 +156,20 @@ def customer_limits(
         b = shadow[shadow["value"].abs() > BINDING_TOL]
         for row in b.itertuples(index=False):
             binding[(row.constraint, row.site_or_resource)].add(row.month)
-    for kind in set(d.line_kind):
-        lines = [ln for ln, k in zip(d.lines, d.line_kind, strict=True) if k == kind]
+    line_kind = [str(k) for k in d.values("line_kind")]
+    line_capacity = d.values("line_capacity").sum(axis=1) > 0
+    for kind in set(line_kind):
+        lines = [ln for ln, k in zip(d.lines, line_kind, strict=True) if k == kind]
         sets = [binding.get(("packaging", ln), set()) for ln in lines]
-        capacity = pm.d.line_capacity.sum(axis=1) > 0
-        sets = [s for s, ln in zip(sets, lines, strict=True) if capacity[d.lines.index(ln)] or s]
+        sets = [
+            s for s, ln in zip(sets, lines, strict=True) if line_capacity[d.lines.index(ln)] or s
+        ]
         binding[("packaging kind", kind)] = set.intersection(*sets) if sets else set()
     rows = []
-    prio = dict(zip(d.customers, d.priority, strict=True))
+    prio = dict(zip(d.customers, d.values("priority"), strict=True))
+    line_product, group_product = d.values("line_product"), d.values("group_product")
+    hbm_stacks, hbm_type = d.values("hbm_stacks"), d.values("hbm_type")
+    group_site, group_node = d.values("group_site"), d.values("group_node")
     for (cust, prod), grp in deliveries.groupby(["customer", "product"], sort=False):
         dem = float(grp["demand"].sum())
         if dem <= 0:
@@ -174,9 +184,9 @@ def customer_limits(
             months = list(short["month"])
             first = first_good.get(prod)
             j = d.products.index(prod)
-            node = d.product_node[j]
+            node = str(d.values("product_node")[j])
             if first is None:
-                has_node = any(d.group_node[g] == node for g in range(len(d.groups)))
+                has_node = bool((group_node == node).any())
                 reasons.append(
                     f"no {node} capacity in the plan (building or buying it does not pay at "
                     "these prices, money and lead times)"
@@ -188,14 +198,14 @@ def customer_limits(
                 reasons.append(f"no {prod} output before {first} (fab lead time)")
             later = [m for m in months if first is not None and m >= first]
             resources: list[tuple[str, str, str]] = []
-            kinds = sorted({d.line_kind[li] for li in range(len(d.lines)) if d.line_product[li, j]})
+            kinds = sorted({line_kind[li] for li in range(len(d.lines)) if line_product[li, j]})
             for kind in kinds:
                 resources.append(("packaging kind", kind, f"{kind} packaging"))
-            if d.hbm_stacks[j] > 0:
-                resources.append(("HBM", d.hbm_type[j], f"{d.hbm_type[j]} supply"))
+            if hbm_stacks[j] > 0:
+                resources.append(("HBM", str(hbm_type[j]), f"{hbm_type[j]} supply"))
             for g in range(len(d.groups)):
-                if d.group_product[g, j]:
-                    site = d.sites[d.group_site[g]]
+                if group_product[g, j]:
+                    site = str(group_site[g])
                     resources.append(("fab capacity", site, f"wafer capacity at {site}"))
             resources.append(("cash", "cash", "money (cash floor)"))
             found = False
@@ -221,9 +231,10 @@ def customer_limits(
 def _describe(pm: PlanModel, name: str, coords: dict[str, Any]) -> tuple[str, str | None]:
     """(text template, month) for one IIS row."""
     d = pm.d
-    month = coords.get("bucket")
+    month = None if coords.get("bucket") is None else str(coords["bucket"])
     if name == "Cash-floor":
-        return f"cash must stay ≥ financing.minimum_cash_usd = {d.minimum_cash:,.0f} USD", month
+        floor = d.ds.attrs["minimum_cash"]
+        return f"cash must stay ≥ financing.minimum_cash_usd = {floor:,.0f} USD", month
     if name == "Cash-balance":
         return (
             "money in each month: investors' pay-ins (investors[*].pay_in) + debt must cover "
@@ -231,7 +242,7 @@ def _describe(pm: PlanModel, name: str, coords: dict[str, Any]) -> tuple[str, st
             month,
         )
     if name == "Debt-limit":
-        return f"debt ≤ financing.debt_limit_usd = {d.debt_limit:,.0f} USD", month
+        return f"debt ≤ financing.debt_limit_usd = {d.ds.attrs['debt_limit']:,.0f} USD", month
     if name == "Site-max_units":
         return f"at most the site's max_modules at {coords.get('site')}", None
     if name == "Contract-minimum":
@@ -256,7 +267,7 @@ def _describe(pm: PlanModel, name: str, coords: dict[str, Any]) -> tuple[str, st
 def raise_infeasible(pm: PlanModel, stage: str) -> None:
     """Raise :class:`InfeasibleError` naming the scenario inputs in the infeasible subset."""
     conflicts: list[str] = []
-    from fabnet.plan._highs import quiet_solver
+    from fabnet.plan.highs import quiet_solver
 
     try:
         with quiet_solver():

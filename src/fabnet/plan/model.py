@@ -79,46 +79,55 @@ class PlanModel:
     shared: dict[str, linopy.Variable] = field(default_factory=dict)
     """First-stage variables (``Option-units``, ``Expansion-blocks``) made by another future."""
 
-    # coordinates --------------------------------------------------------------------------
+    # coordinates: the dataset's own indexes -----------------------------------------------
+    def index(self, dim: str) -> pd.Index:
+        """The labels of dimension ``dim`` of the dataset (named)."""
+        return self.d.ds.indexes[dim].rename(dim)
+
     @property
     def bucket(self) -> pd.Index:
-        return pd.Index(list(self.d.buckets.labels), name="bucket")
+        return self.index("bucket")
 
     @property
     def product(self) -> pd.Index:
-        return pd.Index(list(self.d.products), name="product")
+        return self.index("product")
 
     @property
     def customer(self) -> pd.Index:
-        return pd.Index(list(self.d.customers), name="customer")
+        return self.index("customer")
 
     @property
     def option(self) -> pd.Index:
-        return pd.RangeIndex(len(self.d.option_kind), name="option")
+        return self.index("option")
 
     @property
     def group(self) -> pd.Index:
-        return pd.Index(list(self.d.groups), name="group")
+        return self.index("group")
 
     @property
     def site(self) -> pd.Index:
-        return pd.Index(list(self.d.sites), name="site")
+        return self.index("site")
 
     @property
     def line(self) -> pd.Index:
-        return pd.Index(list(self.d.lines), name="line")
+        return self.index("line")
 
     @property
     def expansion(self) -> pd.Index:
-        return pd.RangeIndex(len(self.d.expansion_line), name="expansion")
+        return self.index("expansion")
 
     @property
     def supplier(self) -> pd.Index:
-        return pd.Index(list(self.d.hbm_suppliers), name="supplier")
+        return self.index("supplier")
+
+    def da(self, name: str, scale: float = 1.0) -> xr.DataArray:
+        """Variable ``name`` of the dataset divided by ``scale`` (``QTY``, ``MONEY``)."""
+        arr = self.d.ds[name]
+        return arr / scale if scale != 1.0 else arr
 
     def arr(self, values: np.ndarray, *dims: str) -> xr.DataArray:
         """Wrap a numpy array as a DataArray on the model's named coordinates."""
-        coords = [getattr(self, dim) for dim in dims]
+        coords = [self.index(dim) for dim in dims]
         return xr.DataArray(np.asarray(values), coords=coords, dims=list(dims))
 
     def name(self, base: str) -> str:
@@ -146,18 +155,23 @@ def define_options(pm: PlanModel) -> None:
     """``Option-units``: modules built (integer) or fab bought (binary) per capacity option;
     ``Site-max_units``: at most ``max_modules`` modules per greenfield site, one purchase per fab."""
     d = pm.d
-    if len(d.option_kind) == 0 or "Option-units" in pm.shared:
+    if d.n_options == 0 or "Option-units" in pm.shared:
         return
     units = pm.m.add_variables(
         lower=0,
-        upper=pm.arr(d.option_max_units, "option"),
+        upper=pm.da("option_max_units"),
         coords=[pm.option],
         name="Option-units",
         integer=True,
     )
-    site_of = xr.DataArray([d.sites[i] for i in d.option_site], coords=[pm.option], name="site")
-    per_site = units.groupby(site_of).sum().sel(site=list(d.sites))
-    pm.m.add_constraints(per_site <= pm.arr(d.site_max_units, "site"), name="Site-max_units")
+    per_site = units.groupby(pm.da("option_site").rename("site")).sum().sel(site=list(d.sites))
+    pm.m.add_constraints(per_site <= pm.da("site_max_units"), name="Site-max_units")
+
+
+def _option_product(pm: PlanModel) -> xr.DataArray:
+    """Which products each option's node makes (option x product)."""
+    by_group = pm.da("group_product").sel(group=pm.da("option_group").values)
+    return xr.DataArray(by_group.values, coords=[pm.option, pm.product])
 
 
 def define_wafers(pm: PlanModel) -> None:
@@ -168,10 +182,9 @@ def define_wafers(pm: PlanModel) -> None:
         pm.ex["good_dies"] = linopy.LinearExpression(None, m)
         return
     units = pm.var("Option-units")
-    cap = pm.arr(d.option_capacity / QTY, "option", "bucket")
-    young = pm.arr(d.option_young, "option", "bucket")
-    opt_prod = pm.arr(d.group_product[d.option_group], "option", "product")
-    w_mask = young & opt_prod & (cap > 0)
+    cap = pm.da("option_capacity", QTY)
+    young = pm.da("option_young")
+    w_mask = young & _option_product(pm) & (cap > 0)
     w = m.add_variables(
         lower=0,
         coords=[pm.option, pm.product, pm.bucket],
@@ -184,23 +197,13 @@ def define_wafers(pm: PlanModel) -> None:
         name=pm.name("Option-capacity"),
         mask=young & (cap > 0),
     )
+    group_of = pm.da("option_group").rename("group")
     mature_cap = cap.where(~young & (cap > 0), 0.0)
-    group_of = xr.DataArray([d.groups[g] for g in d.option_group], coords=[pm.option], name="group")
     pool_cap = (mature_cap * units).groupby(group_of).sum().sel(group=list(d.groups))
-    any_mature = pm.arr(
-        np.stack(
-            [
-                (d.option_capacity[d.option_group == g] * ~d.option_young[d.option_group == g]).sum(
-                    0
-                )
-                > 0
-                for g in range(len(d.groups))
-            ]
-        ),
-        "group",
-        "bucket",
-    )
-    pool_mask = pm.arr(d.group_product, "group", "product") & any_mature
+    any_mature = (pm.da("option_capacity") * ~young).groupby(group_of).sum().sel(
+        group=list(d.groups)
+    ) > 0
+    pool_mask = pm.da("group_product") & any_mature
     wm = m.add_variables(
         lower=0,
         coords=[pm.group, pm.product, pm.bucket],
@@ -211,14 +214,39 @@ def define_wafers(pm: PlanModel) -> None:
     m.add_constraints(
         wmf.sum("product") - pool_cap <= 0, name=pm.name("Pool-capacity"), mask=any_mature
     )
-    gdpw = pm.arr(d.option_gdpw, "option", "product", "bucket")
-    gdpw_pool = pm.arr(d.group_gdpw_mature, "group", "product")
-    pm.ex["good_dies"] = (gdpw * wf).sum("option") + (gdpw_pool * wmf).sum("group")
-    opex_opt = pm.arr(d.group_opex[d.option_group] * QTY / MONEY, "option")
-    opex_grp = pm.arr(d.group_opex * QTY / MONEY, "group")
+    pm.ex["good_dies"] = (pm.da("option_gdpw") * wf).sum("option") + (
+        pm.da("group_gdpw_mature") * wmf
+    ).sum("group")
+    opex_grp = pm.da("group_opex") * QTY / MONEY
+    opex_opt = xr.DataArray(
+        opex_grp.sel(group=pm.da("option_group").values).values, coords=[pm.option]
+    )
     pm.ex["opex_wafers"] = (opex_opt * wf).sum(["option", "product"]) + (opex_grp * wmf).sum(
         ["group", "product"]
     )
+
+
+def _expansion_incidence(pm: PlanModel) -> xr.DataArray:
+    """1 where an expansion option belongs to a line (line x expansion)."""
+    d = pm.d
+    line_of = d.positions("line", d.values("expansion_line"))
+    inc = np.zeros((len(d.lines), d.n_expansions))
+    inc[line_of, np.arange(d.n_expansions)] = 1.0
+    return pm.arr(inc, "line", "expansion")
+
+
+def _expansion_blocks(pm: PlanModel, inc: xr.DataArray) -> linopy.Variable:
+    """``Expansion-blocks`` (first stage) and ``Line-max_blocks``, or the shared variable."""
+    if "Expansion-blocks" in pm.shared:
+        return pm.shared["Expansion-blocks"]
+    max_blocks = (inc * pm.da("line_max_blocks")).sum("line")
+    blocks = pm.m.add_variables(
+        lower=0, upper=max_blocks, coords=[pm.expansion], name="Expansion-blocks", integer=True
+    )
+    pm.m.add_constraints(
+        (inc * blocks).sum("expansion") <= pm.da("line_max_blocks"), name="Line-max_blocks"
+    )
+    return blocks
 
 
 def define_packaging(pm: PlanModel) -> None:
@@ -231,42 +259,22 @@ def define_packaging(pm: PlanModel) -> None:
         lower=0,
         coords=[pm.line, pm.product, pm.bucket],
         name=pm.name("Packages"),
-        mask=pm.arr(d.line_product, "line", "product"),
+        mask=pm.da("line_product"),
     )
-    ppw = pm.arr(d.packages_per_wafer, "product")
+    ppw = pm.da("packages_per_interposer_wafer")
     pkf = pk.fillna(0)
     used = (pkf / ppw).sum("product")
-    rhs_const = pm.arr(d.line_capacity / QTY, "line", "bucket")
-    if len(d.expansion_line):
-        first = "Expansion-blocks" not in pm.shared
-        if first:
-            blocks = m.add_variables(
-                lower=0,
-                upper=pm.arr(d.line_max_blocks[d.expansion_line], "expansion"),
-                coords=[pm.expansion],
-                name="Expansion-blocks",
-                integer=True,
-            )
-        else:
-            blocks = pm.shared["Expansion-blocks"]
-        inc = np.zeros((len(d.lines), len(d.expansion_line)))
-        inc[d.expansion_line, np.arange(len(d.expansion_line))] = 1.0
-        inc_da = pm.arr(inc, "line", "expansion")
-        added = (inc_da * pm.arr(d.expansion_capacity / QTY, "expansion", "bucket") * blocks).sum(
-            "expansion"
-        )
+    rhs_const = pm.da("line_capacity", QTY)
+    if d.n_expansions:
+        inc = _expansion_incidence(pm)
+        blocks = _expansion_blocks(pm, inc)
+        added = (inc * pm.da("expansion_capacity", QTY) * blocks).sum("expansion")
         m.add_constraints(used - added <= rhs_const, name=pm.name("Line-capacity"))
-        if first:
-            m.add_constraints(
-                (inc_da * blocks).sum("expansion") <= pm.arr(d.line_max_blocks, "line"),
-                name="Line-max_blocks",
-            )
     else:
         m.add_constraints(used <= rhs_const, name=pm.name("Line-capacity"))
     pm.ex["packages"] = pkf.sum("line")
-    yld = pm.arr(d.line_yield, "line")
-    pm.ex["good_packages"] = (yld * pkf).sum("line")
-    unit_cost = (pm.arr(d.line_cost, "line") / ppw + pm.arr(d.test_cost, "product")) * (QTY / MONEY)
+    pm.ex["good_packages"] = (pm.da("line_assembly_yield") * pkf).sum("line")
+    unit_cost = (pm.da("line_cost") / ppw + pm.da("test_cost")) * (QTY / MONEY)
     pm.ex["opex_packaging"] = (unit_cost * pkf).sum(["line", "product"])
 
 
@@ -274,30 +282,25 @@ def define_hbm(pm: PlanModel) -> None:
     """``HBM-stacks`` bought per supplier within its supply; ``HBM-balance`` per HBM type: stacks
     bought ≥ stacks in the packages assembled."""
     d, m = pm.d, pm.m
-    needs = sorted({t for t, s in zip(d.hbm_type, d.hbm_stacks, strict=True) if s > 0})
+    stacks, kind = d.values("hbm_stacks"), d.values("hbm_type")
+    needs = sorted({str(t) for t, s in zip(kind, stacks, strict=True) if s > 0})
     if not needs or "packages" not in pm.ex:
         return
     types = pd.Index(needs, name="hbm_type")
-    use_coef = np.array(
-        [
-            [d.hbm_stacks[j] if d.hbm_type[j] == t else 0.0 for j in range(len(d.products))]
-            for t in needs
-        ]
-    )
+    use_coef = np.array([np.where(kind == t, stacks, 0.0) for t in needs])
     use = (xr.DataArray(use_coef, coords=[types, pm.product]) * pm.ex["packages"]).sum("product")
-    if d.hbm_suppliers:
+    if d.suppliers:
         h = m.add_variables(
             lower=0,
-            upper=pm.arr(d.hbm_supply / QTY, "supplier", "bucket"),
+            upper=pm.da("hbm_supply", QTY),
             coords=[pm.supplier, pm.bucket],
             name=pm.name("HBM-stacks"),
         )
-        sup_coef = np.array(
-            [[1.0 if st == t else 0.0 for st in d.hbm_supplier_type] for t in needs]
-        )
+        sup_type = d.values("supplier_hbm_type")
+        sup_coef = np.array([(sup_type == t).astype(float) for t in needs])
         bought = (xr.DataArray(sup_coef, coords=[types, pm.supplier]) * h).sum("supplier")
         m.add_constraints(bought - use >= 0, name=pm.name("HBM-balance"))
-        pm.ex["opex_hbm"] = (pm.arr(d.hbm_price * QTY / MONEY, "supplier") * h).sum("supplier")
+        pm.ex["opex_hbm"] = (pm.da("hbm_price") * QTY / MONEY * h).sum("supplier")
     else:
         m.add_constraints(use <= 0, name=pm.name("HBM-balance"))
 
@@ -305,8 +308,8 @@ def define_hbm(pm: PlanModel) -> None:
 def define_deliveries(pm: PlanModel) -> None:
     """``Delivered`` units per customer, product and bucket, at most the demand (unmet demand is
     lost, not back-ordered); expressions ``shortage`` and ``revenue``."""
-    d, m = pm.d, pm.m
-    dem = pm.arr(d.demand / QTY, "customer", "product", "bucket")
+    m = pm.m
+    dem = pm.da("demand", QTY)
     q = m.add_variables(
         lower=0,
         upper=dem,
@@ -315,15 +318,15 @@ def define_deliveries(pm: PlanModel) -> None:
         mask=dem > 0,
     )
     pm.ex["delivered"] = q.fillna(0)
-    price = pm.arr(d.price * QTY / MONEY, "customer", "product")
+    price = pm.da("price") * QTY / MONEY
     pm.ex["revenue"] = (price * q.fillna(0)).sum(["customer", "product"])
 
 
 def define_contracts(pm: PlanModel) -> None:
     """``Contract-shortfall`` ≥ contracted minimum − delivered (where a contract exists)."""
-    d, m = pm.d, pm.m
-    con = pm.arr(d.contracted / QTY, "customer", "product", "bucket")
-    if not (d.contracted > 0).any():
+    m = pm.m
+    con = pm.da("contracted", QTY)
+    if not bool((con > 0).any()):
         return
     s = m.add_variables(
         lower=0,
@@ -338,13 +341,11 @@ def define_contracts(pm: PlanModel) -> None:
 
 def define_inventory(pm: PlanModel) -> None:
     """``Die-balance`` and ``Finished-balance`` with inventories carried between buckets."""
-    d, m = pm.d, pm.m
+    m = pm.m
     coords = [pm.product, pm.bucket]
     inv_d = m.add_variables(lower=0, coords=coords, name=pm.name("Die-inventory"))
     inv_f = m.add_variables(lower=0, coords=coords, name=pm.name("Finished-inventory"))
-    dies_used = pm.arr(d.compute_dies, "product") * pm.ex.get(
-        "packages", linopy.LinearExpression(None, m)
-    )
+    dies_used = pm.da("compute_dies") * pm.ex.get("packages", linopy.LinearExpression(None, m))
     lhs = inv_d - _prev(inv_d) + dies_used
     if "good_dies" in pm.ex and pm.has("Option-wafers"):
         lhs = lhs - pm.ex["good_dies"]
@@ -359,28 +360,27 @@ def define_money(pm: PlanModel) -> None:
     """``Cash`` and ``Debt`` balances, ``Cash-floor`` and ``Debt-limit``; expressions ``capex``,
     ``opex``, ``interest``, ``revenue`` per bucket (M$)."""
     d, m = pm.d, pm.m
+    attrs = d.ds.attrs
     zero = linopy.LinearExpression(None, m)
     capex = zero
     if pm.has("Option-units"):
-        capex = capex + (
-            pm.arr(d.option_capex / MONEY, "option", "bucket") * pm.var("Option-units")
-        ).sum("option")
+        capex = capex + (pm.da("option_capex", MONEY) * pm.var("Option-units")).sum("option")
     if pm.has("Expansion-blocks"):
-        capex = capex + (
-            pm.arr(d.expansion_capex / MONEY, "expansion", "bucket") * pm.var("Expansion-blocks")
-        ).sum("expansion")
+        capex = capex + (pm.da("expansion_capex", MONEY) * pm.var("Expansion-blocks")).sum(
+            "expansion"
+        )
     opex = zero
     for key in ("opex_wafers", "opex_packaging", "opex_hbm"):
         if key in pm.ex:
             opex = opex + pm.ex[key]
     cash = m.add_variables(lower=-np.inf, coords=[pm.bucket], name=pm.name("Cash"))
     debt = m.add_variables(lower=0, coords=[pm.bucket], name=pm.name("Debt"))
-    rate = pm.arr(d.debt_rate * d.buckets.length / 12.0, "bucket")
+    rate = pm.arr(attrs["debt_rate"] * d.buckets.length / 12.0, "bucket")
     interest = rate * debt
     lhs = cash - _prev(cash) - debt + _prev(debt) + interest + capex + opex - pm.ex["revenue"]
     m.add_constraints(lhs == pm.arr(d.investor_in / MONEY, "bucket"), name=pm.name("Cash-balance"))
-    m.add_constraints(cash >= d.minimum_cash / MONEY, name=pm.name("Cash-floor"))
-    m.add_constraints(debt <= d.debt_limit / MONEY, name=pm.name("Debt-limit"))
+    m.add_constraints(cash >= attrs["minimum_cash"] / MONEY, name=pm.name("Cash-floor"))
+    m.add_constraints(debt <= attrs["debt_limit"] / MONEY, name=pm.name("Debt-limit"))
     pm.ex.update(capex=capex, opex=opex, interest=interest)
     df = pm.arr(d.buckets.discount, "bucket")
     pm.ex["npv"] = (df * (pm.ex["revenue"] - opex - capex - interest)).sum()
@@ -391,9 +391,10 @@ def shortage_terms(pm: PlanModel) -> tuple[linopy.LinearExpression, float]:
     """Priority-weighted discounted shortage penalty (M$) as ``constant − Σ w·DF·delivered``;
     returns (variable part, constant)."""
     d = pm.d
-    w = pm.arr(d.penalty * QTY / MONEY, "customer")
+    penalty = d.values("penalty").astype(float)
+    w = pm.da("penalty") * QTY / MONEY
     df = pm.arr(d.buckets.discount, "bucket")
-    const = float((d.penalty[:, None, None] / MONEY * d.demand * d.buckets.discount).sum())
+    const = float((penalty[:, None, None] / MONEY * d.values("demand") * d.buckets.discount).sum())
     return -(w * df * pm.ex["delivered"]).sum(), const
 
 
@@ -402,7 +403,8 @@ def contract_penalty(pm: PlanModel) -> linopy.LinearExpression | None:
     if not pm.has("Contract-shortfall"):
         return None
     d = pm.d
-    big = 10.0 * (float(d.price.max(initial=0.0)) + float(d.penalty.max(initial=0.0))) * QTY / MONEY
+    top = float(d.values("price").max(initial=0.0)) + float(d.values("penalty").max(initial=0.0))
+    big = 10.0 * top * QTY / MONEY
     df = pm.arr(d.buckets.discount, "bucket")
     return (big * df * pm.var("Contract-shortfall").fillna(0)).sum()
 

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from fabnet.errors import SolverError, UsageError
-from fabnet.plan._highs import SolveInfo, run_highs
 from fabnet.plan.allocation import LEX_TOL, POLICIES, add_proportional, apply_policy
 from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
+from fabnet.plan.highs import SolveInfo, run_highs
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.scenario import Scenario
 

@@ -64,10 +64,10 @@ def build_tables(
     wafers = np.zeros((len(d.sites), len(d.products), n_t))
     w = _sol(pm, "Option-wafers")
     if w is not None:
-        np.add.at(wafers, d.option_site, w)
+        np.add.at(wafers, d.positions("site", d.values("option_site")), w)
     wm = _sol(pm, "Pool-wafers")
     if wm is not None:
-        np.add.at(wafers, d.group_site, wm)
+        np.add.at(wafers, d.positions("site", d.values("group_site")), wm)
     cap_rows, wafer_rows = [], []
     for i, site in enumerate(d.sites):
         if cap[i].sum() <= 0:
@@ -91,17 +91,24 @@ def build_tables(
         _val(pm.ex["good_packages"], QTY) if "good_packages" in pm.ex else np.zeros_like(good_dies)
     )
     accel = np.broadcast_to(accel, (len(d.products), n_t))
-    line_cap = d.line_capacity.copy()
+    line_cap = d.values("line_capacity").copy()
     if len(blocks):
-        for e in range(len(blocks)):
-            line_cap[d.expansion_line[e]] += blocks[e] * d.expansion_capacity[e]
+        np.add.at(
+            line_cap,
+            d.positions("line", d.values("expansion_line")),
+            blocks[:, None] * d.values("expansion_capacity"),
+        )
+    line_product, line_yield = d.values("line_product"), d.values("line_assembly_yield")
+    ppw, stacks = d.values("packages_per_interposer_wafer"), d.values("hbm_stacks")
+    hbm_type, supplier_type = d.values("hbm_type"), d.values("supplier_hbm_type")
+    hbm_supply = d.values("hbm_supply")
     sup_rows = []
     for j, prod in enumerate(d.products):
-        pk_lim = (line_cap[d.line_product[:, j]] * d.line_yield[d.line_product[:, j], None]).sum(0)
-        pk_lim = pk_lim * d.packages_per_wafer[j]
-        typ = np.array([s == d.hbm_type[j] for s in d.hbm_supplier_type], dtype=bool)
-        hbm = d.hbm_supply[typ].sum(0) if typ.any() else np.zeros(n_t)
-        hbm_lim = hbm / d.hbm_stacks[j] if d.hbm_stacks[j] > 0 else np.full(n_t, np.inf)
+        pk_lim = (line_cap[line_product[:, j]] * line_yield[line_product[:, j], None]).sum(0)
+        pk_lim = pk_lim * ppw[j]
+        typ = supplier_type == hbm_type[j]
+        hbm = hbm_supply[typ].sum(0) if typ.any() else np.zeros(n_t)
+        hbm_lim = hbm / stacks[j] if stacks[j] > 0 else np.full(n_t, np.inf)
         for t, lab in enumerate(labels):
             sup_rows.append((prod, lab, good_dies[j, t], accel[j, t], pk_lim[t], hbm_lim[t]))
     supply = pd.DataFrame(
@@ -110,13 +117,14 @@ def build_tables(
     )
 
     # deliveries ------------------------------------------------------------------------------
+    demand = d.values("demand")
     q = _sol(pm, "Delivered")
-    q = np.zeros_like(d.demand) if q is None else q
+    q = np.zeros_like(demand) if q is None else q
     del_rows = []
     for ci, cust in enumerate(d.customers):
         for j, prod in enumerate(d.products):
             for t, lab in enumerate(labels):
-                dem = d.demand[ci, j, t]
+                dem = demand[ci, j, t]
                 if dem > 0:
                     got = min(q[ci, j, t], dem)
                     del_rows.append((cust, prod, lab, dem, got, max(dem - got, 0.0)))
@@ -184,7 +192,7 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
     size = {
         "rows": int(m.ncons),
         "columns": int(m.nvars),
-        "integers": int(len(d.option_kind) + len(d.expansion_line)),
+        "integers": int(d.n_options + d.n_expansions),
     }
     total_units = float(dl["delivered"].sum())
     capex_total = float(dec["capex"].sum()) if len(dec) else 0.0

@@ -103,6 +103,7 @@ def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
 def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     """The per-future figures of :mod:`fabnet.risk.recourse` from a solved plan (one row)."""
     labels = list(model.bucket_labels)
+    b = model.data.buckets
     cf = result.tables["cash_flow"].set_index("month").reindex(labels).fillna(0.0)
     capex, opex, rev = (cf[c].to_numpy(float) for c in ("capex", "opex", "revenue"))
     inflow, interest = cf["investor_in"].to_numpy(float), cf["interest"].to_numpy(float)
@@ -110,8 +111,8 @@ def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     spend = capex + opex - rev
     cov = funding_coverage(spend, inflow, model.debt_limit)
     flows = rev - opex - capex
-    length = model.bucket_length.astype(float)
-    monthly = np.repeat(flows / length, model.bucket_length)
+    length = b.length.astype(float)
+    monthly = np.repeat(flows / length, b.length)
     quarters = np.add.reduceat(monthly, np.arange(0, model.n_months, 3))
     dl = result.tables["deliveries"]
     deliv = (
@@ -127,14 +128,12 @@ def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     by_year = np.zeros(len(model.years))
     np.add.at(by_year, model.bucket_year, deliv_t)
     good = deliv_t > 0.5
-    first = float(model.bucket_start[np.argmax(good)]) if good.any() else np.nan
+    first = float(b.start[np.argmax(good)]) if good.any() else np.nan
     penalty = dl.assign(
-        w=dl["customer"].map(dict(zip(model.customers, model.penalty, strict=True)))
+        w=dl["customer"].map(dict(zip(model.customers, model.values("penalty"), strict=True)))
     ).assign(m=lambda f: f["month"].map({lab: i for i, lab in enumerate(labels)}))
-    pen = float(
-        (penalty["w"] * penalty["shortage"] * model.discount[penalty["m"].to_numpy(int)]).sum()
-    )
-    npv = float(((flows - interest) * model.discount).sum())
+    pen = float((penalty["w"] * penalty["shortage"] * b.discount[penalty["m"].to_numpy(int)]).sum())
+    npv = float(((flows - interest) * b.discount).sum())
     peak = float(np.asarray(cov.peak_gap))
     row = {
         "npv": npv,

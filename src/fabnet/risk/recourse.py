@@ -9,7 +9,7 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
    only, so a slower learning rate is the same curve at a younger age).
 2. **Dies.** ``dies[p] = Σ_o Σ_{m∈t} out'_o(m) · mix_o(p, t) · GDPW_p(age_o(m))``.
 3. **Packaging and HBM (greedy, vectorised).** Products in a fixed order of value per
-   interposer wafer (:func:`fabnet.risk.model._product_order`), each on its packaging lines
+   interposer wafer (:func:`_product_order`), each on its packaging lines
    cheapest first: ``assembled = min(target/yield, dies/compute_dies, slots × packages_per_wafer,
    HBM left / stacks)``. With the ``contracts`` policy a first pass fills the contracted
    quantities of every product, a second the rest of the demand. Nothing is made beyond demand
@@ -45,6 +45,7 @@ from fabnet.risk.sampling import Chunk, Draws
 __all__ = ["SCALAR_METRICS", "evaluate_chunk", "evaluate_draws", "identity_draws"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 SCALAR_METRICS = (
     "npv",
@@ -135,78 +136,121 @@ def _by_rule(
 def _allocate(model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArray) -> FloatArray:
     """Deliveries [F, T, C, P] of good packages [F, T, P] by the model's policy."""
     out = np.zeros_like(dem)
+    priority = model.values("priority")
     for p in range(good.shape[-1]):
         g, d, c = good[..., p], dem[..., p], con[..., p]
         if model.allocation == "contracts":
             first = _proportional(g, c)
             rest = np.maximum(g - first.sum(axis=-1), 0.0)
-            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, model.priority)
+            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority)
         else:
-            out[..., p] = _by_rule(model.allocation, g, d, model.priority)
+            out[..., p] = _by_rule(model.allocation, g, d, priority)
     return out
 
 
-def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
-    """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
-    md = model
-    n_f, n_t, n_m = draws.n, md.n_buckets, md.n_months
-    n_p, n_c = len(md.products), len(md.customers)
-    length = md.bucket_length.astype(np.float64)
-    starts = md.bucket_start
-    month_bucket = np.repeat(np.arange(n_t), md.bucket_length)
-    months = np.arange(n_m, dtype=np.float64)
+def _product_order(model: RiskModel) -> IntArray:
+    """Products by value per interposer wafer: packages per wafer × (best price + its penalty)."""
+    demand, price = model.values("demand"), model.values("price")
+    penalty, ppw = model.values("penalty"), model.values("packages_per_interposer_wafer")
+    score = np.zeros(demand.shape[1])
+    for j in range(demand.shape[1]):
+        has = demand[:, j, :].sum(axis=1) > 0
+        if has.any():
+            score[j] = ppw[j] * float(np.max((price[:, j] + penalty)[has]))
+    return np.argsort(-score, kind="stable").astype(np.int64)
 
-    # -- 1-2: capacity and dies -----------------------------------------------------------
-    node_tau_new = (
+
+def _hbm_type_index(model: RiskModel) -> tuple[IntArray, IntArray, int]:
+    """HBM types as indices: per supplier, per product (-1 without HBM), and their number."""
+    supplier_type = [str(t) for t in model.values("supplier_hbm_type")]
+    kind, stacks = model.values("hbm_type"), model.values("hbm_stacks")
+    types = sorted(
+        set(supplier_type) | {str(t) for t, s in zip(kind, stacks, strict=True) if s > 0}
+    )
+    index = {t: i for i, t in enumerate(types)}
+    per_supplier = np.array([index[t] for t in supplier_type], dtype=np.int64)
+    per_product = np.array(
+        [index[str(t)] if s > 0 else -1 for t, s in zip(kind, stacks, strict=True)], dtype=np.int64
+    )
+    return per_supplier, per_product, len(types)
+
+
+def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Good dies [F, P, T], wafers per option and product [F, O, P, T] and the opex ratio of
+    each option [F, O] in the sampled futures (steps 1-2 of the module docstring)."""
+    ds, b = model.ds, model.data.buckets
+    n_f, n_t, n_m = draws.n, b.n, b.n_months
+    nodes = model.data.labels("node")
+    base_tau = model.values("node_learning_tau")
+    tau_new = (
         np.stack(
             [
                 draws.value("nodes", n, "learning_tau_months", t)
-                for n, t in zip(md.nodes, md.node_tau, strict=True)
+                for n, t in zip(nodes, base_tau, strict=True)
             ],
             axis=1,
         )
-        if md.nodes
+        if nodes
         else np.ones((n_f, 0))
     )
-    tau_ratio = md.node_tau[None, :] / np.maximum(node_tau_new, 1e-3)
-    n_o = len(md.opt_site)
-    dies_full = np.zeros((n_f, n_p, n_t))
-    wafers_full = np.zeros((n_f, n_o, n_p, n_t))
+    tau_ratio = base_tau[None, :] / np.maximum(tau_new, 1e-3)
+    product_node = model.data.positions("node", model.values("product_node"))
+    option_node = model.data.positions("node", model.values("option_node"))
+    lag = ds["group_cycle_months"].sel(group=ds["option_group"].values).values.astype(float)
+    first = model.values("option_first_output_month").astype(float)
+    opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
+    site, kind = model.values("option_site"), model.values("option_kind")
+    lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
+    output, mix = model.values("option_output"), model.values("option_mix")
+    ages, table = ds["age"].values, model.values("gdpw_by_age")
+    month_bucket = np.repeat(np.arange(n_t), b.length)
+    months = np.arange(n_m, dtype=np.float64)
+    n_o, n_p = len(site), len(model.data.products)
+    dies = np.zeros((n_f, n_p, n_t))
+    wafers = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
     for k in range(n_o):
-        site, kind = md.opt_site[k], md.opt_kind[k]
-        delay_field = "lead_time_months" if kind == "build" else "months_to_first_output"
-        cap_field = "module_wspm" if kind == "build" else "capacity_wspm"
-        base = md.opt_delay_base[k]
-        delay = np.maximum(draws.value("fabs", site, delay_field, base), 0.0) - base
-        cap_ratio = np.maximum(draws.value("fabs", site, cap_field, md.opt_cap_base[k]), 0.0) / max(
-            md.opt_cap_base[k], 1e-300
+        delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
+        cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
+        delay = np.maximum(draws.value("fabs", site[k], delay_field, lead[k]), 0.0) - lead[k]
+        cap_ratio = np.maximum(draws.value("fabs", site[k], cap_field, cap_base[k]), 0.0) / max(
+            cap_base[k], 1e-300
         )
-        opex_ratio[:, k] = draws.value("fabs", site, "opex_per_wafer_usd", md.opt_opex[k]) / max(
-            md.opt_opex[k], 1e-300
+        opex_ratio[:, k] = draws.value("fabs", site[k], "opex_per_wafer_usd", opex_base[k]) / max(
+            opex_base[k], 1e-300
         )
         if not delay.any():
-            out = np.broadcast_to(md.opt_out[k], (n_f, n_m)) * cap_ratio[:, None]
+            out = np.broadcast_to(output[k], (n_f, n_m)) * cap_ratio[:, None]
         else:
-            out = _shift(md.opt_out[k], delay, hold_end=True) * cap_ratio[:, None]
-        age = months[None, :] - md.opt_lag[k] - md.opt_first_output[k] - delay[:, None]
-        age = age * tau_ratio[:, [md.opt_node[k]]]
-        for p in np.flatnonzero(md.product_node == md.opt_node[k]):
-            mix_m = md.opt_mix[k, p][month_bucket]
-            w = out * mix_m[None, :]
-            g = np.interp(age, md.age_grid, md.gdpw_table[p])
-            wafers_full[:, k, p] = np.add.reduceat(w, starts, axis=1)
-            dies_full[:, p] += np.add.reduceat(w * g, starts, axis=1)
+            out = _shift(output[k], delay, hold_end=True) * cap_ratio[:, None]
+        age = months[None, :] - lag[k] - first[k] - delay[:, None]
+        age = age * tau_ratio[:, [option_node[k]]]
+        for p in np.flatnonzero(product_node == option_node[k]):
+            w = out * mix[k, p][month_bucket][None, :]
+            g = np.interp(age, ages, table[p])
+            wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
+            dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
+    return dies, wafers, opex_ratio
 
-    # -- demand, supply, prices in this future --------------------------------------------
-    dem = np.empty((n_f, n_c, n_p, n_t))
-    con = np.empty((n_f, n_c, n_p, n_t))
-    price = np.broadcast_to(md.price, (n_f, n_c, n_p)).copy()
-    for c, name in enumerate(md.customers):
-        has = (md.demand[c] > 0).astype(np.float64)
+
+def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Demand and contracted units [F, C, P, T] and prices [F, C, P] in the sampled futures."""
+    b = model.data.buckets
+    length = b.length.astype(np.float64)
+    demand, contracted, base_price = (
+        model.values("demand"),
+        model.values("contracted"),
+        model.values("price"),
+    )
+    n_f = draws.n
+    dem = np.empty((n_f, *demand.shape))
+    con = np.empty((n_f, *demand.shape))
+    price = np.broadcast_to(base_price, (n_f, *base_price.shape)).copy()
+    for c, name in enumerate(model.customers):
+        has = (demand[c] > 0).astype(np.float64)
         for field, base, target in (
-            ("demand", md.demand[c], dem),
-            ("contracted", md.contracted[c], con),
+            ("demand", demand[c], dem),
+            ("contracted", contracted[c], con),
         ):
             ma = draws.affine("customers", name, field)
             if ma is None:
@@ -218,161 +262,202 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
                 )
         growth = draws.affine("customers", name, "demand_growth")
         if growth is not None:  # (1 + g) per year, compounded to each bucket's middle
-            years = (starts + length / 2.0) / 12.0
+            years = (b.start + length / 2.0) / 12.0
             factor = (1.0 + np.maximum(growth[1], -0.99))[:, None] ** years[None, :]
             dem[:, c] *= factor[:, None, :]
             con[:, c] *= factor[:, None, :]
         ma = draws.affine("customers", name, "price_usd")
         if ma is not None:
-            price[:, c] = np.maximum(ma[0][:, None] * md.price[c] + ma[1][:, None], 0.0)
-    con = np.minimum(con, dem)
-    booked = _series_affine(draws, "packaging", md.lines, "capacity_wpm", md.line_booked, length)
-    line_cap = booked + md.line_added[None]  # F x L x T
-    line_cost = (
-        np.stack(
-            [
-                draws.value("packaging", n, "cost_per_wafer_usd", c)
-                for n, c in zip(md.lines, md.line_cost, strict=True)
-            ],
-            axis=1,
-        )
-        if md.lines
-        else np.zeros((n_f, 0))
-    )
-    hbm_sup = _series_affine(
-        draws, "hbm", md.hbm_suppliers, "stacks_per_month", md.hbm_supply, length
-    )
-    hbm_price = (
-        np.stack(
-            [
-                draws.value("hbm", n, "price_usd", c)
-                for n, c in zip(md.hbm_suppliers, md.hbm_price, strict=True)
-            ],
-            axis=1,
-        )
-        if md.hbm_suppliers
-        else np.zeros((n_f, 0))
+            price[:, c] = np.maximum(ma[0][:, None] * base_price[c] + ma[1][:, None], 0.0)
+    return dem, np.minimum(con, dem), price
+
+
+def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base: FloatArray):
+    """[F, items] sampled values of a scalar field."""
+    if not items:
+        return np.zeros((draws.n, 0))
+    return np.stack(
+        [draws.value(coll, n, field, v) for n, v in zip(items, base, strict=True)], axis=1
     )
 
-    # -- 3: packaging and HBM, greedy over [F, T] -----------------------------------------
-    dies_left = np.moveaxis(dies_full, 1, 2).copy()  # F x T x P
+
+def _assemble(
+    model: RiskModel, dies: FloatArray, line_cap: FloatArray, hbm_sup: FloatArray,
+    dem: FloatArray, con: FloatArray,
+) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Greedy packaging and HBM over [F, T] (step 3): good packages made [F, T, P] and
+    packages assembled per line [F, T, L, P]."""
+    supplier_type, product_type, n_types = _hbm_type_index(model)
+    line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
+    ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
+    stacks = model.values("hbm_stacks")
+    n_f, n_p, n_t = dies.shape
+    dies_left = np.moveaxis(dies, 1, 2).copy()  # F x T x P
     cap_left = np.moveaxis(line_cap, 1, 2).copy()  # F x T x L
-    hbm_left = np.zeros((n_f, n_t, md.n_hbm_types))
-    for s in range(len(md.hbm_suppliers)):
-        hbm_left[..., md.hbm_supplier_type[s]] += hbm_sup[:, s]
+    hbm_left = np.zeros((n_f, n_t, n_types))
+    for s in range(hbm_sup.shape[1]):
+        hbm_left[..., supplier_type[s]] += hbm_sup[:, s]
     dem_tot = np.moveaxis(dem.sum(axis=1), 1, 2)  # F x T x P
     con_tot = np.moveaxis(con.sum(axis=1), 1, 2)
-    passes = [con_tot, dem_tot] if md.allocation == "contracts" and con_tot.any() else [dem_tot]
+    passes = [con_tot, dem_tot] if model.allocation == "contracts" and con_tot.any() else [dem_tot]
     made = np.zeros((n_f, n_t, n_p))
-    assembled = np.zeros((n_f, n_t, len(md.lines), n_p))
+    assembled = np.zeros((n_f, n_t, line_cap.shape[1], n_p))
+    line_order = np.argsort(model.values("line_cost"), kind="stable")
     for target in passes:
-        for p in md.product_order:
-            h = md.product_hbm_type[p]
-            for li in md.line_order:
-                if not md.line_product[li, p]:
+        for p in _product_order(model):
+            h = product_type[p]
+            for li in line_order:
+                if not line_product[li, p]:
                     continue
-                y = md.line_yield[li]
+                y = line_yield[li]
                 lim = np.maximum(target[..., p] - made[..., p], 0.0) / y
-                lim = np.minimum(lim, dies_left[..., p] / md.compute_dies[p])
-                lim = np.minimum(lim, cap_left[..., li] * md.packages_per_wafer[p])
+                lim = np.minimum(lim, dies_left[..., p] / compute_dies[p])
+                lim = np.minimum(lim, cap_left[..., li] * ppw[p])
                 if h >= 0:
-                    lim = np.minimum(lim, hbm_left[..., h] / md.hbm_stacks[p])
+                    lim = np.minimum(lim, hbm_left[..., h] / stacks[p])
                 a = np.maximum(lim, 0.0)
                 assembled[..., li, p] += a
                 made[..., p] += a * y
-                dies_left[..., p] -= a * md.compute_dies[p]
-                cap_left[..., li] -= a / md.packages_per_wafer[p]
+                dies_left[..., p] -= a * compute_dies[p]
+                cap_left[..., li] -= a / ppw[p]
                 if h >= 0:
-                    hbm_left[..., h] -= a * md.hbm_stacks[p]
+                    hbm_left[..., h] -= a * stacks[p]
+    return made, assembled
 
-    # -- 4: allocation ----------------------------------------------------------------------
-    dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
-    con_ftcp = np.moveaxis(con, 3, 1)
-    delivered = _allocate(md, made, dem_ftcp, con_ftcp)  # F x T x C x P
-    shortage = np.maximum(dem_ftcp - delivered, 0.0)
 
-    # -- 5: money ---------------------------------------------------------------------------
-    dies_used = (assembled.sum(axis=2)) * md.compute_dies  # F x T x P
-    df_tp = np.moveaxis(dies_full, 1, 2)
-    frac = np.divide(dies_used, df_tp, out=np.zeros_like(dies_used), where=df_tp > 0)
-    frac = np.minimum(frac, 1.0)
-    wafers = (wafers_full * np.moveaxis(frac, 1, 2)[:, None]).sum(axis=2)  # F x O x T
-    opex = (wafers * (md.opt_opex[None, :] * opex_ratio)[..., None]).sum(axis=1)
-    if md.lines:
-        per_pkg = (
-            line_cost[:, None, :, None] / md.packages_per_wafer[None, None, None, :] + md.test_cost
-        )
+def _operating_cost(
+    model: RiskModel, dies: FloatArray, wafers: FloatArray, opex_ratio: FloatArray,
+    assembled: FloatArray, line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
+) -> FloatArray:  # fmt: skip
+    """Opex per bucket [F, T]: wafers for the dies packaged, packaging and test, HBM stacks from
+    the cheapest suppliers first (step 5)."""
+    ds = model.ds
+    compute_dies, ppw = model.values("compute_dies"), model.values("packages_per_interposer_wafer")
+    dies_used = assembled.sum(axis=2) * compute_dies  # F x T x P
+    df_tp = np.moveaxis(dies, 1, 2)
+    frac = np.minimum(np.divide(dies_used, df_tp, out=np.zeros_like(dies_used), where=df_tp > 0), 1)
+    used = (wafers * np.moveaxis(frac, 1, 2)[:, None]).sum(axis=2)  # F x O x T
+    opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
+    opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
+    if line_cost.shape[1]:
+        per_pkg = line_cost[:, None, :, None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
-    stacks = np.zeros((n_f, n_t, md.n_hbm_types))
-    for p in range(n_p):
-        if md.product_hbm_type[p] >= 0:
-            stacks[..., md.product_hbm_type[p]] += assembled[..., p].sum(axis=-1) * md.hbm_stacks[p]
-    for s in md.hbm_order:
-        h = md.hbm_supplier_type[s]
+    supplier_type, product_type, n_types = _hbm_type_index(model)
+    stacks = np.zeros((*opex.shape, n_types))
+    for p in range(len(product_type)):
+        if product_type[p] >= 0:
+            stacks[..., product_type[p]] += (
+                assembled[..., p].sum(axis=-1) * model.values("hbm_stacks")[p]
+            )
+    for s in np.argsort(model.values("hbm_price"), kind="stable"):
+        h = supplier_type[s]
         take = np.minimum(stacks[..., h], hbm_sup[:, s])
         opex = opex + take * hbm_price[:, [s]]
         stacks[..., h] -= take
-    revenue = (delivered * price[:, None]).sum(axis=(2, 3))
-    capex = np.broadcast_to(md.capex, (n_f, n_t))
+    return opex
 
-    inflow_m = np.zeros((n_f, n_m))
-    for i, name in enumerate(md.investors):
-        series = md.investor_monthly[i]
+
+def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
+    """Investors' pay-ins per bucket [F, T], shifted by their sampled delays."""
+    b = model.data.buckets
+    pay_in = model.values("investor_pay_in")
+    inflow_m = np.zeros((draws.n, b.n_months))
+    for i, name in enumerate(model.data.labels("investor")):
+        series = pay_in[i]
         delay = draws.value("investors", name, "pay_in_delay_months", 0.0)
         total = series.sum()
         ratio = draws.value("investors", name, "commitment_usd", total) / max(total, 1e-300)
         shifted = (
             _shift(series, delay, hold_end=False)
             if delay.any()
-            else np.broadcast_to(series, (n_f, n_m))
+            else np.broadcast_to(series, (draws.n, b.n_months))
         )
         inflow_m += shifted * ratio[:, None]
-    inflow = np.add.reduceat(inflow_m, starts, axis=1)
+    return np.add.reduceat(inflow_m, b.start, axis=1)
 
+
+def _money_metrics(
+    model: RiskModel, revenue: FloatArray, opex: FloatArray, inflow: FloatArray,
+    shortage: FloatArray,
+) -> dict[str, FloatArray]:  # fmt: skip
+    """NPV, objective, IRR, funding figures per future (step 5)."""
+    b = model.data.buckets
+    length = b.length.astype(np.float64)
+    n_f = revenue.shape[0]
+    capex = np.broadcast_to(model.capex, (n_f, b.n))
     spend = capex + opex - revenue
-    cov = funding_coverage(spend, inflow, md.debt_limit)
-    rate = md.debt_rate * length / 12.0
+    cov = funding_coverage(spend, inflow, model.debt_limit)
+    rate = model.debt_rate * length / 12.0
     interest = np.zeros_like(spend)
     for _ in range(3):
         gap = np.cumsum(spend + interest, axis=1) - np.cumsum(inflow, axis=1)
-        debt = np.maximum(gap + md.minimum_cash, 0.0)
+        debt = np.maximum(gap + model.minimum_cash, 0.0)
         interest = rate * debt
     flows = revenue - opex - capex
-    npv = ((flows - interest) * md.discount).sum(axis=1)
-    penalty = (shortage.sum(axis=3) * md.penalty[None, None, :]).sum(axis=2)  # F x T
-    objective = npv - (penalty * md.discount).sum(axis=1)
-    monthly = np.repeat(flows / length, md.bucket_length, axis=1)
-    quarters = np.add.reduceat(monthly, np.arange(0, n_m, 3), axis=1)
+    npv = ((flows - interest) * b.discount).sum(axis=1)
+    penalty = (shortage.sum(axis=3) * model.values("penalty")[None, None, :]).sum(axis=2)
+    monthly = np.repeat(flows / length, b.length, axis=1)
+    quarters = np.add.reduceat(monthly, np.arange(0, b.n_months, 3), axis=1)
     irr_v = np.asarray(irr(quarters, months_per_step=3), dtype=np.float64).reshape(n_f)
-
-    good_t = made.sum(axis=2)
-    any_good = good_t > 0.5
-    first_good = np.where(
-        any_good.any(axis=1), starts[np.argmax(any_good, axis=1)].astype(np.float64), np.nan
-    )
-    deliv_t = delivered.sum(axis=(2, 3))
-    by_year = np.zeros((n_f, len(md.years)))
-    np.add.at(by_year.T, md.bucket_year, deliv_t.T)
-    scale = max(abs(md.minimum_cash), 1.0)
+    scale = max(abs(model.minimum_cash), 1.0)
+    peak = np.asarray(cov.peak_gap, dtype=np.float64).reshape(n_f)
     return {
         "npv": npv,
-        "objective": objective,
+        "objective": npv - (penalty * b.discount).sum(axis=1),
         "irr": irr_v,
         "capex_total": capex.sum(axis=1),
         "revenue_total": revenue.sum(axis=1),
         "funding_need": np.maximum(np.cumsum(spend, axis=1).max(axis=1), 0.0),
-        "funding_gap": np.asarray(cov.peak_gap, dtype=np.float64).reshape(n_f),
+        "funding_gap": peak,
         "debt_peak": debt.max(axis=1),
-        "funding_sufficient": (
-            np.asarray(cov.peak_gap).reshape(n_f) + md.minimum_cash <= 1e-6 * scale
-        ).astype(np.float64),
-        "funding_with_debt": (debt.max(axis=1) <= md.debt_limit * (1 + 1e-9) + 1e-6).astype(
+        "funding_sufficient": (peak + model.minimum_cash <= 1e-6 * scale).astype(np.float64),
+        "funding_with_debt": (debt.max(axis=1) <= model.debt_limit * (1 + 1e-9) + 1e-6).astype(
             np.float64
         ),
-        "delivered_total": deliv_t.sum(axis=1),
-        "shortage_total": shortage.sum(axis=(1, 2, 3)),
-        "first_good_month": first_good,
-        "delivered_by_year": by_year,
-        "shortage_by_customer": shortage.sum(axis=(1, 3)),
-        "delivered_by_bucket": deliv_t,
     }
+
+
+def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
+    """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
+    b = model.data.buckets
+    length = b.length.astype(np.float64)
+    dies, wafers, opex_ratio = _dies(model, draws)
+    dem, con, price = _market(model, draws)
+    lines, suppliers = model.data.lines, model.data.suppliers
+    booked = _series_affine(
+        draws, "packaging", lines, "capacity_wpm", model.values("line_capacity"), length
+    )
+    line_cap = booked + model.values("line_added")[None]  # F x L x T
+    line_cost = _per_item(
+        draws, "packaging", lines, "cost_per_wafer_usd", model.values("line_cost")
+    )
+    hbm_sup = _series_affine(
+        draws, "hbm", suppliers, "stacks_per_month", model.values("hbm_supply"), length
+    )
+    hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
+    made, assembled = _assemble(model, dies, line_cap, hbm_sup, dem, con)
+
+    dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
+    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
+    shortage = np.maximum(dem_ftcp - delivered, 0.0)
+    opex = _operating_cost(
+        model, dies, wafers, opex_ratio, assembled, line_cost, hbm_sup, hbm_price
+    )
+    revenue = (delivered * price[:, None]).sum(axis=(2, 3))
+    out = _money_metrics(model, revenue, opex, _pay_ins(model, draws), shortage)
+
+    any_good = made.sum(axis=2) > 0.5
+    deliv_t = delivered.sum(axis=(2, 3))
+    by_year = np.zeros((draws.n, len(model.years)))
+    np.add.at(by_year.T, model.bucket_year, deliv_t.T)
+    out.update(
+        delivered_total=deliv_t.sum(axis=1),
+        shortage_total=shortage.sum(axis=(1, 2, 3)),
+        first_good_month=np.where(
+            any_good.any(axis=1), b.start[np.argmax(any_good, axis=1)].astype(np.float64), np.nan
+        ),
+        delivered_by_year=by_year,
+        shortage_by_customer=shortage.sum(axis=(1, 3)),
+        delivered_by_bucket=deliv_t,
+    )
+    return out

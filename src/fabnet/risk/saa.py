@@ -38,7 +38,6 @@ the scenario's allocation.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -49,9 +48,15 @@ import linopy
 import numpy as np
 import pandas as pd
 
-from fabnet.errors import DataError, InfeasibleError, SolverError, UsageError
-from fabnet.plan._highs import run_highs
-from fabnet.plan.data import PlanData, build_plan_data, decisions_table, units_from_decisions
+from fabnet.errors import InfeasibleError, SolverError, UsageError
+from fabnet.plan import (
+    PlanData,
+    build_plan_data,
+    decisions_table,
+    option_starts,
+    run_highs,
+    units_from_decisions,
+)
 from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
@@ -110,89 +115,10 @@ class SAAResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def option_starts(d: PlanData) -> pd.DataFrame:
-    """Every option and packaging expansion of ``d`` as a decisions-like table (site, action,
-    start, node, modules 0), to force the same starts into a future's data (``fixed=``)."""
-    rows = [
-        {
-            "site": d.sites[d.option_site[o]],
-            "action": d.option_kind[o],
-            "start": d.option_start[o],
-            "node": d.group_node[d.option_group[o]],
-            "modules": 0,
-        }
-        for o in range(len(d.option_kind))
-    ]
-    rows += [
-        {"site": d.lines[li], "action": "build", "start": s, "node": d.line_kind[li], "modules": 0}
-        for li, s in zip(d.expansion_line, d.expansion_start, strict=True)
-    ]
-    return pd.DataFrame(rows, columns=["site", "action", "start", "node", "modules"])
-
-
-def _option_keys(d: PlanData) -> list[tuple[str, str, str, str]]:
-    return [
-        (
-            d.sites[d.option_site[o]],
-            d.option_kind[o],
-            d.option_start[o],
-            d.groups[d.option_group[o]],
-        )
-        for o in range(len(d.option_kind))
-    ]
-
-
-def _expansion_keys(d: PlanData) -> list[tuple[str, str]]:
-    return [(d.lines[li], s) for li, s in zip(d.expansion_line, d.expansion_start, strict=True)]
-
-
 def align_plan_data(base: PlanData, future: PlanData, label: str = "future") -> PlanData:
-    """``future`` with its options and expansions reindexed to those of ``base``.
-
-    Raises:
-        DataError: the future has other sites, groups, lines, products, customers or buckets,
-            or lacks one of the base options (build it with ``fixed=option_starts(base)``).
-    """
-    for attr in ("sites", "groups", "lines", "products", "customers", "hbm_suppliers"):
-        if getattr(base, attr) != getattr(future, attr):
-            raise DataError(
-                f"{label}: its {attr} {getattr(future, attr)} differ from the scenario's "
-                f"{getattr(base, attr)}; the sample-average model needs the same sets in every "
-                "future (only capacities, lead times and coefficients may vary)"
-            )
-    if tuple(base.buckets.labels) != tuple(future.buckets.labels):
-        raise DataError(f"{label}: its time buckets differ from the scenario's")
-    index = {key: i for i, key in enumerate(_option_keys(future))}
-    missing = [key for key in _option_keys(base) if key not in index]
-    exp_index = {key: i for i, key in enumerate(_expansion_keys(future))}
-    missing_e = [key for key in _expansion_keys(base) if key not in exp_index]
-    if missing or missing_e:
-        first = [" / ".join(key) for key in missing] + [" / ".join(key) for key in missing_e]
-        raise DataError(
-            f"{label}: {len(missing) + len(missing_e)} capacity option(s) of the scenario are not "
-            f"options of this future, e.g. {first[0]}; build the future's data with "
-            "fixed=option_starts(base) so that every future has the same candidate starts"
-        )
-    o = np.array([index[key] for key in _option_keys(base)], dtype=np.int64)
-    e = np.array([exp_index[key] for key in _expansion_keys(base)], dtype=np.int64)
-    return dataclasses.replace(
-        future,
-        option_group=future.option_group[o],
-        option_site=future.option_site[o],
-        option_kind=tuple(future.option_kind[i] for i in o),
-        option_start=tuple(future.option_start[i] for i in o),
-        option_first_output=tuple(future.option_first_output[i] for i in o),
-        option_max_units=future.option_max_units[o],
-        option_capex=future.option_capex[o],
-        option_capacity=future.option_capacity[o],
-        option_gdpw=future.option_gdpw[o],
-        option_young=future.option_young[o],
-        expansion_line=future.expansion_line[e],
-        expansion_start=tuple(future.expansion_start[i] for i in e),
-        expansion_first_output=tuple(future.expansion_first_output[i] for i in e),
-        expansion_capacity=future.expansion_capacity[e],
-        expansion_capex=future.expansion_capex[e],
-    )
+    """``future`` reindexed to the options and expansions of ``base`` (a reindex by label:
+    :meth:`fabnet.plan.PlanData.aligned_to`)."""
+    return future.aligned_to(base, label)
 
 
 def _value(expr: Any) -> float:
@@ -209,13 +135,15 @@ def _solution(pm: PlanModel, name: str) -> np.ndarray | None:
 def _mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
     d = pms[0].d
     wafers = np.zeros((len(d.sites), len(d.products), d.buckets.n))
+    option_site = d.positions("site", d.values("option_site"))
+    group_site = d.positions("site", d.values("group_site"))
     for pm in pms:
         w = _solution(pm, "Option-wafers")
         if w is not None:
-            np.add.at(wafers, pm.d.option_site, w * QTY)
+            np.add.at(wafers, option_site, w * QTY)
         wm = _solution(pm, "Pool-wafers")
         if wm is not None:
-            np.add.at(wafers, pm.d.group_site, wm * QTY)
+            np.add.at(wafers, group_site, wm * QTY)
     wafers /= len(pms)
     s, p, t = np.nonzero(wafers > 1e-9)
     return pd.DataFrame(
@@ -324,8 +252,8 @@ def solve_saa(
         raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
     t_solve = time.perf_counter() - t0 - t_data - t_build
 
-    units = np.zeros(len(base.option_kind))
-    blocks = np.zeros(len(base.expansion_line))
+    units = np.zeros(base.n_options)
+    blocks = np.zeros(base.n_expansions)
     if "Option-units" in m.variables:
         units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
     if "Expansion-blocks" in m.variables:
@@ -347,7 +275,7 @@ def solve_saa(
                 "objective": npv - penalty - con,
                 "capex": _value(pm.ex["capex"]) * MONEY,
                 "delivered": delivered,
-                "shortage": float(pm.d.demand.sum()) - delivered,
+                "shortage": float(pm.d.values("demand").sum()) - delivered,
             }
         )
     table = pd.DataFrame(rows)
