@@ -29,7 +29,7 @@ def test_json_has_the_documented_keys(econ_rows):
     }
     for row in econ_rows.values():
         assert keys <= row.keys()
-    assert set(econ_rows) == {"H100-class", "B200-class", "ASIC-N3", "Infer-N7"}
+    assert set(econ_rows) == {"H100-class", "B200-class", "ASIC-N3", "R100-class", "Infer-N7"}
 
 
 def test_h100_class_cost_matches_raymond_james(econ_rows):

@@ -122,7 +122,7 @@ def test_unknown_price_list_and_missing_cost_plus_wafer_cost(builtin_dict):
     builtin_dict["customers"][0]["revenue"]["wafer_cost_usd"] = {}
     problems = dict(_problems(builtin_dict))
     assert "did you mean 'standard'" in problems["customers[1].revenue.price_list"]
-    assert "agreed wafer cost of node N4" in problems["customers[0].revenue.wafer_cost_usd"]
+    assert "agreed wafer cost of node" in problems["customers[0].revenue.wafer_cost_usd"]
 
 
 def test_outside_foundry_checks(builtin_dict):

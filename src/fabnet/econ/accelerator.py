@@ -33,6 +33,7 @@ __all__ = [
     "WaferCostBasis",
     "defect_density_at",
     "die_yield_at",
+    "die_yield_for",
     "dies_per_wafer",
     "hbm_price",
     "outside_good_dies_per_wafer",
@@ -130,6 +131,12 @@ def _yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatA
     poisson = np.asarray(die_yield("poisson", area_cm2, d0), dtype=float)
     gain = np.divide(harvested, poisson, out=np.ones_like(harvested), where=poisson > 0)
     return np.minimum(plain * gain, 1.0)
+
+
+def die_yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatArray:
+    """Share of ``product``'s compute dies on ``node`` that are good (after harvesting) at defect
+    density ``d0`` [1/cm²] (the module's conventions)."""
+    return _yield_for(product, node, d0)
 
 
 def die_yield_at(scenario: Scenario, product: str, age_months: npt.ArrayLike) -> FloatArray:

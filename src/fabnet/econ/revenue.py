@@ -22,8 +22,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fabnet.econ.accelerator import _yield_for as _product_yield
-from fabnet.econ.accelerator import dies_per_wafer, hbm_price, packaging_cost_per_wafer
+from fabnet.econ.accelerator import (
+    die_yield_for,
+    dies_per_wafer,
+    hbm_price,
+    packaging_cost_per_wafer,
+)
 from fabnet.econ.pricing import cost_plus_unit_price, foundry_unit_price
 from fabnet.scenario import Scenario, series_values
 
@@ -37,7 +41,7 @@ def mature_good_dies_per_wafer(scenario: Scenario, product: str) -> float:
     (exact die map × line yield × harvested die yield)."""
     p = scenario.product(product)
     node = scenario.node(p.node)
-    y = float(_product_yield(p, node, node.d0_mature_per_cm2))
+    y = float(die_yield_for(p, node, node.d0_mature_per_cm2))
     return dies_per_wafer(scenario, product) * node.line_yield * y
 
 

@@ -189,13 +189,14 @@ def solve_plan(
     pen, pen_const = shortage_terms(pm)
     conpen = contract_penalty(pm)
     weighted = pen if conpen is None else pen + conpen
+    pull = pm.ex.get("incentive")  # recover prepayments as fast as the contract allows
 
     def final_objective() -> tuple[Any, str]:
         if objective == "npv":
-            return npv - weighted, "max"
+            return (npv - weighted if pull is None else npv - weighted - pull), "max"
         if objective == "shortage":
-            return npv, "max"
-        return pm.ex["cost"], "min"
+            return (npv if pull is None else npv - pull), "max"
+        return (pm.ex["cost"] if pull is None else pm.ex["cost"] + pull), "min"
 
     say(0.2, "solving design MIP")
     lp_limit = max(limit, 30.0)
@@ -226,6 +227,11 @@ def solve_plan(
             var = pm.m.variables[name]
             var.fix(pm.arr(values, "option" if name == "Option-units" else "expansion"))
             var.relax()
+    order = pm.name("Outside-contract")
+    if order in pm.m.variables:  # supply agreements signed or not: fixed with the design
+        var = pm.m.variables[order]
+        var.fix(var.solution.round().fillna(0))
+        var.relax()
     mark = time.perf_counter()
 
     shadow = None
@@ -254,6 +260,10 @@ def solve_plan(
 
     tables = build_tables(pm, units, blocks, shadow)
     objective_value = float(pm.m.objective.value)
+    npv_const = pm.const.get("npv", 0.0)
+    if objective in ("npv", "shortage"):
+        objective_value += npv_const
+        design_obj += npv_const
     if objective == "npv":
         objective_value -= pen_const
     summary = make_summary(

@@ -196,7 +196,7 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
     }
     total_units = float(dl["delivered"].sum())
     capex_total = float(dec["capex"].sum()) if len(dec) else 0.0
-    npv = float(pm.ex["npv"].solution.item()) * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
+    npv = pm.value("npv") * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
     alloc = info.pop("allocation", {})
     return {
         "status": info["status"],

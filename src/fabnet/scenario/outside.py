@@ -29,8 +29,8 @@ class OutsideFoundry(StrictModel):
     max_wafers_per_month: Series = Field(description="Most wafers it sells per month.")
     min_wafers_per_month: Series = Field(
         0.0,
-        description="Smallest order in a month the venture orders at all (0 or between this "
-        "and the maximum) [wafers/month].",
+        description="Smallest monthly order under a supply agreement [wafers/month]; the "
+        "agreement is signed or not for the whole horizon (not signed: no wafers at all).",
     )
     take_or_pay_wafers_per_month: Series = Field(
         0.0, description="Wafers paid for each month whether ordered or not [wafers/month]."
