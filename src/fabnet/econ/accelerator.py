@@ -187,8 +187,7 @@ def own_wafer_cost(scenario: Scenario, site: GreenfieldSite, node: str) -> float
             building_capex=capex * (1.0 - fin.equipment_share),
             equipment_life_years=fin.equipment_life_years,
             building_life_years=fin.building_life_years,
-            opex_per_wafer=site.opex_per_wafer_usd
-            + scenario.node(node).licence_fee_per_wafer_usd,
+            opex_per_wafer=site.opex_per_wafer_usd + scenario.node(node).licence_fee_per_wafer_usd,
             wafers_per_month=site.module_wspm,
             utilisation=scenario.policy.default_utilisation,
             line_yield=scenario.node(node).line_yield,
