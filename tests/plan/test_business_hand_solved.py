@@ -189,7 +189,7 @@ def test_compare_business_models_side_by_side():
         {"name": "std", "wafer_price_usd": {"N1": DPW * 10.0},
          "packaging_price_per_interposer_wafer_usd": 500.0}
     ]  # fmt: skip
-    table, results = compare_plans(scenario_from_dict(d), by="revenue", explain=False)
+    table, _results = compare_plans(scenario_from_dict(d), by="revenue", explain=False)
     rows = table.set_index("revenue")
     assert list(rows.index) == ["as given", "foundry", "merchant"]
     assert rows.loc["as given", "npv"] == pytest.approx(180_000.0, rel=1e-6)
