@@ -28,7 +28,8 @@ def test_builtin_plan_is_sensible():
     sc = load_scenario(None)
     dl = r.tables["deliveries"]
     shipped = dl[dl["delivered"] > 1e-6]
-    assert all(sc.product(p).is_active(m) for p, m in zip(shipped["product"], shipped["month"]))
+    pairs = zip(shipped["product"], shipped["month"], strict=True)
+    assert all(sc.product(p).is_active(m) for p, m in pairs)
     # paid as a foundry, not as the chip's designer: revenue per accelerator ~ foundry work
     assert 3_000 < s["revenue_total"] / s["delivered_total"] < 10_000
     assert s["irr"] is not None
