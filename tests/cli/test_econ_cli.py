@@ -29,11 +29,11 @@ def test_json_has_the_documented_keys(econ_rows):
     }
     for row in econ_rows.values():
         assert keys <= row.keys()
-    assert set(econ_rows) == {"H100-class", "B200-class", "ASIC-N3", "Infer-N7"}
+    assert set(econ_rows) == {"H100-class", "B200-class", "ASIC-N3", "R100-class", "Infer-N7"}
 
 
 def test_h100_class_cost_matches_raymond_james(econ_rows):
-    """Raymond James (2023, figures.md §J) put the H100 build cost near 3,320 $.
+    """Raymond James (2023, docs/sources.md §J) put the H100 build cost near 3,320 $.
 
     Assumptions behind our figure: an own N4 module in Taiwan (wafer ~9,050 $, i.e. depreciation
     of 0.30 B$ per 1k wspm plus 4,000 $ opex) instead of TSMC's ~13-18k $ price; 67 gross dies
@@ -44,14 +44,14 @@ def test_h100_class_cost_matches_raymond_james(econ_rows):
     h100 = econ_rows["H100-class"]
     assert h100["cost_per_accelerator"] == pytest.approx(3320, rel=0.10)
     assert h100["cost_per_accelerator_foundry"] == pytest.approx(3320, rel=0.10)
-    # BOM split (figures.md §J, S?): logic die ~300 $, HBM ~1,350 $, packaging ~750 $
+    # BOM split (docs/sources.md §J, S?): logic die ~300 $, HBM ~1,350 $, packaging ~750 $
     assert h100["hbm_cost"] == pytest.approx(1350, rel=0.05)
     assert h100["packaging_cost"] == pytest.approx(750, rel=0.05)
     assert 100 < h100["cost_per_good_die"] < 400
 
 
 def test_h100_dies_per_wafer_match_public_calculators(econ_rows):
-    """~26 x 31 mm dies on 300 mm wafers: die calculators give ~60-70 gross dies (figures.md §H:
+    """~26 x 31 mm dies on 300 mm wafers: die calculators give ~60-70 gross dies (docs/sources.md §H:
     the 86 quoted in one video is an area-only count that ignores edge loss)."""
     assert 60 <= econ_rows["H100-class"]["dies_per_wafer"] <= 70
 
@@ -66,3 +66,19 @@ def test_human_table_prints(cli):
     result = cli("econ")
     assert result.exit_code == 0
     assert "H100-class" in result.stdout and "Economics of ai-fab-network-2024" in result.stdout
+
+
+def test_prices_by_revenue_model(cli):
+    """``fabnet econ --prices``: foundry buyers pay a foundry and packaging house's price (an N4
+    wafer plus packaging, HBM and test of the dies it yields), not the designer's street price."""
+    result = cli("econ", "--prices", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    models = {(r["customer"], r["product"]): r["model"] for r in rows}
+    assert models[("Microsoft", "H100-class")] == "foundry"
+    assert models[("OpenAI", "B200-class")] == "cost_plus"
+    assert models[("other", "Infer-N7")] == "merchant"
+    h100 = [r for r in rows if r["customer"] == "Microsoft" and r["product"] == "H100-class"]
+    for r in h100:
+        assert 3000 < r["price"] < 4000  # ~ the Raymond James build cost, far below 25,000 $
+        assert 150_000 < r["revenue_per_wafer_start"] < 250_000

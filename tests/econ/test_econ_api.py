@@ -13,7 +13,7 @@ import pytest
 import fabnet.econ as econ
 from fabnet.errors import UsageError
 
-MODULES = ["dies", "yield_models", "learning", "cost", "finance"]
+MODULES = ["dies", "yield_models", "learning", "cost", "finance", "cashflow", "pricing"]
 
 
 def test_all_lists_every_public_name_of_the_modules():

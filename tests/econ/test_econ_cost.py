@@ -16,12 +16,12 @@ from fabnet.econ import (
 
 
 def test_wafer_cost_by_hand():
-    # A TSMC-Arizona-like module (figures.md §B, §D): $12B for 20k wpm, 80% equipment over
+    # A TSMC-Arizona-like module (docs/sources.md §B, §D): $12B for 20k wpm, 80% equipment over
     # 5 years, 20% buildings over 20 years, $4,000 opex per wafer started, 90% utilisation,
     # 98% line yield.
     # depreciation 9.6e9/5 + 2.4e9/20 = 2.04e9 $/yr; starts 12*20,000*0.9 = 216,000 /yr;
     # (2.04e9 + 4,000*216,000) / (216,000*0.98) = 2.904e9 / 211,680 = 13,718.82 $/wafer,
-    # below the ~$16-20k N5/N4 price (figures.md §E), as a foundry's cost should be.
+    # below the ~$16-20k N5/N4 price (docs/sources.md §E), as a foundry's cost should be.
     c = wafer_cost(9.6e9, 2.4e9, 5, 20, 4000, 20_000, 0.9, 0.98)
     assert c == pytest.approx(13_718.82, abs=0.01)
     assert c < 16_000
@@ -98,15 +98,15 @@ def _h100(wafer, hbm_price, packaging, assembly_yield, d0=0.1, unit_fraction=0.6
     y = harvested_yield(8.14, d0, 144, 12, unit_fraction, alpha=2.0)
     die = cost_per_good_die(wafer, dpw, y)
     # packaging expressed as a CoWoS interposer wafer cost over 29 H100 packages per wafer
-    # (figures.md §I); the wafer cost is backed out of the ~$700-750 packaging figure, it is
+    # (docs/sources.md §I); the wafer cost is backed out of the ~$700-750 packaging figure, it is
     # not an independent number.
     return accelerator_cost(1, die, 5, hbm_price, packaging * 29, 29, 900, assembly_yield)
 
 
 def test_h100_cost_near_raymond_james():
-    """H100 build cost vs Raymond James's ~$3,320 (Aug 2023; figures.md §J).
+    """H100 build cost vs Raymond James's ~$3,320 (Aug 2023; docs/sources.md §J).
 
-    Inputs: N4 wafer $18,500 (figures.md §E: ~$18k, ~$20k by end-2025; $17-20k); 67 gross dies
+    Inputs: N4 wafer $18,500 (docs/sources.md §E: ~$18k, ~$20k by end-2025; $17-20k); 67 gross dies
     (exact map, 26 x 31.3 mm, 3 mm edge exclusion); D0 0.1 /cm² (N5 at HVM, §F) with NB
     alpha 2; harvesting 12 of 144 SMs with the SMs taking 60% of the die (our estimate: no
     public floorplan figure), giving die yield 0.740; 5 HBM3 stacks at $210 (§H: 5-6 cubes

@@ -53,7 +53,7 @@ def test_formula_with_edge_exclusion_and_scribe_by_hand():
 
 
 def test_h100_die_on_300mm_wafer():
-    # GH100: 814 mm² (figures.md §H), taken as 26 x 31.31 mm (26 mm is the reticle width).
+    # GH100: 814 mm² (docs/sources.md §H), taken as 26 x 31.31 mm (26 mm is the reticle width).
     # Public die calculators and analyst notes quote roughly 60-65 gross dies for ~26 x 31 mm.
     # Our exact count with 3 mm edge exclusion and 0.1 mm scribe is 67 (die-centred grid);
     # the four classic offsets alone give 62-67 (brute force below), and with a 5 mm edge

@@ -19,7 +19,7 @@ CURVES = (defect_density_exponential, defect_density_gompertz)
 
 
 def test_exponential_known_points():
-    # 0.5 -> 0.1 /cm² with tau = 6 months (figures.md §N default trajectory)
+    # 0.5 -> 0.1 /cm² with tau = 6 months (docs/sources.md §N default trajectory)
     assert defect_density_exponential(0, 0.5, 0.1, 6) == 0.5
     assert defect_density_exponential(6, 0.5, 0.1, 6) == pytest.approx(0.1 + 0.4 / math.e)
     assert defect_density_exponential(1e6, 0.5, 0.1, 6) == pytest.approx(0.1)

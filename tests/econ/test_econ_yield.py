@@ -35,7 +35,7 @@ def test_hand_computed_values_at_one_defect_per_half_die():
 
 
 def test_h100_sized_die_at_d0_0_1():
-    # 814 mm² = 8.14 cm², D0 = 0.1 (TSMC N5 around HVM, figures.md §F): D0*A = 0.814
+    # 814 mm² = 8.14 cm², D0 = 0.1 (TSMC N5 around HVM, docs/sources.md §F): D0*A = 0.814
     assert poisson_yield(8.14, 0.1) == pytest.approx(math.exp(-0.814), rel=1e-12)  # 0.4431
     assert negative_binomial_yield(8.14, 0.1, 2.0) == pytest.approx(1.407**-2, rel=1e-12)  # 0.5051
 
@@ -168,7 +168,7 @@ def test_harvest_h100_against_monte_carlo():
     y = harvested_yield(**H100, spare_units=12, alpha=2.0)
     assert y == pytest.approx(mc, abs=4 * 7e-4)
     # and harvesting matters: 0.740 vs 0.505 for the whole die defect-free (x1.46, within the
-    # 1.5-1.8x rule of thumb in figures.md §N only at its low end)
+    # 1.5-1.8x rule of thumb in docs/sources.md §N only at its low end)
     assert y == pytest.approx(0.7396, abs=1e-3)
     assert negative_binomial_yield(8.14, 0.1, 2.0) == pytest.approx(0.5051, abs=1e-4)
 

@@ -55,7 +55,9 @@ def test_cohort_yield_comes_from_econ_at_the_cohort_age():
     assert d.labels("month")[d.values("option_first_output_month")[o]] == "2026-10"
     ages = np.array([0.0, 1.0, 2.0])
     ramp = np.array([0.05, 0.1, 0.2])  # capacity weights of those months
-    expected = (good_dies_per_wafer_at(sc, "H100-class", ages) * ramp).sum() / ramp.sum()
+    newcomer = sc.fab("Taiwan (Tainan)").newcomer  # a new entrant's defects and learning delay
+    gdpw = good_dies_per_wafer_at(sc, "H100-class", ages, newcomer)
+    expected = (gdpw * ramp).sum() / ramp.sum()
     assert d.values("option_gdpw")[o, j, t] == pytest.approx(expected, rel=1e-9)
     assert d.values("option_capacity")[o, t] == pytest.approx(10000 * 0.85 * ramp.sum())
     # the same figure by label: dimensions are named, not kept in comments
@@ -73,5 +75,6 @@ def test_capex_of_a_module_is_spread_over_its_lead_time():
     sc = load_scenario(None)
     d = build_plan_data(sc)
     o = d.option_index("Taiwan (Tainan)", "build", "2024-04", "N4")
-    assert d.values("option_capex")[o].sum() == pytest.approx(0.30e9 * 10)  # 0.30 B$/kwspm x 10k
+    # 0.30 B$/kwspm x 10k, plus the newcomer's 15 % capex premium at the site
+    assert d.values("option_capex")[o].sum() == pytest.approx(0.30e9 * 10 * 1.15)
     assert d.capacity_given(np.eye(d.n_options)[o]).shape == (len(d.sites), d.buckets.n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_builtin_is_the_default_and_describes_early_2024():
     assert s.name == "ai-fab-network-2024"
     assert s.policy.start == "2024-01" and s.policy.horizon_months == 120
     commitments = sum(v.commitment_usd for v in s.investors)
-    # figures.md §A: the venture seeks 8-10 B$ from partners (Bloomberg, 2024-01-19)
+    # docs/sources.md §A: the venture seeks 8-10 B$ from partners (Bloomberg, 2024-01-19)
     assert 8e9 <= commitments <= 10e9
     assert {v.name for v in s.investors} == {"SoftBank", "G42", "OpenAI"}
     assert {c.name for c in s.customers} == {
@@ -37,7 +38,7 @@ def test_builtin_is_the_default_and_describes_early_2024():
     assert s.existing_fabs and s.greenfield_sites
     assert {f.region for f in s.greenfield_sites} >= {"Taiwan", "Japan", "US", "Gulf"}
     b200 = s.product("B200-class")
-    assert b200.compute_dies == 2  # figures.md §H: two reticle-limited dies
+    assert b200.compute_dies == 2  # docs/sources.md §H: two reticle-limited dies
 
 
 def test_every_number_in_the_builtin_file_is_sourced_or_marked_estimate():
@@ -54,6 +55,20 @@ def test_every_number_in_the_builtin_file_is_sourced_or_marked_estimate():
         if "#" not in line:
             unsourced.append(f"{lineno}: {line.strip()}")
     assert not unsourced, "figures without a source or [E] mark:\n" + "\n".join(unsourced)
+
+
+def test_cited_sections_exist_in_the_projects_sources_page():
+    """Every ``[S §X]`` / ``[S? §X]`` the built-in file cites is a section of docs/sources.md, and
+    the file points there (never to ``../shared``, which a user does not have)."""
+    text = builtin_scenario_path().read_text()
+    assert "docs/sources.md" in text and "../shared" not in text
+    sources = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
+    headings = set(re.findall(r"^## §([A-Z])\b", sources.read_text(), flags=re.M))
+    cited = set()
+    for group in re.findall(r"\[S\??((?:[ ,]*§[A-Z])+)", text):
+        cited |= set(re.findall(r"§([A-Z])", group))
+    assert cited, "no [S §X] citations found"
+    assert cited <= headings, f"cited but missing from docs/sources.md: {sorted(cited - headings)}"
 
 
 _STRUCTURAL_KEYS = {

@@ -21,6 +21,8 @@ PLAN_TABLES = {
     "supply",
     "deliveries",
     "cash_flow",
+    "quarterly",
+    "outside_wafers",
     "shadow_prices",
     "customer_limits",
 }

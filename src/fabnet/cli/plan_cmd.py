@@ -13,16 +13,20 @@ import typer
 
 from fabnet.cli._common import console, err_console, fail, print_json
 from fabnet.cli._progress import progress_status
-from fabnet.errors import FabnetError
+from fabnet.errors import FabnetError, UsageError
 from fabnet.vocab import AllocationPolicy, Objective, parse
 
 if TYPE_CHECKING:
+    from fabnet.pipelines.plan import CompareOutcome
     from fabnet.plan.summary import PlanSummary
 
 __all__ = ["register"]
 
 #: Columns of ``fabnet plan --compare`` shown as money.
-MONEY_COLUMNS = ("capex", "npv", "funding_gap", "cost_per_accelerator")
+MONEY_COLUMNS = (
+    "capex", "revenue_total", "npv", "npv_without_terminal_value", "funding_gap",
+    "cost_per_accelerator",
+)  # fmt: skip
 
 
 def _print_summary(summary: PlanSummary, tables: dict[str, Any], out: Path | None) -> None:
@@ -39,6 +43,14 @@ def _print_summary(summary: PlanSummary, tables: dict[str, Any], out: Path | Non
     )
     head.add_row("objective / policy", f"{summary.objective} / {summary.policy}")
     head.add_row("NPV", format_money(summary.npv))
+    if summary.terminal_value:
+        head.add_row("  without terminal value", format_money(summary.npv_without_terminal_value))
+    head.add_row("IRR", f"{summary.irr:.1%}" if summary.irr is not None else "—")
+    head.add_row("payback", str(summary.payback_month or "—"))
+    head.add_row(
+        "revenue / tax",
+        f"{format_money(summary.revenue_total)} / {format_money(summary.tax_total)}",
+    )
     head.add_row("capex", format_money(summary.capex_total))
     fg = summary.funding_gap
     when = (
@@ -73,22 +85,25 @@ def _print_summary(summary: PlanSummary, tables: dict[str, Any], out: Path | Non
         console.print(f"tables and report in [bold]{out}[/]")
 
 
-def _print_compare(table: Any) -> None:
+def _print_compare(outcome: CompareOutcome, target: Path) -> None:
     from rich.table import Table
 
     from fabnet.report import format_money  # imported here: CLI start-up time
 
-    t = Table(title="Strategies compared")
+    by, table = outcome.by, outcome.table
+    t = Table(title=f"Plans compared by {by}")
     t.add_column("")
-    for s in table["strategy"]:
+    for s in table[by]:
         t.add_column(str(s), justify="right")
     for col in table.columns:
-        if col == "strategy":
+        if col == by:
             continue
         cells = []
         for v in table[col]:
             if v is None or (isinstance(v, float) and v != v):
                 cells.append("—")
+            elif col == "irr":
+                cells.append(f"{v:.1%}")
             elif isinstance(v, float) and col in MONEY_COLUMNS:
                 cells.append(format_money(v))
             elif isinstance(v, float):
@@ -97,6 +112,8 @@ def _print_compare(table: Any) -> None:
                 cells.append(str(v))
         t.add_row(col, *cells)
     console.print(t)
+    runs = ", ".join(outcome.run_ids)
+    console.print(f"runs {runs}; comparison in [bold]{target}[/] (compare.csv, compare.html)")
 
 
 def plan_cmd(
@@ -109,8 +126,11 @@ def plan_cmd(
     policy: str | None = typer.Option(
         None, "--policy", help="priority | proportional | maxmin | contracts"
     ),
-    compare_flag: bool = typer.Option(
-        False, "--compare", help="buy only, build only, mixed side by side"
+    compare: str | None = typer.Option(
+        None,
+        "--compare",
+        help="strategy (buy only, build only, mixed) | revenue (as given, foundry, cost-plus, "
+        "merchant): plans side by side, each a stored run, with an HTML comparison",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default ./fabnet-runs/<run id>)"
@@ -124,7 +144,9 @@ def plan_cmd(
 ) -> None:
     """Plan the network: which fabs to buy or build and when, wafer starts, who gets the chips."""
     # imported here: CLI start-up time
-    from fabnet.pipelines import PlanOptions, ScenarioInput, compare, export_outputs, run_plan
+    from fabnet.pipelines import PlanOptions, ScenarioInput, export_outputs, run_plan
+    from fabnet.pipelines import compare as compare_plans
+    from fabnet.plan import COMPARISONS
     from fabnet.store import RunStore, export_tables
 
     try:
@@ -135,14 +157,27 @@ def plan_cmd(
             mip_gap=gap,
         )
         source = ScenarioInput.load(scenario)
-        if compare_flag:
-            table = compare(source.scenario, options)
-            if out is not None:
-                export_tables({"compare": table}, out, formats=("csv", "parquet"))
+        if compare is not None:
+            by = compare.strip().lower()
+            if by not in COMPARISONS:
+                raise UsageError(
+                    f"--compare must be one of: {', '.join(COMPARISONS)} (got {compare!r})"
+                )
+            store = RunStore(home)
+            with progress_status(not as_json, f"comparing by {by}…"):
+                result = compare_plans(source.scenario, options, by, store, source.text)
+            first = result.run_ids[0] if result.run_ids else "none"
+            target = out if out is not None else Path("fabnet-runs") / f"compare-{by}-{first}"
+            target.mkdir(parents=True, exist_ok=True)
+            export_tables({"compare": result.table}, target, formats=("csv", "parquet"))
+            if result.report_html is not None:
+                (target / "compare.html").write_text(result.report_html, encoding="utf-8")
             if as_json:
-                print_json({"compare": table})
+                print_json(
+                    {"compare": result.table, "runs": list(result.run_ids), "out": str(target)}
+                )
             else:
-                _print_compare(table)
+                _print_compare(result, target)
             return
         with progress_status(not as_json, "planning…") as progress:
             outcome = run_plan(source, options, RunStore(home), progress=progress)

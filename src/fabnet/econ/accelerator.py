@@ -27,17 +27,20 @@ from fabnet.econ.cost import AcceleratorCost, accelerator_cost, cost_per_good_di
 from fabnet.econ.dies import exact_dies_per_wafer
 from fabnet.econ.learning import defect_density_exponential, defect_density_gompertz
 from fabnet.econ.yield_models import die_yield, harvested_yield
-from fabnet.scenario import GreenfieldSite, ProcessNode, Product, Scenario
+from fabnet.scenario import GreenfieldSite, Newcomer, OutsideFoundry, ProcessNode, Product, Scenario
 
 __all__ = [
     "WaferCostBasis",
     "defect_density_at",
     "die_yield_at",
+    "die_yield_for",
     "dies_per_wafer",
     "hbm_price",
+    "outside_good_dies_per_wafer",
     "own_wafer_cost",
     "packaging_cost_per_wafer",
     "product_economics",
+    "site_defect_density",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +68,47 @@ def defect_density_at(node: ProcessNode, age_months: npt.ArrayLike) -> FloatArra
     )
 
 
+def site_defect_density(
+    node: ProcessNode, age_months: npt.ArrayLike, newcomer: Newcomer | None = None
+) -> FloatArray:
+    r"""Defect density [1/cm²] after ``age_months`` at a site, with a newcomer's handicap.
+
+    A newcomer starts at :math:`f_s D_\mathrm{start}`, tends to :math:`f_m D_\mathrm{mature}`
+    and begins to learn ``learning_delay_months`` after first output:
+
+    .. math:: D(a) = D_\mathrm{curve}\bigl(\max(a - \delta, 0);\ f_s D_s,\ f_m D_m,\ \tau\bigr)
+
+    (``a < 0``, not started: the start density). Without ``newcomer`` it is
+    :func:`defect_density_at`. The factors and the delay are the scenario's ``fabs[*].newcomer``.
+    """
+    if newcomer is None:
+        return defect_density_at(node, age_months)
+    handicapped = node.model_copy(
+        update={
+            "d0_start_per_cm2": node.d0_start_per_cm2 * newcomer.d0_start_factor,
+            "d0_mature_per_cm2": node.d0_mature_per_cm2 * newcomer.d0_mature_factor,
+        }
+    )
+    age = np.asarray(age_months, dtype=np.float64)
+    shifted = np.where(age < 0, age, np.maximum(age - newcomer.learning_delay_months, 0.0))
+    return defect_density_at(handicapped, shifted)
+
+
+def outside_good_dies_per_wafer(
+    scenario: Scenario, supplier: OutsideFoundry, product: str
+) -> float:
+    """Good compute dies per wafer of ``product`` bought from ``supplier``: the exact die map ×
+    its line yield (default the node's) × the harvested die yield at *its* defect density
+    (default the node's mature one). No learning reset: the wafers come from a running line."""
+    p = scenario.product(product)
+    node = scenario.node(p.node)
+    if supplier.node != p.node:
+        raise ValueError(f"{supplier.name} makes {supplier.node} wafers, {product} needs {p.node}")
+    d0 = node.d0_mature_per_cm2 if supplier.d0_per_cm2 is None else supplier.d0_per_cm2
+    line = node.line_yield if supplier.line_yield is None else supplier.line_yield
+    return dies_per_wafer(scenario, product) * line * float(_yield_for(p, node, d0))
+
+
 def _yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatArray:
     area_cm2 = product.die_area_mm2 / 100.0
     plain = np.asarray(die_yield(node.yield_model, area_cm2, d0, node.cluster_alpha), dtype=float)
@@ -87,6 +131,12 @@ def _yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatA
     poisson = np.asarray(die_yield("poisson", area_cm2, d0), dtype=float)
     gain = np.divide(harvested, poisson, out=np.ones_like(harvested), where=poisson > 0)
     return np.minimum(plain * gain, 1.0)
+
+
+def die_yield_for(product: Product, node: ProcessNode, d0: npt.ArrayLike) -> FloatArray:
+    """Share of ``product``'s compute dies on ``node`` that are good (after harvesting) at defect
+    density ``d0`` [1/cm²] (the module's conventions)."""
+    return _yield_for(product, node, d0)
 
 
 def die_yield_at(scenario: Scenario, product: str, age_months: npt.ArrayLike) -> FloatArray:
@@ -124,9 +174,12 @@ class WaferCostBasis:
 
 
 def own_wafer_cost(scenario: Scenario, site: GreenfieldSite, node: str) -> float:
-    """Cost per good wafer [USD] of a new module for ``node`` at ``site`` (depreciation + opex)."""
+    """Cost per good wafer [USD] of a new module for ``node`` at ``site``: depreciation of its
+    capex (with the site's newcomer capex premium) plus operating cost and the node's licence
+    fee per wafer."""
     capex_per_kwspm = next(nc.capex_per_kwspm_usd for nc in site.nodes if nc.node == node)
-    capex = capex_per_kwspm * site.module_wspm / 1000.0
+    premium = site.newcomer.capex_premium if site.newcomer is not None else 0.0
+    capex = capex_per_kwspm * (1.0 + premium) * site.module_wspm / 1000.0
     fin = scenario.financing
     return float(
         wafer_cost(
@@ -134,7 +187,7 @@ def own_wafer_cost(scenario: Scenario, site: GreenfieldSite, node: str) -> float
             building_capex=capex * (1.0 - fin.equipment_share),
             equipment_life_years=fin.equipment_life_years,
             building_life_years=fin.building_life_years,
-            opex_per_wafer=site.opex_per_wafer_usd,
+            opex_per_wafer=site.opex_per_wafer_usd + scenario.node(node).licence_fee_per_wafer_usd,
             wafers_per_month=site.module_wspm,
             utilisation=scenario.policy.default_utilisation,
             line_yield=scenario.node(node).line_yield,

@@ -72,9 +72,9 @@ def wafer_cost(
     month; utilisation and line yield fractions in [0, 1]. Zero starts or zero line yield give
     ``inf``.
 
-    Typical inputs (figures.md §D, §N): equipment 5 years, buildings 10-20 years (TSMC 2020
+    Typical inputs (docs/sources.md §D, §N): equipment 5 years, buildings 10-20 years (TSMC 2020
     annual report); equipment 70-85% of capex; CSET (2020) puts capital consumed per 5 nm
-    wafer at $4,235. Source of the roll-up: figures.md §L (CSET "AI Chips" 2020 cost model;
+    wafer at $4,235. Source of the roll-up: docs/sources.md §L (CSET "AI Chips" 2020 cost model;
     chipfoundryservices.com chip-cost page).
     """
     k_eq = _nonneg(equipment_capex, "equipment_capex")
@@ -157,12 +157,12 @@ def accelerator_cost(
     pass a fraction :math:`Y_\mathrm{asm}` of packages; a failed assembly loses its dies, its
     HBM, its interposer share and the test spent on it, hence everything is divided by
     :math:`Y_\mathrm{asm}`. The packaging cost is the interposer wafer cost over packages per
-    interposer wafer (H100 ~29, B200 ~16, figures.md §I) plus any other per-package cost
+    interposer wafer (H100 ~29, B200 ~16, docs/sources.md §I) plus any other per-package cost
     (substrate, assembly labour).
 
-    Reference point: Raymond James (2023) put an H100's build cost at about $3,320 (figures.md
+    Reference point: Raymond James (2023) put an H100's build cost at about $3,320 (docs/sources.md
     §J); a secondary split: logic die ~$300, HBM ~$1,350, packaging ~$750, test/assembly ~$920.
-    Source of the structure: figures.md §L (CSET 2020; Raymond James BOM).
+    Source of the structure: docs/sources.md §L (CSET 2020; Raymond James BOM).
 
     Returns:
         :class:`AcceleratorCost` with ``die``, ``hbm``, ``packaging``, ``test``, ``yield_loss``
@@ -218,7 +218,7 @@ def cost_of_ownership(
     output gives ``inf``.
 
     Source: SEMI E35 "Guide to Calculate Cost of Ownership (COO) Metrics for Semiconductor
-    Manufacturing Equipment" (E35-0312) as generally summarised; figures.md §L.
+    Manufacturing Equipment" (E35-0312) as generally summarised; docs/sources.md §L.
     """
     f = _nonneg(fixed_cost_per_period, "fixed_cost_per_period")
     r = _nonneg(recurring_cost_per_period, "recurring_cost_per_period")

@@ -115,7 +115,7 @@ def straight_line_depreciation(
     depreciated). ``capex_by_month`` may be shorter or longer than ``horizon``.
 
     Source: straight-line method as in TSMC's annual report (equipment 5 years, buildings
-    10-20 years; figures.md §D).
+    10-20 years; docs/sources.md §D).
     """
     capex = _series(capex_by_month, "capex_by_month")
     check_range(capex, "capex_by_month", 0.0)

@@ -4,7 +4,7 @@ Both curves start at ``d0_start`` at ``t = 0`` (and before it: ``t < 0`` returns
 approach ``d0_mature`` as ``t -> inf`` and move monotonically between the two. Units: ``t`` and
 ``tau_months`` in months, densities in defects per cm². Inputs broadcast.
 
-Typical values (figures.md §F, §N): TSMC N5/N7 reached about 0.09-0.11 /cm² around HVM and
+Typical values (docs/sources.md §F, §N): TSMC N5/N7 reached about 0.09-0.11 /cm² around HVM and
 ~0.06 within a year; a reasonable default is 0.5 -> 0.1 /cm² over 4-6 quarters. Real yield
 curves start at 10-20% and rarely exceed 80% (Leachman & Berglund, SEMATECH/CSM 2003).
 

@@ -8,7 +8,7 @@ parameter ``alpha <= 0``, raise :class:`~fabnet.econ._checks.EconInputError` (a 
 Sources: Murphy, Proc. IEEE 52(12):1537 (1964); Seeds (1967); Stapper, "On yield, fault
 distributions and clustering of particles", IBM J. Res. Dev. 30(3):326 (1986) for the negative
 binomial (gamma-mixed Poisson) model; Hennessy & Patterson, *Computer Architecture*, die-yield
-section; figures.md §L of this project.
+section; docs/sources.md §L of this project.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _alpha(alpha: npt.ArrayLike) -> FloatArray:
 def poisson_yield(area_cm2: npt.ArrayLike, d0: npt.ArrayLike) -> FloatArray:
     r"""Poisson yield :math:`Y = e^{-D_0 A}` (defects independent and uniformly spread).
 
-    Source: standard; e.g. Flynn, *Computer Architecture*, and figures.md §L.
+    Source: standard; e.g. Flynn, *Computer Architecture*, and docs/sources.md §L.
     """
     return scalar_or_array(np.exp(-_defects(area_cm2, d0)))
 
@@ -98,9 +98,9 @@ def negative_binomial_yield(
     \mathrm{Gamma}(\text{shape } \alpha, \text{mean } D_0)`. Small :math:`\alpha` means strong
     clustering (higher yield for a given :math:`D_0`); :math:`\alpha = 1` is Seeds;
     :math:`\alpha \to \infty` (``numpy.inf`` accepted) is Poisson. Typical :math:`\alpha`
-    0.5-3 (figures.md §F). Computed as :math:`\exp(-\alpha\,\mathrm{log1p}(D_0 A/\alpha))`.
+    0.5-3 (docs/sources.md §F). Computed as :math:`\exp(-\alpha\,\mathrm{log1p}(D_0 A/\alpha))`.
 
-    Source: Stapper, IBM J. Res. Dev. 30(3):326-338 (1986); figures.md §L.
+    Source: Stapper, IBM J. Res. Dev. 30(3):326-338 (1986); docs/sources.md §L.
     """
     x = _defects(area_cm2, d0)
     a = _alpha(alpha)
@@ -217,7 +217,7 @@ def harvested_yield(
     The die (area :math:`A`) is a non-redundant core of area :math:`(1-f)A` that must be
     defect-free plus :math:`n` identical units of area :math:`a = fA/n` each, of which up to
     :math:`k` may be defective (the product disables them). Example: H100 SXM enables 132 of
-    144 SMs, so :math:`n = 144, k = 12` (figures.md §H).
+    144 SMs, so :math:`n = 144, k = 12` (docs/sources.md §H).
 
     Poisson (``alpha`` None or ``inf``), for a defect density :math:`\lambda`:
 

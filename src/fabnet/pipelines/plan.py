@@ -10,7 +10,7 @@
 Stages, each a function: :func:`solve` (the planner) → :func:`record_plan` (every table,
 ``summary.json``, the run's key figures, ``report.html``) → a :class:`PlanOutcome`. The run is
 ``done`` when :func:`run_plan` returns; an error after it started marks it ``failed`` and goes
-on. :func:`compare` solves buy-only, build-only and mixed side by side (no run).
+on. :func:`compare` solves variants side by side (strategies or business models), each a run.
 """
 
 from __future__ import annotations
@@ -25,13 +25,21 @@ from fabnet._json import to_jsonable
 from fabnet.pipelines._run import OnStart, ProgressCallback, scaled, started_run
 from fabnet.pipelines.inputs import ScenarioInput
 from fabnet.pipelines.options import PlanOptions
-from fabnet.plan import PlanResult, compare_strategies, solve_plan
+from fabnet.plan import PlanResult, compare_plans, solve_plan
 from fabnet.plan.summary import PlanSummary
-from fabnet.report import plan_report
-from fabnet.scenario import Scenario
+from fabnet.report import plan_report, runs_compare_report
+from fabnet.scenario import Scenario, dump_scenario
 from fabnet.store import Run, RunStore
 
-__all__ = ["PlanOutcome", "compare", "plan_summary", "record_plan", "run_plan", "solve"]
+__all__ = [
+    "CompareOutcome",
+    "PlanOutcome",
+    "compare",
+    "plan_summary",
+    "record_plan",
+    "run_plan",
+    "solve",
+]
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,42 @@ def run_plan(
     return PlanOutcome(run.id, summary, result.tables, html, result)
 
 
-def compare(scenario: Scenario, options: PlanOptions) -> pd.DataFrame:
-    """Buy only, build only and mixed side by side (``fabnet plan --compare``): one row each."""
+@dataclass(frozen=True)
+class CompareOutcome:
+    """Plans side by side: the comparison table (one row per variant, with its ``run_id``), the
+    runs that keep each solved variant and the HTML page of those runs side by side."""
+
+    by: str
+    table: pd.DataFrame
+    run_ids: tuple[str, ...]
+    report_html: str | None
+
+
+def compare(
+    scenario: Scenario, options: PlanOptions, by: str, store: RunStore, text: str | None = None
+) -> CompareOutcome:
+    """``fabnet plan --compare BY``: each variant (``strategy``: buy only, build only, mixed;
+    ``revenue``: as given, foundry, cost-plus, merchant) solved and kept as a plan run of
+    ``store``; the table and an HTML comparison of the runs."""
     kwargs = {k: v for k, v in options.solve_kwargs().items() if k != "strategy"}
-    table, _results = compare_strategies(scenario, **kwargs)
-    return table
+    table, results = compare_plans(scenario, by=by, **kwargs)
+    run_ids: list[str] = []
+    for label, res in results.items():
+        if isinstance(res, str):
+            continue
+        recorded = {k: v for k, v in kwargs.items() if v is not None} | {"compare": f"{by}={label}"}
+        with started_run(
+            store, "plan", scenario.name, text or dump_scenario(scenario), recorded, None,
+            None, None,
+        ) as (run, _report):  # fmt: skip
+            record_plan(run, res, scenario.name)
+            run_ids.append(run.id)
+    solved = [label for label, res in results.items() if not isinstance(res, str)]
+    ids = dict(zip(solved, run_ids, strict=True))
+    table = table.assign(run_id=[ids.get(label) for label in table[by]])
+    html = (
+        runs_compare_report([store.get(i) for i in run_ids], title=f"Plans compared by {by}")
+        if run_ids
+        else None
+    )
+    return CompareOutcome(by, table, tuple(run_ids), html)

@@ -69,6 +69,9 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from fabnet.econ import asset_depreciation, sustaining_capex
+from fabnet.econ.accelerator import outside_good_dies_per_wafer
+from fabnet.econ.revenue import unit_price
 from fabnet.errors import DataError, UsageError
 from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.buckets import Buckets, make_buckets
@@ -85,7 +88,7 @@ from fabnet.plan.options import (
     packaging_expansions,
     usable_share,
 )
-from fabnet.scenario import GreenfieldSite, Scenario, month_index, series_values
+from fabnet.scenario import GreenfieldSite, Newcomer, Scenario, month_index, series_values
 from fabnet.vocab import Strategy
 
 __all__ = [
@@ -244,10 +247,17 @@ def _text(values: Iterable[str]) -> npt.NDArray[np.str_]:
     return np.asarray(list(values), dtype=np.str_)
 
 
-def _products(sc: Scenario) -> xr.Dataset:
+def _active(sc: Scenario, buckets: Buckets) -> npt.NDArray[np.bool_]:
+    """P x T: the product is launched and not yet at its end of life in some month of the bucket."""
+    monthly = np.array([[p.is_active(m) for m in sc.months] for p in sc.products], dtype=float)
+    return buckets.aggregate(monthly.reshape(len(sc.products), len(sc.months))) > 0
+
+
+def _products(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     prods = sc.products
     return xr.Dataset(
         {
+            "product_active": (("product", "bucket"), _active(sc, buckets)),
             "product_node": ("product", _text([p.node for p in prods])),
             "compute_dies": ("product", np.array([p.compute_dies for p in prods], dtype=float)),
             "packages_per_interposer_wafer": (
@@ -263,25 +273,37 @@ def _products(sc: Scenario) -> xr.Dataset:
     )
 
 
-@dataclass(frozen=True)
 class _GoodDies:
-    """Good dies per wafer of every product at whole learning ages ``-1 … last`` and at maturity
-    (age 10⁶), from :func:`good_dies_per_wafer_at`: one call per product for the whole build."""
+    """Good dies per wafer of a product at whole learning ages ``-1 … last`` and at maturity
+    (age 10⁶), from :func:`good_dies_per_wafer_at`, at a site with its newcomer handicap (if
+    any): computed once per (site handicap, product) for the whole build."""
 
-    table: dict[str, FloatArray]
-    mature: dict[str, float]
+    def __init__(self, sc: Scenario, last: int) -> None:
+        self._sc = sc
+        self._ages = np.append(np.arange(-1, last + 1, dtype=np.float64), 1e6)
+        self._values: dict[tuple[Newcomer | None, str], FloatArray] = {}
 
-    @classmethod
-    def of(cls, sc: Scenario, last: int) -> _GoodDies:
-        ages = np.append(np.arange(-1, last + 1, dtype=np.float64), 1e6)
-        values = {p.name: good_dies_per_wafer_at(sc, p.name, ages) for p in sc.products}
-        return cls(
-            {p: v[:-1] for p, v in values.items()}, {p: float(v[-1]) for p, v in values.items()}
-        )
+    def _row(self, product: str, site: str | None) -> FloatArray:
+        newcomer = self._sc.fab(site).newcomer if site is not None else None
+        key = (newcomer, product)
+        if key not in self._values:
+            self._values[key] = good_dies_per_wafer_at(self._sc, product, self._ages, newcomer)
+        return self._values[key]
 
-    def at(self, product: str, ages: npt.NDArray[np.int64]) -> FloatArray:
-        """Values at whole ages (``-1 ≤ age ≤ last``)."""
-        return self.table[product][ages + 1]
+    def at(self, product: str, ages: npt.NDArray[np.int64], site: str | None = None) -> FloatArray:
+        """Values at whole ages (``-1 ≤ age ≤ last``) at ``site`` (None: no handicap)."""
+        return self._row(product, site)[:-1][ages + 1]
+
+    def mature(self, product: str) -> float:
+        """The value at maturity (no site handicap)."""
+        return float(self._row(product, None)[-1])
+
+
+def _longest_delay(sc: Scenario) -> int:
+    """The longest newcomer learning delay of any site [months]."""
+    return max(
+        (f.newcomer.learning_delay_months for f in sc.fabs if f.newcomer is not None), default=0
+    )
 
 
 def _mature_age(sc: Scenario, node: str, tolerance: float, gd: _GoodDies, limit: int = 120) -> int:
@@ -291,7 +313,7 @@ def _mature_age(sc: Scenario, node: str, tolerance: float, gd: _GoodDies, limit:
         if p.node != node:
             continue
         g = gd.at(p.name, ages)
-        g_inf = gd.mature[p.name]
+        g_inf = gd.mature(p.name)
         ok_all &= g >= (1.0 - tolerance) * g_inf if g_inf > 0 else True
     idx = np.flatnonzero(ok_all)
     return int(idx[0]) if idx.size else limit
@@ -320,11 +342,13 @@ def _sites_and_groups(
     prods = sc.products
     mature = nodes["node_mature_age"]
     gdpw_mature = np.zeros((len(keys), len(prods)))
-    for g, (_, node) in enumerate(keys):
-        age = np.array([int(mature.sel(node=node))])
+    for g, (site, node) in enumerate(keys):
+        nc = sc.fab(site).newcomer
+        delay = nc.learning_delay_months if nc is not None else 0
+        age = np.array([int(mature.sel(node=node)) + delay])
         for j, p in enumerate(prods):
             if p.node == node:
-                gdpw_mature[g, j] = float(gd.at(p.name, age)[0])
+                gdpw_mature[g, j] = float(gd.at(p.name, age, site)[0])
     return xr.Dataset(
         {
             "site_max_units": (
@@ -337,11 +361,18 @@ def _sites_and_groups(
                     dtype=float,
                 ),
             ),
+            "site_region": ("site", _text([sc.fab(s).region for s in sites])),
             "group_site": ("group", _text([s for s, _ in keys])),
             "group_node": ("group", _text([n for _, n in keys])),
             "group_opex": (
                 "group",
-                np.array([sc.fab(s).opex_per_wafer_usd for s, _ in keys], dtype=float),
+                np.array(
+                    [
+                        sc.fab(s).opex_per_wafer_usd + sc.node(n).licence_fee_per_wafer_usd
+                        for s, n in keys
+                    ],
+                    dtype=float,
+                ),
             ),
             "group_cycle_months": (
                 "group",
@@ -387,9 +418,11 @@ def _option_yield(
         for j, p in enumerate(sc.products):
             if p.node != o.node:
                 continue
-            num = buckets.aggregate(out_cap * gd.at(p.name, age_c))
+            num = buckets.aggregate(out_cap * gd.at(p.name, age_c, o.site))
             gdpw[i, j] = np.divide(num, k, out=np.zeros(n_t), where=k > 0)
-        young[i] = (k > 0) & (buckets.start - lag - o.first_output < mature_age[o.node])
+        nc = sc.fab(o.site).newcomer
+        delay = nc.learning_delay_months if nc is not None else 0
+        young[i] = (k > 0) & (buckets.start - lag - o.first_output < mature_age[o.node] + delay)
     return capacity, gdpw, young
 
 
@@ -400,6 +433,7 @@ def _options(
     mature_age = {str(n): int(a) for n, a in nodes["node_mature_age"].to_series().items()}
     capacity, gdpw, young = _option_yield(sc, opts, buckets, mature_age, gd)
     labels = [option_label(o.site, o.kind, o.node, months[o.start]) for o in opts]
+    depreciation, sustaining = _capital_charges(sc, [o.capex for o in opts], buckets)
     return xr.Dataset(
         {
             "option_site": ("option", _text([o.site for o in opts])),
@@ -422,6 +456,8 @@ def _options(
                 ("option", "bucket"),
                 np.array([buckets.aggregate(o.capex) for o in opts]).reshape(len(opts), buckets.n),
             ),
+            "option_depreciation": (("option", "bucket"), depreciation),
+            "option_sustaining": (("option", "bucket"), sustaining),
             "option_capacity": (("option", "bucket"), capacity),
             "option_young": (("option", "bucket"), young),
             "option_gdpw": (("option", "product", "bucket"), gdpw),
@@ -430,29 +466,66 @@ def _options(
     )
 
 
+def _capital_charges(
+    sc: Scenario, capex_monthly: list[FloatArray], buckets: Buckets
+) -> tuple[FloatArray, FloatArray]:
+    """Per unit and bucket: depreciation (equipment and building on their lives,
+    :func:`fabnet.econ.asset_depreciation`) and sustaining capex
+    (:func:`fabnet.econ.sustaining_capex`) of monthly capex schedules."""
+    fin, n_m, n = sc.financing, buckets.n_months, len(capex_monthly)
+    if n == 0:
+        return np.zeros((0, buckets.n)), np.zeros((0, buckets.n))
+    capex = np.array(capex_monthly, dtype=np.float64).reshape(n, n_m)
+    dep = asset_depreciation(
+        capex, fin.equipment_share, round(fin.equipment_life_years * 12),
+        round(fin.building_life_years * 12), n_m,
+    )  # fmt: skip
+    sus = sustaining_capex(capex, fin.sustaining_capex_share)
+    return buckets.aggregate(dep), buckets.aggregate(sus)
+
+
 def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Dataset:
+    """Own and booked lines (``packaging``), then outside packaging houses
+    (``outside_packaging``: capacity from ``available_from``, price over time as
+    ``line_cost × line_cost_index``; their ``lead_time_months`` is not modelled: packages count
+    in the bucket their dies are packaged)."""
     lines, prods, months = sc.packaging, sc.products, sc.months
+    osat = sc.outside_packaging
     n_t = buckets.n
+    n_l = len(lines) + len(osat)
+    cap = [buckets.aggregate(series_values(ln.capacity_wpm, months)) for ln in lines]
+    cost = [ln.cost_per_wafer_usd for ln in lines]
+    index = [np.ones(n_t) for _ in lines]
+    for h in osat:
+        monthly = np.asarray(series_values(h.capacity_wpm, months))
+        if h.available_from is not None:
+            monthly[: max(sc.month_index(h.available_from), 0)] = 0.0
+        cap.append(buckets.aggregate(monthly))
+        price = buckets.aggregate(series_values(h.price_per_wafer_usd, months)) / buckets.length
+        base = float(price.max()) if price.size and price.max() > 0 else 1.0
+        cost.append(base)
+        index.append(price / base)
+    depreciation, sustaining = _capital_charges(sc, [e.capex for e in exps], buckets)
     return xr.Dataset(
         {
-            "line_kind": ("line", _text([ln.kind for ln in lines])),
-            "line_cost": ("line", np.array([ln.cost_per_wafer_usd for ln in lines], dtype=float)),
+            "line_kind": ("line", _text([ln.kind for ln in lines] + [h.kind for h in osat])),
+            "line_owner": ("line", _text([ln.owner for ln in lines] + ["outside"] * len(osat))),
+            "line_cost": ("line", np.array(cost, dtype=float)),
+            "line_cost_index": (("line", "bucket"), np.array(index).reshape(n_l, n_t)),
             "line_assembly_yield": (
                 "line",
-                np.array([ln.assembly_yield for ln in lines], dtype=float),
-            ),
-            "line_max_blocks": ("line", line_max_blocks(sc)),
-            "line_capacity": (
-                ("line", "bucket"),
                 np.array(
-                    [buckets.aggregate(series_values(ln.capacity_wpm, months)) for ln in lines]
-                ).reshape(len(lines), n_t),
+                    [ln.assembly_yield for ln in lines] + [h.assembly_yield for h in osat],
+                    dtype=float,
+                ),
             ),
+            "line_max_blocks": ("line", np.concatenate([line_max_blocks(sc), np.zeros(len(osat))])),
+            "line_capacity": (("line", "bucket"), np.array(cap).reshape(n_l, n_t)),
             "line_product": (
                 ("line", "product"),
                 np.array(
-                    [[p.packaging == ln.kind for p in prods] for ln in lines], dtype=bool
-                ).reshape(len(lines), len(prods)),
+                    [[p.packaging == ln.kind for p in prods] for ln in [*lines, *osat]], dtype=bool
+                ).reshape(n_l, len(prods)),
             ),
             "expansion_line": ("expansion", _text([e.line for e in exps])),
             "expansion_start": ("expansion", _text([months[e.start] for e in exps])),
@@ -468,9 +541,11 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
                 ("expansion", "bucket"),
                 np.array([buckets.aggregate(e.capex) for e in exps]).reshape(len(exps), n_t),
             ),
+            "expansion_depreciation": (("expansion", "bucket"), depreciation),
+            "expansion_sustaining": (("expansion", "bucket"), sustaining),
         },
         coords={
-            "line": pd.Index([ln.name for ln in lines], dtype=object),
+            "line": pd.Index([ln.name for ln in lines] + [h.name for h in osat], dtype=object),
             "expansion": pd.Index(
                 [expansion_label(e.line, months[e.start]) for e in exps], dtype=object
             ),
@@ -494,17 +569,47 @@ def _hbm(sc: Scenario, buckets: Buckets) -> xr.Dataset:
 
 
 def _customers(sc: Scenario, buckets: Buckets) -> xr.Dataset:
+    """Demand, contracts and take-or-pay (zero outside each product's life cycle), the price
+    per good accelerator of each customer, product and bucket by its revenue model
+    (:func:`fabnet.econ.revenue.unit_price`, the bucket's monthly average), and prepayments."""
     custs, prods, months = sc.customers, sc.products, sc.months
     shape = (len(custs), len(prods), buckets.n)
-    demand, contracted = np.zeros(shape), np.zeros(shape)
-    price = np.zeros(shape[:2])
+    demand, contracted, top = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    price = np.zeros(shape)
+    model = np.full(shape[:2], "merchant", dtype=object)
+    active = np.array([[float(p.is_active(m)) for m in months] for p in prods]).reshape(
+        len(prods), len(months)
+    )
+    length = buckets.length.astype(np.float64)
     for ci, c in enumerate(custs):
         for j, p in enumerate(prods):
-            if p.name in c.demand:
-                demand[ci, j] = buckets.aggregate(series_values(c.demand[p.name], months))
-            if p.name in c.contracted:
-                contracted[ci, j] = buckets.aggregate(series_values(c.contracted[p.name], months))
-            price[ci, j] = c.price_usd.get(p.name, p.list_price_usd)
+            for field, out in (
+                ("demand", demand),
+                ("contracted", contracted),
+                ("take_or_pay", top),
+            ):
+                series = getattr(c, field)
+                if p.name in series:
+                    monthly = np.asarray(series_values(series[p.name], months)) * active[j]
+                    out[ci, j] = buckets.aggregate(monthly)
+            wanted = p.name in c.demand or p.name in c.contracted or p.name in c.take_or_pay
+            if wanted:
+                model[ci, j] = c.terms_for(p.name).model
+                price[ci, j] = buckets.aggregate(unit_price(sc, c.name, p.name, months)) / length
+            else:
+                price[ci, j] = c.price_usd.get(p.name, p.list_price_usd)
+    prepay = np.zeros((len(custs), buckets.n))
+    share = np.ones(len(custs))
+    for ci, c in enumerate(custs):
+        amounts = [pp.amount_usd for pp in c.prepayments]
+        if sum(amounts) > 0:
+            share[ci] = float(
+                np.average([pp.recovery_share for pp in c.prepayments], weights=amounts)
+            )
+        for pp in c.prepayments:
+            m = month_index(pp.month, sc.policy.start)
+            if 0 <= m < buckets.n_months:
+                prepay[ci, buckets.month_bucket[m]] += pp.amount_usd
     pol = sc.policy
     priority = np.array([c.priority for c in custs], dtype=np.int64)
     penalty = pol.shortage_penalty_usd * pol.priority_weight_ratio ** (-(priority - 1.0))
@@ -514,9 +619,96 @@ def _customers(sc: Scenario, buckets: Buckets) -> xr.Dataset:
             "penalty": ("customer", penalty.astype(float)),
             "demand": (("customer", "product", "bucket"), demand),
             "contracted": (("customer", "product", "bucket"), np.minimum(contracted, demand)),
-            "price": (("customer", "product"), price),
+            "take_or_pay": (("customer", "product", "bucket"), top),
+            "price": (("customer", "product", "bucket"), price),
+            "revenue_model": (("customer", "product"), model.astype(str)),
+            "prepayment": (("customer", "bucket"), prepay),
+            "prepayment_recovery_share": ("customer", share),
         },
         coords={"customer": pd.Index([c.name for c in custs], dtype=object)},
+    )
+
+
+def _outside_foundries(sc: Scenario, buckets: Buckets) -> xr.Dataset:
+    """Wafers that can be bought, per outside foundry and bucket *of wafers out*: an order of
+    month ``m`` comes out in ``m + lead_time_months``; orders from ``available_from`` (and the
+    horizon's start) to ``available_until``; no minimum where no product of the node is on
+    sale. Price, minimum order and take-or-pay are those of
+    the order month, paid when the wafers come out. Good dies per wafer at the foundry's own
+    defect density (:func:`fabnet.econ.accelerator.outside_good_dies_per_wafer`)."""
+    sups, prods, months = sc.outside_foundries, sc.products, sc.months
+    n_m, n_t, n_s = buckets.n_months, buckets.n, len(sups)
+    cap, low, top, price = (np.zeros((n_s, n_t)) for _ in range(4))
+    gdpw = np.zeros((n_s, len(prods)))
+    for i, f in enumerate(sups):
+        lead = f.lead_time_months
+        order_ok = np.ones(n_m, dtype=bool)
+        if f.available_from is not None:
+            order_ok[: max(sc.month_index(f.available_from), 0)] = False
+        if f.available_until is not None:
+            order_ok[max(sc.month_index(f.available_until) + 1, 0) :] = False
+
+        def out_month(series: object, lead: int = lead, ok: npt.NDArray[np.bool_] = order_ok):
+            ordered = np.asarray(series_values(series, months)) * ok  # type: ignore[arg-type]
+            shifted = np.zeros(n_m)
+            if lead < n_m:
+                shifted[lead:] = ordered[: n_m - lead]
+            return shifted
+
+        cap[i] = buckets.aggregate(out_month(f.max_wafers_per_month))
+        low[i] = buckets.aggregate(out_month(f.min_wafers_per_month))
+        top[i] = buckets.aggregate(out_month(f.take_or_pay_wafers_per_month))
+        monthly_price = out_month(f.price_per_wafer_usd)
+        price[i] = np.divide(
+            buckets.aggregate(monthly_price * (out_month(1.0) > 0)),
+            np.maximum(buckets.aggregate(out_month(1.0) > 0), 1),
+        )
+        for j, p in enumerate(prods):
+            if p.node == f.node:
+                gdpw[i, j] = outside_good_dies_per_wafer(sc, f, p.name)
+        # no minimum in buckets where no product of the node is on sale (nothing to order for)
+        low[i] *= _active(sc, buckets)[[p.node == f.node for p in prods]].any(axis=0)
+    return xr.Dataset(
+        {
+            "outside_node": ("outside", _text([f.node for f in sups])),
+            "outside_max": (("outside", "bucket"), cap),
+            "outside_min": (("outside", "bucket"), np.minimum(low, cap)),
+            "outside_take_or_pay": (("outside", "bucket"), np.minimum(top, cap)),
+            "outside_price": (("outside", "bucket"), price),
+            "outside_gdpw": (("outside", "product"), gdpw),
+        },
+        coords={"outside": pd.Index([f.name for f in sups], dtype=object)},
+    )
+
+
+def _grants(sc: Scenario, opts: list[CapacityOption], exps: list[Expansion]) -> xr.Dataset:
+    """Share of each option's (and own packaging expansion's) capex each grant pays, and its cap."""
+    grants = sc.financing.grants
+
+    def covers(g: object, site: str, region: str | None) -> bool:
+        return bool(
+            getattr(g, "site", None) == site
+            or (region is not None and getattr(g, "region", None) == region)
+        )
+
+    opt_share = np.array(
+        [[g.share_of_capex if covers(g, o.site, sc.fab(o.site).region) else 0.0 for o in opts]
+         for g in grants]
+    ).reshape(len(grants), len(opts))  # fmt: skip
+    exp_share = np.array(
+        [[g.share_of_capex if g.applies_to_packaging and covers(g, e.line, None) else 0.0
+          for e in exps] for g in grants]
+    ).reshape(len(grants), len(exps))  # fmt: skip
+    return xr.Dataset(
+        {
+            "grant_option_share": (("grant", "option"), opt_share),
+            "grant_expansion_share": (("grant", "expansion"), exp_share),
+            "grant_cap": (
+                "grant",
+                np.array([np.inf if g.cap_usd is None else g.cap_usd for g in grants], float),
+            ),
+        },
+        coords={"grant": pd.Index([g.name for g in grants], dtype=object)},
     )
 
 
@@ -539,6 +731,14 @@ def _money(sc: Scenario, buckets: Buckets) -> xr.Dataset:
             "minimum_cash": float(fin.minimum_cash_usd),
             "debt_limit": float(fin.debt_limit_usd),
             "debt_rate": float(fin.debt_rate),
+            "tax_rate": float(fin.tax_rate),
+            "tax_loss_years": -1
+            if fin.tax_loss_carry_forward_years is None
+            else int(fin.tax_loss_carry_forward_years),
+            "terminal_method": fin.terminal_value.method,
+            "terminal_growth": float(fin.terminal_value.growth),
+            "terminal_multiple": float(fin.terminal_value.multiple),
+            "discount_rate": float(sc.policy.discount_rate),
         },
     )
 
@@ -567,17 +767,19 @@ def build_plan_data(
     forced = fixed_starts(sc, fixed)
     opts = capacity_options(sc, buckets, strategy, start_every, forced)
     exps = packaging_expansions(sc, buckets, start_every, forced)
-    gd = _GoodDies.of(sc, max(buckets.n_months, 120))
+    gd = _GoodDies(sc, max(buckets.n_months, 120) + _longest_delay(sc))
     nodes = _nodes(sc, opts, mature_tolerance, gd)
     ds = xr.merge(
         [
-            _products(sc),
+            _products(sc, buckets),
             nodes,
             _sites_and_groups(sc, opts, nodes, gd),
             _options(sc, opts, buckets, nodes, gd),
             _packaging(sc, exps, buckets),
             _hbm(sc, buckets),
             _customers(sc, buckets),
+            _outside_foundries(sc, buckets),
+            _grants(sc, opts, exps),
             _money(sc, buckets),
         ],
         combine_attrs="drop_conflicts",

@@ -55,9 +55,21 @@ __all__ = [
     "define_inventory",
     "define_money",
     "define_options",
+    "define_outside_wafers",
     "define_packaging",
     "define_wafers",
 ]
+
+TERMINAL_WINDOW_MONTHS = 36
+"""The terminal value's base is the average year of the horizon's last 36 months (free cash
+flow or EBITDA), not the last year alone: a steadier base, and a design MIP that solves in
+seconds instead of a minute on the built-in scenario (the last year alone makes capacity that
+comes out at the very end worth 12.75 years of cash)."""
+
+PREPAYMENT_RECOVERY_PULL = 0.15
+"""Per year, on the prepayment balance still to recover (objective only, not NPV): larger than
+any discount or debt rate, so the plan recovers prepayments as fast as the contract allows
+(``min(share × invoice, balance)``) instead of keeping them as free money."""
 
 MONEY = 1e6
 """Model money unit: millions of USD."""
@@ -79,6 +91,15 @@ class PlanModel:
     """Suffix of second-stage names (``"Cash@f3"``) when several futures share one model."""
     shared: dict[str, linopy.Variable] = field(default_factory=dict)
     """First-stage variables (``Option-units``, ``Expansion-blocks``) made by another future."""
+    extra: dict[str, linopy.Variable] = field(default_factory=dict)
+    """Second-stage variables other families refer to (the inventories, for the terminal value)."""
+    const: dict[str, float] = field(default_factory=dict)
+    """Constant parts (M$) of the expressions in ``ex`` of the same name (a solver objective
+    takes none): ``npv`` = its expression's value + ``const["npv"]``."""
+
+    def value(self, name: str) -> float:
+        """Solved value (M$ for money) of the scalar expression ``name``, constant included."""
+        return float(self.ex[name].solution.item()) + self.const.get(name, 0.0)
 
     # coordinates: the dataset's own indexes -----------------------------------------------
     def index(self, dim: str) -> pd.Index:
@@ -120,6 +141,18 @@ class PlanModel:
     @property
     def supplier(self) -> pd.Index:
         return self.index("supplier")
+
+    @property
+    def outside(self) -> pd.Index:
+        return self.index("outside")
+
+    @property
+    def grant(self) -> pd.Index:
+        return self.index("grant")
+
+    def size(self, dim: str) -> int:
+        """Number of labels of ``dim`` (0 when the dataset lacks it)."""
+        return int(self.d.ds.sizes.get(dim, 0))
 
     def da(self, name: str, scale: float = 1.0) -> xr.DataArray:
         """Variable ``name`` of the dataset divided by ``scale`` (``QTY``, ``MONEY``)."""
@@ -185,7 +218,8 @@ def define_wafers(pm: PlanModel) -> None:
     units = pm.var("Option-units")
     cap = pm.da("option_capacity", QTY)
     young = pm.da("option_young")
-    w_mask = young & _option_product(pm) & (cap > 0)
+    active = pm.da("product_active")
+    w_mask = young & _option_product(pm) & (cap > 0) & active
     w = m.add_variables(
         lower=0,
         coords=[pm.option, pm.product, pm.bucket],
@@ -204,7 +238,7 @@ def define_wafers(pm: PlanModel) -> None:
     any_mature = (pm.da("option_capacity") * ~young).groupby(group_of).sum().sel(
         group=list(d.groups)
     ) > 0
-    pool_mask = pm.da("group_product") & any_mature
+    pool_mask = pm.da("group_product") & any_mature & active
     wm = m.add_variables(
         lower=0,
         coords=[pm.group, pm.product, pm.bucket],
@@ -224,6 +258,62 @@ def define_wafers(pm: PlanModel) -> None:
     )
     pm.ex["opex_wafers"] = (opex_opt * wf).sum(["option", "product"]) + (opex_grp * wmf).sum(
         ["group", "product"]
+    )
+
+
+def define_outside_wafers(pm: PlanModel) -> None:
+    """``Outside-wafers`` bought per outside foundry, product and bucket (of wafers out) within
+    its maximum; ``Outside-contract`` (binary per foundry with a minimum order): no agreement
+    and no wafers, or an agreement and every month at least the minimum; ``Outside-unused``: take-or-pay wafers paid but not used. Adds their good dies
+    (the foundry's own yield) to ``good_dies`` and their price to ``opex_outside``."""
+    d, m = pm.d, pm.m
+    if pm.size("outside") == 0:
+        return
+    cap = pm.da("outside_max", QTY)
+    node_ok = xr.DataArray(
+        d.values("outside_node")[:, None] == d.values("product_node")[None, :],
+        coords=[pm.outside, pm.product],
+    )
+    mask = node_ok & pm.da("product_active") & (cap > 0)
+    if not bool(mask.any()):
+        return
+    w = m.add_variables(
+        lower=0,
+        coords=[pm.outside, pm.product, pm.bucket],
+        name=pm.name("Outside-wafers"),
+        mask=mask,
+    )
+    wf = w.fillna(0)
+    total = wf.sum("product")
+    m.add_constraints(total <= cap, name=pm.name("Outside-capacity"), mask=cap > 0)
+    low = pm.da("outside_min", QTY)
+    if bool((low > 0).any()):
+        # a supply agreement is signed or not (one binary per foundry, not per month): signed,
+        # every month's order lies between the minimum and the maximum; unsigned, nothing
+        has_min = low.sum("bucket") > 0
+        on = m.add_variables(
+            binary=True, coords=[pm.outside], name=pm.name("Outside-contract"), mask=has_min
+        )
+        onf = on.fillna(0)
+        rows = (low > 0) | (has_min & (cap > 0))
+        m.add_constraints(total - low * onf >= 0, name=pm.name("Outside-min_order"), mask=low > 0)
+        m.add_constraints(total - cap * onf <= 0, name=pm.name("Outside-max_order"), mask=rows)
+    paid = total
+    top = pm.da("outside_take_or_pay", QTY)
+    if bool((top > 0).any()):
+        u = m.add_variables(
+            lower=0, coords=[pm.outside, pm.bucket], name=pm.name("Outside-unused"), mask=top > 0
+        )
+        m.add_constraints(
+            u.fillna(0) + total >= top, name=pm.name("Outside-take_or_pay"), mask=top > 0
+        )
+        paid = total + u.fillna(0)
+    pm.ex["outside_wafers"] = total
+    pm.ex["opex_outside"] = (pm.da("outside_price") * QTY / MONEY * paid).sum("outside")
+    outside_dies = (pm.da("outside_gdpw") * wf).sum("outside")
+    own = pm.ex.get("good_dies")
+    pm.ex["good_dies"] = (
+        outside_dies if own is None or not pm.has("Option-wafers") else own + outside_dies
     )
 
 
@@ -260,7 +350,7 @@ def define_packaging(pm: PlanModel) -> None:
         lower=0,
         coords=[pm.line, pm.product, pm.bucket],
         name=pm.name("Packages"),
-        mask=pm.da("line_product"),
+        mask=pm.da("line_product") & pm.da("product_active"),
     )
     ppw = pm.da("packages_per_interposer_wafer")
     pkf = pk.fillna(0)
@@ -275,7 +365,8 @@ def define_packaging(pm: PlanModel) -> None:
         m.add_constraints(used <= rhs_const, name=pm.name("Line-capacity"))
     pm.ex["packages"] = pkf.sum("line")
     pm.ex["good_packages"] = (pm.da("line_assembly_yield") * pkf).sum("line")
-    unit_cost = (pm.da("line_cost") / ppw + pm.da("test_cost")) * (QTY / MONEY)
+    line_cost = pm.da("line_cost") * pm.da("line_cost_index")
+    unit_cost = (line_cost / ppw + pm.da("test_cost")) * (QTY / MONEY)
     pm.ex["opex_packaging"] = (unit_cost * pkf).sum(["line", "product"])
 
 
@@ -321,7 +412,15 @@ def define_deliveries(pm: PlanModel) -> None:
     delivered = cast(linopy.LinearExpression, q.fillna(0))
     pm.ex["delivered"] = delivered
     price = pm.da("price") * QTY / MONEY
-    pm.ex["revenue"] = (price * delivered).sum(["customer", "product"])
+    by_customer = (price * delivered).sum("product")
+    # take-or-pay: what the customer pays for but does not want (a constant, the venture being
+    # able to make it available)
+    unwanted = (pm.da("take_or_pay") - pm.da("demand")).clip(min=0.0) / QTY
+    top = (price * unwanted).sum("product")
+    if bool((top > 0).any()):
+        by_customer = by_customer + top
+    pm.ex["revenue_by_customer"] = by_customer
+    pm.ex["revenue"] = by_customer.sum("customer")
 
 
 def define_contracts(pm: PlanModel) -> None:
@@ -349,44 +448,212 @@ def define_inventory(pm: PlanModel) -> None:
     inv_f = m.add_variables(lower=0, coords=coords, name=pm.name("Finished-inventory"))
     dies_used = pm.da("compute_dies") * pm.ex.get("packages", linopy.LinearExpression(None, m))
     lhs = inv_d - _prev(inv_d) + dies_used
-    if "good_dies" in pm.ex and pm.has("Option-wafers"):
+    if "good_dies" in pm.ex and (pm.has("Option-wafers") or pm.has("Outside-wafers")):
         lhs = lhs - pm.ex["good_dies"]
     m.add_constraints(lhs == 0, name=pm.name("Die-balance"))
     lhs_f = inv_f - _prev(inv_f) + pm.ex["delivered"].sum("customer")
     if "good_packages" in pm.ex:
         lhs_f = lhs_f - pm.ex["good_packages"]
     m.add_constraints(lhs_f == 0, name=pm.name("Finished-balance"))
+    pm.extra["die_inventory"] = inv_d
+    pm.extra["finished_inventory"] = inv_f
+
+
+def _per_unit(pm: PlanModel, option_var: str, expansion_var: str) -> linopy.LinearExpression:
+    """``Σ_o coef[o, t]·units[o] + Σ_e coef[e, t]·blocks[e]`` in M$ (a zero expression if none)."""
+    out = linopy.LinearExpression(None, pm.m)
+    if pm.has("Option-units"):
+        out = out + (pm.da(option_var, MONEY) * pm.var("Option-units")).sum("option")
+    if pm.has("Expansion-blocks"):
+        out = out + (pm.da(expansion_var, MONEY) * pm.var("Expansion-blocks")).sum("expansion")
+    return out
+
+
+def define_grants(pm: PlanModel) -> None:
+    """``Grant-received`` per grant and bucket: at most its share of the capex it covers, and in
+    all at most its cap; expression ``grants`` (M$ per bucket)."""
+    m = pm.m
+    if pm.size("grant") == 0 or not (pm.has("Option-units") or pm.has("Expansion-blocks")):
+        return
+    covered = linopy.LinearExpression(None, m)
+    if pm.has("Option-units"):
+        share = pm.da("grant_option_share") * pm.da("option_capex", MONEY)
+        covered = covered + (share * pm.var("Option-units")).sum("option")
+    if pm.has("Expansion-blocks"):
+        share = pm.da("grant_expansion_share") * pm.da("expansion_capex", MONEY)
+        covered = covered + (share * pm.var("Expansion-blocks")).sum("expansion")
+    g = m.add_variables(lower=0, coords=[pm.grant, pm.bucket], name=pm.name("Grant-received"))
+    m.add_constraints(g - covered <= 0, name=pm.name("Grant-share"))
+    cap = pm.da("grant_cap", MONEY)
+    finite = np.isfinite(cap)
+    if bool(finite.any()):
+        m.add_constraints(
+            g.sum("bucket") <= cap.where(finite, 0.0), name=pm.name("Grant-cap"), mask=finite
+        )
+    pm.ex["grants"] = g.sum("grant")
+
+
+def define_prepayments(pm: PlanModel) -> None:
+    """``Prepayment-recovered`` and ``Prepayment-balance`` per prepaying customer and bucket:
+    the balance grows by each prepayment and falls by what is recovered, at most the contract's
+    share of that customer's invoices; expressions ``prepaid`` and ``recovered`` (M$)."""
+    m = pm.m
+    amount = pm.da("prepayment", MONEY)
+    has = amount.sum("bucket") > 0
+    if not bool(has.any()):
+        return
+    mask = has.broadcast_like(amount)
+    r = m.add_variables(
+        lower=0, coords=[pm.customer, pm.bucket], name=pm.name("Prepayment-recovered"), mask=mask
+    )
+    b = m.add_variables(
+        lower=0, coords=[pm.customer, pm.bucket], name=pm.name("Prepayment-balance"), mask=mask
+    )
+    rf, bf = r.fillna(0), b.fillna(0)
+    m.add_constraints(
+        bf - _prev(b) + rf == amount.where(mask, 0.0), name=pm.name("Prepayment-flow"), mask=mask
+    )
+    share = pm.da("prepayment_recovery_share")
+    m.add_constraints(
+        rf - share * pm.ex["revenue_by_customer"] <= 0,
+        name=pm.name("Prepayment-recovery"),
+        mask=mask,
+    )
+    pm.ex["prepaid"] = amount.sum("customer")
+    pm.ex["recovered"] = rf.sum("customer")
+    years = pm.arr(pm.d.buckets.length / 12.0, "bucket")
+    df = pm.arr(pm.d.buckets.discount, "bucket")
+    pm.ex["incentive"] = (PREPAYMENT_RECOVERY_PULL * years * df * bf.sum("customer")).sum()
+    pm.ex["prepayment_balance"] = bf.sum("customer")
+
+
+def define_tax(pm: PlanModel, profit: linopy.LinearExpression) -> None:
+    """``Taxable`` profit and ``Tax-loss-pool`` per bucket: the pool of losses carried forward
+    follows :math:`L_t = L_{t-1} - \\pi_t + X_t \\ge 0`, so the taxable profit :math:`X_t \\ge 0`
+    is at least the profit left after using the pool and a loss adds to the pool; tax
+    :math:`\\tau X_t` (:func:`fabnet.econ.income_tax` with unlimited carry-forward, which the
+    solver reaches because paying tax earlier is never better). Expression ``tax`` (M$)."""
+    rate = float(pm.d.ds.attrs.get("tax_rate", 0.0))
+    if rate <= 0:
+        return
+    m = pm.m
+    x = m.add_variables(lower=0, coords=[pm.bucket], name=pm.name("Taxable"))
+    pool = m.add_variables(lower=0, coords=[pm.bucket], name=pm.name("Tax-loss-pool"))
+    m.add_constraints(pool - _prev(pool) + profit - x == 0, name=pm.name("Tax-loss-balance"))
+    pm.ex["taxable"] = 1.0 * x
+    pm.ex["tax"] = rate * x
+
+
+def _stock_drawdown(pm: PlanModel) -> linopy.LinearExpression:
+    """Stock drawn down inside the terminal window, valued at the highest price of each product
+    (a die at its share of it), as a negative cash flow of the window's last bucket (M$): the
+    terminal value is a multiple of the window's average year, which must not live off stock
+    made before it. ``Terminal-drawdown`` ≤ 0 and ≤ the stock change (concave: the solver takes
+    the drawdown, never a build-up, into account)."""
+    d, m, b = pm.d, pm.m, pm.d.buckets
+    window = np.flatnonzero(b.start >= b.n_months - TERMINAL_WINDOW_MONTHS)
+    if d.ds.attrs.get("terminal_method", "none") == "none" or not window.size or window[0] == 0:
+        return linopy.LinearExpression(None, m)
+    before, last = pm.bucket[window[0] - 1], pm.bucket[-1]
+    value = pm.da("price").max(["customer", "bucket"]) * QTY / MONEY
+    out = linopy.LinearExpression(None, m)
+    for key, unit in (("finished_inventory", 1.0), ("die_inventory", pm.da("compute_dies"))):
+        inv = pm.extra[key]
+        pick_last = pm.arr((pm.bucket == last).astype(float), "bucket")
+        pick_before = pm.arr((pm.bucket == before).astype(float), "bucket")
+        change = (pick_last * inv).sum("bucket") - (pick_before * inv).sum("bucket")
+        z = m.add_variables(upper=0, coords=[pm.product], name=pm.name(f"Terminal-{key}"))
+        m.add_constraints(z - change <= 0, name=pm.name(f"Terminal-{key}_change"))
+        out = out + (value / unit * z).sum("product")
+    at_end = pm.arr((np.arange(b.n) == b.n - 1).astype(float), "bucket")
+    return at_end * out
+
+
+def _terminal_value(pm: PlanModel, fcf: linopy.LinearExpression,
+                    ebitda: linopy.LinearExpression) -> linopy.LinearExpression | None:  # fmt: skip
+    """Value at the horizon (M$, undiscounted) from the average year of the last
+    :data:`TERMINAL_WINDOW_MONTHS`: Gordon growth :math:`FCF (1+g)/(r-g)` or ``multiple ×
+    EBITDA`` (:mod:`fabnet.econ.cashflow`)."""
+    attrs = pm.d.ds.attrs
+    method = attrs.get("terminal_method", "none")
+    if method == "none":
+        return None
+    b = pm.d.buckets
+    years = TERMINAL_WINDOW_MONTHS / 12.0
+    last = pm.arr((b.start >= b.n_months - TERMINAL_WINDOW_MONTHS).astype(float) / years, "bucket")
+    if method == "perpetuity":
+        r, g = float(attrs["discount_rate"]), float(attrs["terminal_growth"])
+        return ((1.0 + g) / (r - g)) * (last * fcf).sum()
+    return float(attrs["terminal_multiple"]) * (last * ebitda).sum()
 
 
 def define_money(pm: PlanModel) -> None:
-    """``Cash`` and ``Debt`` balances, ``Cash-floor`` and ``Debt-limit``; expressions ``capex``,
-    ``opex``, ``interest``, ``revenue`` per bucket (M$)."""
+    """``Cash`` and ``Debt`` balances, ``Cash-floor`` and ``Debt-limit``, with grants,
+    prepayments and income tax (:func:`define_grants`, :func:`define_prepayments`,
+    :func:`define_tax`); expressions per bucket (M$): ``capex`` (growth), ``sustaining``,
+    ``depreciation``, ``opex``, ``interest``, ``revenue``, ``grants``, ``tax``, ``profit``
+    (before tax), ``fcf`` (unlevered free cash flow); scalars ``terminal_value`` (at the horizon)
+    and ``npv`` (discounted flows plus the discounted terminal value)."""
     d, m = pm.d, pm.m
     attrs = d.ds.attrs
     zero = linopy.LinearExpression(None, m)
-    capex = zero
-    if pm.has("Option-units"):
-        capex = capex + (pm.da("option_capex", MONEY) * pm.var("Option-units")).sum("option")
-    if pm.has("Expansion-blocks"):
-        capex = capex + (pm.da("expansion_capex", MONEY) * pm.var("Expansion-blocks")).sum(
-            "expansion"
-        )
+    capex = _per_unit(pm, "option_capex", "expansion_capex")
+    sustaining = _per_unit(pm, "option_sustaining", "expansion_sustaining")
+    depreciation = _per_unit(pm, "option_depreciation", "expansion_depreciation")
     opex = zero
-    for key in ("opex_wafers", "opex_packaging", "opex_hbm"):
+    for key in ("opex_wafers", "opex_outside", "opex_packaging", "opex_hbm"):
         if key in pm.ex:
             opex = opex + pm.ex[key]
+    define_grants(pm)
+    define_prepayments(pm)
+    grants = pm.ex.get("grants", zero)
+    prepaid = pm.ex.get("prepaid", zero)
+    recovered = pm.ex.get("recovered", zero)
     cash = m.add_variables(lower=-np.inf, coords=[pm.bucket], name=pm.name("Cash"))
     debt = m.add_variables(lower=0, coords=[pm.bucket], name=pm.name("Debt"))
     rate = pm.arr(attrs["debt_rate"] * d.buckets.length / 12.0, "bucket")
     interest = rate * debt
-    lhs = cash - _prev(cash) - debt + _prev(debt) + interest + capex + opex - pm.ex["revenue"]
+    revenue = pm.ex["revenue"]
+    # sustaining capex is expensed for tax; grants are taxed when received
+    profit = revenue + grants - opex - sustaining - depreciation - interest
+    define_tax(pm, profit)
+    tax = pm.ex.get("tax", zero)
+    lhs = (
+        cash - _prev(cash) - debt + _prev(debt) + interest + capex + sustaining + opex + tax
+        - revenue - grants - prepaid + recovered
+    )  # fmt: skip
     m.add_constraints(lhs == pm.arr(d.investor_in / MONEY, "bucket"), name=pm.name("Cash-balance"))
     m.add_constraints(cash >= attrs["minimum_cash"] / MONEY, name=pm.name("Cash-floor"))
     m.add_constraints(debt <= attrs["debt_limit"] / MONEY, name=pm.name("Debt-limit"))
-    pm.ex.update(capex=capex, opex=opex, interest=interest)
+    fcf = revenue + grants - opex - capex - sustaining - tax
+    pm.ex.update(
+        capex=capex, sustaining=sustaining, depreciation=depreciation, opex=opex,
+        interest=interest, profit=profit, fcf=fcf,
+    )  # fmt: skip
     df = pm.arr(d.buckets.discount, "bucket")
-    pm.ex["npv"] = (df * (pm.ex["revenue"] - opex - capex - interest)).sum()
-    pm.ex["cost"] = (df * (opex + capex + interest)).sum()
+    flows = fcf - interest + prepaid - recovered
+    npv = (df * flows).sum()
+    # after the horizon the plant is depreciated: its free cash flow is taxed in full
+    tax_rate = float(attrs.get("tax_rate", 0.0))
+    drawdown = _stock_drawdown(pm)
+    base = revenue - opex + drawdown
+    tv = _terminal_value(pm, (1.0 - tax_rate) * (base - sustaining), base)
+    # what the window's free cash flow is worth without the stock correction: the terminal value
+    # reported (the correction only keeps the optimiser from feeding the window from old stock;
+    # where allocation stages force a drawdown, it must not count as value lost)
+    plain = _terminal_value(pm, (1.0 - tax_rate) * (revenue - opex - sustaining), revenue - opex)
+    df_end = (1.0 + float(attrs.get("discount_rate", 0.0))) ** (-d.buckets.n_months / 12.0)
+    if tv is not None and plain is not None:
+        pm.ex["terminal_value"] = plain
+        pm.ex["terminal_correction"] = df_end * (tv - plain)
+        npv = npv + df_end * tv
+    if "prepayment_balance" in pm.ex:  # still owed at the horizon: paid back
+        last = pm.arr(np.arange(d.buckets.n) == d.buckets.n - 1, "bucket")
+        npv = npv - df_end * (last * pm.ex["prepayment_balance"]).sum()
+    const = float(np.asarray(npv.const).sum())
+    pm.ex["npv"] = npv - const
+    pm.const["npv"] = const
+    pm.ex["cost"] = (df * (opex + capex + sustaining + interest)).sum()
 
 
 def shortage_terms(pm: PlanModel) -> tuple[linopy.LinearExpression, float]:
@@ -434,6 +701,7 @@ def build_model(
     )
     define_options(pm)
     define_wafers(pm)
+    define_outside_wafers(pm)
     define_packaging(pm)
     define_hbm(pm)
     define_deliveries(pm)

@@ -14,10 +14,11 @@ month ``m``:
 * wafer *outputs* follow starts by the fab's cycle time in whole months: its operating curve's
   cycle time at the usable load when it has one (simulated by ``fabnet fab curve``), else the
   node's ``mask_layers × days_per_layer``; the model counts wafers when they come out;
-* capex: a greenfield module's ``capex_per_kwspm × module_wspm/1000`` is spread evenly, the
+* capex: a greenfield module's ``capex_per_kwspm × module_wspm/1000`` (times 1 + the site's
+  newcomer ``capex_premium``) is spread evenly, the
   building share (1 − ``financing.equipment_share``) over the first half of the lead time and
   the equipment share over the second half; a bought fab pays its asking price in the purchase
-  month and its retool capex evenly over the retool months.
+  month and its retool capex (times 1 + its newcomer premium) evenly over the retool months.
 
 An own packaging line's *expansion* is a block of 1,000 interposer wafers per month started in
 month ``s`` (integer number of blocks), with its capex spread over the line's expansion lead time.
@@ -229,7 +230,8 @@ def _greenfield_options(
             continue  # sparse qualification: no product runs on this node
         lag = fab_cycle_time_months(sc, site, nc.node)
         extra = fixed.get((site.name, "build", nc.node), set())
-        total = nc.capex_per_kwspm_usd * site.module_wspm / 1000.0
+        premium = site.newcomer.capex_premium if site.newcomer is not None else 0.0
+        total = nc.capex_per_kwspm_usd * (1.0 + premium) * site.module_wspm / 1000.0
         for s in _start_candidates(buckets, earliest, start_every, extra):
             first = s + site.lead_time_months
             if first + lag >= n_m and s not in extra:
@@ -278,6 +280,7 @@ def _existing_options(
         )
         for r in fab.retool
     ]
+    premium = fab.newcomer.capex_premium if fab.newcomer is not None else 0.0
     ramp_n = max(fab.ramp_months, 1)
     ramp = np.minimum((np.arange(n_m) + 1.0) / ramp_n, 1.0) if fab.ramp_months else np.ones(n_m)
     out = []
@@ -297,7 +300,7 @@ def _existing_options(
             capex[s] += fab.asking_price_usd
             if retool_capex:
                 span = np.arange(s, min(s + max(months, 1), n_m))
-                capex[span] += retool_capex / max(months, 1)
+                capex[span] += retool_capex * (1.0 + premium) / max(months, 1)
             out.append(
                 CapacityOption(
                     fab.name,

@@ -139,12 +139,15 @@ class _Stages:
     timings: dict[str, float] = field(default_factory=dict)
 
     def final_objective(self) -> tuple[Any, str]:
-        """The plan's objective expression and sense (``npv``, ``shortage`` or ``cost``)."""
+        """The plan's objective expression and sense (``npv``, ``shortage`` or ``cost``); with
+        customer prepayments, a small ``incentive`` recovers them as fast as the contract allows."""
+        pull = self.pm.ex.get("incentive")
         if self.objective == Objective.NPV:
-            return self.pm.ex["npv"] - self.weighted, "max"
+            expr = self.pm.ex["npv"] - self.weighted
+            return (expr if pull is None else expr - pull), "max"
         if self.objective == Objective.SHORTAGE:
-            return self.pm.ex["npv"], "max"
-        return self.pm.ex["cost"], "min"
+            return (self.pm.ex["npv"] if pull is None else self.pm.ex["npv"] - pull), "max"
+        return (self.pm.ex["cost"] if pull is None else self.pm.ex["cost"] + pull), "min"
 
 
 def _check_options(
@@ -229,6 +232,11 @@ def _fix_integers(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
             var = pm.m.variables[name]
             var.fix(pm.arr(values, dim))
             var.relax()
+    order = pm.name("Outside-contract")
+    if order in pm.m.variables:  # supply agreements signed or not: fixed with the design
+        var = pm.m.variables[order]
+        var.fix(var.solution.round().fillna(0))
+        var.relax()
     return units, blocks
 
 
@@ -311,7 +319,12 @@ def solve_plan(
     say(0.92, "tables")
     mark = time.perf_counter()
     tables = build_tables(st.pm, units, blocks, shadow)
-    const = st.pen_const if objective == Objective.NPV else 0.0
+    # constants of the objective outside the model: the NPV's (terminal stock correction etc.)
+    # and, for ``npv``, the shortage penalty's
+    npv_const = st.pm.const.get("npv", 0.0)
+    const = -npv_const if objective in (Objective.NPV, Objective.SHORTAGE) else 0.0
+    if objective == Objective.NPV:
+        const += st.pen_const
     summary = make_summary(
         st.pm,
         tables,

@@ -85,6 +85,12 @@ class PlanSummary:
         status: ``optimal`` or ``time_limit``.
         objective_value: the final objective (USD; shortage penalties included for ``npv``).
         design_objective_value: the design MIP's objective.
+        npv: net present value at the policy's discount rate, terminal value included;
+            ``npv_without_terminal_value`` without it, ``terminal_value`` undiscounted (USD).
+        irr: internal rate of return of the project's monthly flows (``None`` when it has none);
+            ``payback_month``: when the cumulative flow turns positive, or ``None``.
+        revenue_total, tax_total, tax_shield_total, grants_total, sustaining_capex_total: sums
+            over the horizon (USD); ``outside_wafers_total``: wafers bought from outside foundries.
         funding_gap: the peak debt drawn (USD); its first and peak months, or ``None``.
         decisions: what to build or buy, in the order of the decisions table.
         delivered_by_year: accelerators per calendar year (``"2026"`` → units).
@@ -105,6 +111,16 @@ class PlanSummary:
     objective_value: float
     design_objective_value: float
     npv: float
+    irr: float | None
+    payback_month: str | None
+    npv_without_terminal_value: float
+    terminal_value: float
+    revenue_total: float
+    tax_total: float
+    tax_shield_total: float
+    grants_total: float
+    sustaining_capex_total: float
+    outside_wafers_total: float
     capex_total: float
     funding_gap: float
     funding_gap_first_month: str | None

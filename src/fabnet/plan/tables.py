@@ -11,8 +11,18 @@ Tables (months are ``YYYY-MM`` of each bucket's first month; quantities are per 
   are the good packages that packaging (all lines of the product's kind) or HBM (all stacks of its
   type) would allow if they made only this product;
 * ``deliveries``: customer, product, month, demand, delivered, shortage;
-* ``cash_flow``: month, capex, opex, revenue, investor_in, debt_draw, debt_repay, interest,
-  cash_balance, debt_balance;
+* ``cash_flow``: month, capex (growth), sustaining_capex, opex (own wafers with licence fees,
+  bought-in wafers, packaging, HBM, test), outside_wafer_cost (part of opex), revenue, grants,
+  prepayments_in, prepayments_recovered, investor_in, debt_draw, debt_repay, interest,
+  depreciation, profit_before_tax, tax (:func:`fabnet.econ.income_tax` of that profit with the
+  scenario's carry-forward limit; the model itself carries losses forward without a limit),
+  tax_shield (the tax of the profit without depreciation minus the tax: what depreciation
+  saved, in the bucket it saved it), loss_pool (tax losses carried forward), free_cash_flow (revenue + grants − opex − capex −
+  sustaining − tax), terminal_value (at the horizon, last row), cash_balance, debt_balance;
+* ``outside_wafers``: supplier, product, month, wafers — wafers bought from outside foundries,
+  counted in the bucket they come out;
+* ``quarterly``: quarter, product, demand, delivered, shortage, own_wafers, outside_wafers —
+  output and shortage per calendar quarter;
 * ``shadow_prices``: constraint, site_or_resource, month, value, unit (:mod:`fabnet.plan.explain`);
 * ``customer_limits``: customer, product, fill_rate, limited_by.
 
@@ -29,11 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fabnet.econ import income_tax, irr, payback_month
 from fabnet.plan.data import decisions_table
 from fabnet.plan.explain import customer_limits
 from fabnet.plan.model import MONEY, QTY, PlanModel
 
-__all__ = ["build_tables", "make_summary"]
+__all__ = ["build_tables", "make_summary", "project_flows"]
 
 
 def _sol(pm: PlanModel, name: str, scale: float = QTY) -> np.ndarray | None:
@@ -48,8 +59,10 @@ def _val(expr: Any, scale: float = 1.0) -> np.ndarray:
     return np.nan_to_num(np.asarray(expr.solution.values, dtype=float), nan=0.0) * scale
 
 
-def _capacity_tables(pm: PlanModel, units: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``capacity`` and ``wafer_starts``."""
+def _capacity_tables(
+    pm: PlanModel, units: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """``capacity``, ``wafer_starts`` and own wafers out per site, product and bucket."""
     d = pm.d
     labels, length, n_t = list(d.buckets.labels), d.buckets.length.astype(float), d.buckets.n
     cap = d.capacity_given(units) if len(units) else np.zeros((len(d.sites), n_t))
@@ -72,6 +85,7 @@ def _capacity_tables(pm: PlanModel, units: np.ndarray) -> tuple[pd.DataFrame, pd
     return (
         pd.DataFrame(cap_rows, columns=["site", "month", "capacity_wspm", "used_wspm"]),
         pd.DataFrame(wafer_rows, columns=["site", "product", "month", "wafers"]),
+        wafers,
     )
 
 
@@ -129,28 +143,19 @@ def _deliveries_table(pm: PlanModel) -> pd.DataFrame:
     )
 
 
-def _cash_flow_table(pm: PlanModel) -> pd.DataFrame:
-    """``cash_flow`` per bucket (USD)."""
+def _outside_wafers_table(pm: PlanModel) -> pd.DataFrame:
+    """``outside_wafers``: supplier, product, month, wafers bought from outside foundries."""
     d = pm.d
-    n_t = d.buckets.n
-    debt = _sol(pm, "Debt", 1.0)
-    cash = _sol(pm, "Cash", 1.0)
-    debt = np.zeros(n_t) if debt is None else debt
-    change = np.diff(np.concatenate([[0.0], debt]))
-    return pd.DataFrame(
-        {
-            "month": list(d.buckets.labels),
-            "capex": np.broadcast_to(_val(pm.ex["capex"]), (n_t,)) * MONEY,
-            "opex": np.broadcast_to(_val(pm.ex["opex"]), (n_t,)) * MONEY,
-            "revenue": np.broadcast_to(_val(pm.ex["revenue"]), (n_t,)) * MONEY,
-            "investor_in": d.investor_in,
-            "debt_draw": np.maximum(change, 0.0) * MONEY,
-            "debt_repay": np.maximum(-change, 0.0) * MONEY,
-            "interest": _val(pm.ex["interest"]) * MONEY,
-            "cash_balance": (np.zeros(n_t) if cash is None else cash) * MONEY,
-            "debt_balance": debt * MONEY,
-        }
-    )
+    labels = list(d.buckets.labels)
+    bought = _sol(pm, "Outside-wafers")
+    rows = []
+    if bought is not None:
+        for i, sup in enumerate(d.labels("outside")):
+            for j, prod in enumerate(d.products):
+                for k, lab in enumerate(labels):
+                    if bought[i, j, k] > 1e-9:
+                        rows.append((sup, prod, lab, bought[i, j, k]))
+    return pd.DataFrame(rows, columns=["supplier", "product", "month", "wafers"])
 
 
 def build_tables(
@@ -159,7 +164,7 @@ def build_tables(
     """All output tables from the solved (final) operations LP."""
     d = pm.d
     labels = list(d.buckets.labels)
-    capacity, wafer_starts = _capacity_tables(pm, units)
+    capacity, wafer_starts, wafers = _capacity_tables(pm, units)
     supply, accel = _supply_table(pm, blocks)
     deliveries = _deliveries_table(pm)
     first_good: dict[str, str | None] = {}
@@ -177,10 +182,129 @@ def build_tables(
         "wafer_starts": wafer_starts,
         "supply": supply,
         "deliveries": deliveries,
-        "cash_flow": _cash_flow_table(pm),
+        "cash_flow": _cash_flow(pm),
+        "quarterly": _quarterly(pm, deliveries, wafers),
+        "outside_wafers": _outside_wafers_table(pm),
         "shadow_prices": shadow_df,
         "customer_limits": customer_limits(pm, deliveries, shadow_df, first_good),
     }
+
+
+def _series(pm: PlanModel, key: str, n_t: int) -> np.ndarray:
+    """Per-bucket values (USD) of expression ``key`` (zeros when the model has none)."""
+    expr = pm.ex.get(key)
+    if expr is None:
+        return np.zeros(n_t)
+    if not hasattr(expr, "solution"):  # a constant DataArray
+        return np.broadcast_to(np.asarray(expr, dtype=float), (n_t,)) * MONEY
+    return np.broadcast_to(_val(expr), (n_t,)) * MONEY
+
+
+def _cash_flow(pm: PlanModel) -> pd.DataFrame:
+    """The ``cash_flow`` table (module docstring)."""
+    d = pm.d
+    n_t = d.buckets.n
+    debt = _sol(pm, "Debt", 1.0)
+    cash = _sol(pm, "Cash", 1.0)
+    debt = np.zeros(n_t) if debt is None else debt
+    change = np.diff(np.concatenate([[0.0], debt]))
+    s = {k: _series(pm, k, n_t) for k in (
+        "capex", "sustaining", "opex", "opex_outside", "revenue", "grants", "prepaid",
+        "recovered", "interest", "depreciation", "profit", "tax", "fcf",
+    )}  # fmt: skip
+    rate = float(d.ds.attrs.get("tax_rate", 0.0))
+    years = int(d.ds.attrs.get("tax_loss_years", -1))
+    steps = None if years < 0 else int(np.searchsorted(d.buckets.start, 12 * years))
+    # tax by the formula on the plan's profit: the LP's (unlimited carry-forward) where the
+    # limit does not bind, one canonical timing where the LP is indifferent (no discounting)
+    taxed = income_tax(s["profit"], rate, steps) if n_t else None
+    if taxed is not None:
+        s["fcf"] = s["fcf"] + s["tax"] - taxed.tax
+        s["tax"] = taxed.tax
+    pool = taxed.loss_pool if taxed is not None else None
+    without_dep = income_tax(s["profit"] + s["depreciation"], rate, steps).tax if n_t else 0.0
+    tv = np.zeros(n_t)
+    if "terminal_value" in pm.ex and n_t:
+        tv[-1] = pm.value("terminal_value") * MONEY
+    return pd.DataFrame(
+        {
+            "month": list(d.buckets.labels),
+            "capex": s["capex"],
+            "sustaining_capex": s["sustaining"],
+            "opex": s["opex"],
+            "outside_wafer_cost": s["opex_outside"],
+            "revenue": s["revenue"],
+            "grants": s["grants"],
+            "prepayments_in": s["prepaid"],
+            "prepayments_recovered": s["recovered"],
+            "investor_in": d.investor_in,
+            "debt_draw": np.maximum(change, 0.0) * MONEY,
+            "debt_repay": np.maximum(-change, 0.0) * MONEY,
+            "interest": s["interest"],
+            "depreciation": s["depreciation"],
+            "profit_before_tax": s["profit"],
+            "tax": s["tax"],
+            "tax_shield": without_dep - s["tax"],
+            "loss_pool": np.zeros(n_t) if pool is None else pool,
+            "free_cash_flow": s["fcf"],
+            "terminal_value": tv,
+            "cash_balance": (np.zeros(n_t) if cash is None else cash) * MONEY,
+            "debt_balance": debt * MONEY,
+        }
+    )
+
+
+def _quarterly(pm: PlanModel, deliveries: pd.DataFrame, wafers: np.ndarray) -> pd.DataFrame:
+    """The ``quarterly`` table: output and shortage per calendar quarter and product."""
+    d = pm.d
+    labels = list(d.buckets.labels)
+
+    def quarter(month: str) -> str:
+        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+    cols = ["quarter", "product", "demand", "delivered", "shortage", "own_wafers", "outside_wafers"]
+    if deliveries.empty:
+        dl = pd.DataFrame(columns=["quarter", "product", "demand", "delivered", "shortage"])
+    else:
+        dl = (
+            deliveries.assign(quarter=deliveries["month"].map(quarter))
+            .groupby(["quarter", "product"], sort=True)[["demand", "delivered", "shortage"]]
+            .sum()
+            .reset_index()
+        )
+    own = wafers.sum(axis=0)  # P x T
+    out = _sol(pm, "Outside-wafers")
+    bought = out.sum(axis=0) if out is not None else np.zeros_like(own)
+    rows = [
+        (quarter(lab), prod, own[j, t], bought[j, t])
+        for j, prod in enumerate(d.products)
+        for t, lab in enumerate(labels)
+    ]
+    w = (
+        pd.DataFrame(rows, columns=["quarter", "product", "own_wafers", "outside_wafers"])
+        .groupby(["quarter", "product"], sort=True)
+        .sum()
+        .reset_index()
+    )
+    table = w.merge(dl, on=["quarter", "product"], how="outer").fillna(0.0)
+    keep = table[["demand", "delivered", "own_wafers", "outside_wafers"]].sum(axis=1) > 0
+    return table.loc[keep, cols].sort_values(["quarter", "product"], ignore_index=True)
+
+
+def project_flows(pm: PlanModel, cash_flow: pd.DataFrame) -> np.ndarray:
+    """Unlevered project cash flow per month (USD): each bucket's free cash flow (plus
+    prepayments in, less recovered) spread evenly over its months, the terminal value in the
+    last month — what IRR and payback are computed on."""
+    b = pm.d.buckets
+    per_bucket = (
+        cash_flow["free_cash_flow"]
+        + cash_flow["prepayments_in"]
+        - cash_flow["prepayments_recovered"]
+    ).to_numpy(float)
+    monthly = np.repeat(per_bucket / b.length, b.length)
+    if len(monthly):
+        monthly[-1] += float(cash_flow["terminal_value"].iloc[-1])
+    return monthly
 
 
 def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) -> dict[str, Any]:
@@ -205,8 +329,14 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
     }
     total_units = float(dl["delivered"].sum())
     capex_total = float(dec["capex"].sum()) if len(dec) else 0.0
-    npv = float(pm.ex["npv"].solution.item()) * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
+    npv = pm.value("npv") * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
+    if "terminal_correction" in pm.ex:  # the optimiser's stock correction is not value
+        npv -= pm.value("terminal_correction") * MONEY
     alloc = info.pop("allocation", {})
+    flows = project_flows(pm, cf)
+    tv = float(cf["terminal_value"].sum())
+    df_end = (1.0 + float(d.ds.attrs.get("discount_rate", 0.0))) ** (-d.buckets.n_months / 12.0)
+    tv_pv = tv * df_end
     return {
         "status": info["status"],
         "scenario": d.scenario_name,
@@ -216,6 +346,16 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
         "objective_value": info["objective_value"],
         "design_objective_value": info["design_objective"],
         "npv": npv,
+        "irr": _finite(irr(flows)),
+        "payback_month": _month_or_none(d, payback_month(flows)),
+        "npv_without_terminal_value": npv - tv_pv,
+        "terminal_value": tv,
+        "revenue_total": float(cf["revenue"].sum()),
+        "tax_total": float(cf["tax"].sum()),
+        "tax_shield_total": float(cf["tax_shield"].sum()),
+        "grants_total": float(cf["grants"].sum()),
+        "sustaining_capex_total": float(cf["sustaining_capex"].sum()),
+        "outside_wafers_total": float(tables["quarterly"]["outside_wafers"].sum()),
         "capex_total": capex_total,
         "funding_gap": float(debt.max()) if debt.size else 0.0,
         "funding_gap_first_month": d.buckets.labels[drawn[0]] if drawn.size else None,
@@ -235,7 +375,15 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
         },
         "first_good_accelerator": str(good["month"].min()) if len(good) else None,
         "cost_per_accelerator": (
-            float((cf["capex"].sum() + cf["opex"].sum() + cf["interest"].sum()) / total_units)
+            float(
+                (
+                    cf["capex"].sum()
+                    + cf["sustaining_capex"].sum()
+                    + cf["opex"].sum()
+                    + cf["interest"].sum()
+                )
+                / total_units
+            )
             if total_units > 0
             else None
         ),
@@ -246,3 +394,17 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
         "allocation": alloc,
         "timings": info.get("timings", {}),
     }
+
+
+def _finite(value: object) -> float | None:
+    v = float(np.asarray(value))
+    return v if np.isfinite(v) else None
+
+
+def _month_or_none(d: object, month_index: object) -> str | None:
+    """``YYYY-MM`` of a month index from the horizon start (None for nan)."""
+    v = float(np.asarray(month_index))
+    if not np.isfinite(v):
+        return None
+    labels = d.labels("month")  # type: ignore[attr-defined]
+    return str(labels[min(int(v), len(labels) - 1)])

@@ -1,11 +1,12 @@
 """The scenario: typed tables of the world a plan is made for.
 
-One small module per component kind (nodes, fabs, products, supply, customers, finance, policy,
-uncertainty); :class:`Scenario` gathers them; :func:`load_scenario` reads YAML/TOML/JSON (or the
+One small module per component kind (nodes, fabs, products, supply, outside supply, customers,
+revenue terms, finance, cash-flow terms, policy, uncertainty); :class:`Scenario` gathers them; :func:`load_scenario` reads YAML/TOML/JSON (or the
 built-in ``ai-fab-network-2024``) and validates everything, raising :class:`~fabnet.errors.ScenarioError`.
 """
 
 from fabnet.scenario._base import Month, Series, add_months, month_index, series_values
+from fabnet.scenario.cashflow import Grant, Newcomer, TerminalValue
 from fabnet.scenario.checks import check_scenario
 from fabnet.scenario.customers import Customer
 from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite, NodeCapex, RetoolOption
@@ -22,8 +23,16 @@ from fabnet.scenario.io import (
 )
 from fabnet.scenario.model import Scenario
 from fabnet.scenario.nodes import ProcessNode
+from fabnet.scenario.outside import OutsideFoundry, OutsidePackaging
 from fabnet.scenario.policy import Policy
 from fabnet.scenario.products import RETICLE_LIMIT_MM2, Harvesting, Product
+from fabnet.scenario.revenue import (
+    REVENUE_MODELS,
+    Prepayment,
+    PriceList,
+    RevenueModel,
+    RevenueTerms,
+)
 from fabnet.scenario.supply import HBMSupply, PackagingLine
 from fabnet.scenario.uncertainty import Distribution, Uncertainty
 
@@ -31,25 +40,35 @@ __all__ = [
     "BUILTIN_SCENARIOS",
     "DEFAULT_SCENARIO",
     "RETICLE_LIMIT_MM2",
+    "REVENUE_MODELS",
     "Customer",
     "Distribution",
     "ExistingFab",
     "Fab",
     "Financing",
+    "Grant",
     "GreenfieldSite",
     "HBMSupply",
     "Harvesting",
     "Investor",
     "Month",
+    "Newcomer",
     "NodeCapex",
+    "OutsideFoundry",
+    "OutsidePackaging",
     "PackagingLine",
     "PayIn",
     "Policy",
+    "Prepayment",
+    "PriceList",
     "ProcessNode",
     "Product",
     "RetoolOption",
+    "RevenueModel",
+    "RevenueTerms",
     "Scenario",
     "Series",
+    "TerminalValue",
     "Uncertainty",
     "add_months",
     "builtin_scenario_path",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fabnet.errors import Problem, short_repr
-from fabnet.scenario._base import month_index
+from fabnet.scenario._base import Series, month_index, series_values
 from fabnet.scenario.fabs import ExistingFab, GreenfieldSite
 from fabnet.scenario.model import Scenario
 from fabnet.scenario.products import RETICLE_LIMIT_MM2
@@ -22,6 +22,7 @@ __all__ = ["check_scenario", "did_you_mean"]
 
 COLLECTIONS = (
     "nodes", "fabs", "products", "packaging", "hbm", "customers", "investors", "fab_templates",
+    "price_lists", "outside_foundries", "outside_packaging",
 )  # fmt: skip
 
 
@@ -94,7 +95,7 @@ def check_nodes(s: Scenario) -> list[Problem]:
 
 def check_products(s: Scenario) -> list[Problem]:
     nodes = [n.name for n in s.nodes]
-    kinds = sorted({p.kind for p in s.packaging})
+    kinds = sorted({p.kind for p in s.packaging} | {p.kind for p in s.outside_packaging})
     hbm_types = sorted({h.hbm_type for h in s.hbm})
     problems = []
     for i, p in enumerate(s.products):
@@ -307,6 +308,216 @@ def _check_month(s: Scenario, path: str, month: str | None) -> list[Problem]:
     ]
 
 
+def check_lifecycles(s: Scenario) -> list[Problem]:
+    """``end_of_life`` not before ``launch``; no demand series that starts before its launch."""
+    problems = []
+    launch = {p.name: p.launch for p in s.products}
+    for i, p in enumerate(s.products):
+        if p.launch and p.end_of_life and month_index(p.end_of_life, p.launch) < 0:
+            problems.append(
+                Problem(
+                    f"products[{i}].end_of_life",
+                    f"end of life lies before the launch {p.launch}; make it {p.launch} or later",
+                    p.end_of_life,
+                )
+            )
+    for i, c in enumerate(s.customers):
+        for field in ("demand", "contracted", "take_or_pay"):
+            for prod, series in getattr(c, field).items():
+                first = _first_point(series)
+                start = launch.get(prod)
+                if first is None or start is None or month_index(first, start) >= 0:
+                    continue
+                problems.append(
+                    Problem(
+                        f"customers[{i}].{field}.{prod}",
+                        f"series starts at {first}, before the product's launch {start} "
+                        f"(products[*].launch); start it at {start} or later, or move the launch",
+                        first,
+                    )
+                )
+    return problems
+
+
+def _first_point(series: Series) -> str | None:
+    """The first month of a series given as points with a value > 0 (None for a constant)."""
+    if not isinstance(series, dict):
+        return None
+    return next((m for m, v in series.items() if v > 0), None)
+
+
+def check_revenue(s: Scenario) -> list[Problem]:
+    """Revenue terms name known products, price lists and nodes, with a price for each node."""
+    products = {p.name: p for p in s.products}
+    nodes = [n.name for n in s.nodes]
+    lists = {pl.name: pl for pl in s.price_lists}
+    problems = []
+    for i, pl in enumerate(s.price_lists):
+        for node in pl.wafer_price_usd:
+            if node not in nodes:
+                problems.append(
+                    Problem(
+                        f"price_lists[{i}].wafer_price_usd.{node}", _unknown("node", node, nodes)
+                    )
+                )
+    for i, c in enumerate(s.customers):
+        for field in ("revenue_by_product", "take_or_pay"):
+            for prod in getattr(c, field):
+                if prod not in products:
+                    problems.append(
+                        Problem(
+                            f"customers[{i}].{field}.{prod}",
+                            _unknown("product", prod, list(products)),
+                            prod,
+                        )
+                    )
+        wanted = set(c.demand) | set(c.contracted) | set(c.take_or_pay) | set(c.revenue_by_product)
+        for prod in sorted(wanted & set(products)):
+            terms = c.terms_for(prod)
+            path = (
+                f"customers[{i}].revenue_by_product.{prod}"
+                if prod in c.revenue_by_product
+                else f"customers[{i}].revenue"
+            )
+            node = products[prod].node
+            if terms.model == "merchant" or node not in nodes:  # unknown node: check_products
+                continue
+            if terms.price_list is not None and terms.price_list not in lists:
+                problems.append(
+                    Problem(
+                        f"{path}.price_list",
+                        _unknown("price list", terms.price_list, list(lists)),
+                        terms.price_list,
+                    )
+                )
+                continue
+            if not lists:
+                problems.append(
+                    Problem(
+                        f"{path}.model",
+                        f"{terms.model} terms need a price list; add one under 'price_lists' "
+                        "or use model: merchant",
+                        terms.model,
+                    )
+                )
+                continue
+            pl = lists[terms.price_list] if terms.price_list else s.price_lists[0]
+            if terms.model == "foundry" and node not in pl.wafer_price_usd:
+                problems.append(
+                    Problem(
+                        f"{path}.model",
+                        f"foundry terms for {prod} need a wafer price for node {node} in price "
+                        f"list {pl.name!r} (price_lists[*].wafer_price_usd.{node})",
+                        terms.model,
+                    )
+                )
+            if terms.model == "cost_plus" and node not in terms.wafer_cost_usd:
+                problems.append(
+                    Problem(
+                        f"{path}.wafer_cost_usd",
+                        f"cost_plus terms for {prod} need the agreed wafer cost of node {node} "
+                        f"(wafer_cost_usd: {{{node}: ...}})",
+                        sorted(terms.wafer_cost_usd),
+                    )
+                )
+        for j, pp in enumerate(c.prepayments):
+            problems += _check_month(s, f"customers[{i}].prepayments[{j}].month", pp.month)
+    return problems
+
+
+def check_outside_supply(s: Scenario) -> list[Problem]:
+    """Outside foundries name a known node, minimums stay within maximums, dates in order."""
+    nodes = [n.name for n in s.nodes]
+    problems = []
+    for i, f in enumerate(s.outside_foundries):
+        path = f"outside_foundries[{i}]"
+        if f.node not in nodes:
+            problems.append(Problem(f"{path}.node", _unknown("node", f.node, nodes), f.node))
+        high = series_values(f.max_wafers_per_month, s.months)
+        for field in ("min_wafers_per_month", "take_or_pay_wafers_per_month"):
+            low = series_values(getattr(f, field), s.months)
+            bad = next((k for k, (a, b) in enumerate(zip(low, high, strict=True)) if a > b), None)
+            if bad is not None:
+                problems.append(
+                    Problem(
+                        f"{path}.{field}",
+                        f"exceeds max_wafers_per_month in {s.months[bad]} "
+                        f"({low[bad]:,.0f} > {high[bad]:,.0f}); lower it or raise the maximum",
+                        low[bad],
+                    )
+                )
+        problems += _check_month(s, f"{path}.available_from", f.available_from)
+        if (
+            f.available_from
+            and f.available_until
+            and month_index(f.available_until, f.available_from) < 0
+        ):
+            problems.append(
+                Problem(
+                    f"{path}.available_until",
+                    f"lies before available_from {f.available_from}",
+                    f.available_until,
+                )
+            )
+    for i, op in enumerate(s.outside_packaging):
+        problems += _check_month(s, f"outside_packaging[{i}].available_from", op.available_from)
+    return problems
+
+
+def check_cash_flow_terms(s: Scenario) -> list[Problem]:
+    """Terminal growth below the discount rate; grants cover a known region or site; newcomer
+    factors keep the mature defect density at or below the start one."""
+    fin = s.financing
+    problems = []
+    tv = fin.terminal_value
+    if tv.method == "perpetuity" and tv.growth >= s.policy.discount_rate:
+        problems.append(
+            Problem(
+                "financing.terminal_value.growth",
+                f"perpetuity growth must be below policy.discount_rate ({s.policy.discount_rate})"
+                ", else the value is infinite",
+                tv.growth,
+            )
+        )
+    regions = sorted({f.region for f in s.fabs})
+    sites = [f.name for f in s.fabs]
+    for i, g in enumerate(fin.grants):
+        path = f"financing.grants[{i}]"
+        if (g.region is None) == (g.site is None):
+            problems.append(
+                Problem(
+                    path, "give exactly one of region or site", {"region": g.region, "site": g.site}
+                )
+            )
+        elif g.region is not None and g.region not in regions:
+            problems.append(
+                Problem(f"{path}.region", _unknown("region", g.region, regions), g.region)
+            )
+        elif g.site is not None and g.site not in sites:
+            problems.append(Problem(f"{path}.site", _unknown("site", g.site, sites), g.site))
+    for i, f in enumerate(s.fabs):
+        nc = f.newcomer
+        if nc is None:
+            continue
+        node_names = [f.node] if isinstance(f, ExistingFab) else [n.node for n in f.nodes]
+        for node in s.nodes:
+            if (
+                node.name in node_names
+                and node.d0_mature_per_cm2 <= node.d0_start_per_cm2  # else check_nodes says so
+                and node.d0_mature_per_cm2 * nc.d0_mature_factor
+                > node.d0_start_per_cm2 * nc.d0_start_factor
+            ):
+                problems.append(
+                    Problem(
+                        f"fabs[{i}].newcomer.d0_mature_factor",
+                        f"makes the mature defect density of {node.name} exceed its start value;"
+                        f" keep it at or below d0_start_factor ({nc.d0_start_factor})",
+                        nc.d0_mature_factor,
+                    )
+                )
+    return problems
+
+
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every problem with ``s`` that field types alone cannot catch."""
     problems: list[Problem] = []
@@ -318,6 +529,10 @@ def check_scenario(s: Scenario) -> list[Problem]:
         check_customers,
         check_investors,
         check_uncertainties,
+        check_lifecycles,
+        check_revenue,
+        check_outside_supply,
+        check_cash_flow_terms,
     ):
         problems += check(s)
     return problems

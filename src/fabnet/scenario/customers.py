@@ -1,4 +1,8 @@
-"""Customers: demand per product over time, priority, contracts and prices."""
+"""Customers: demand per product over time, priority, contracts, prices and how they pay.
+
+How a customer pays (merchant, foundry or cost-plus; take-or-pay; prepayments) is described in
+:mod:`fabnet.scenario.revenue`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pydantic import Field
 
 from fabnet.scenario._base import Number, Series, StrictModel
 from fabnet.scenario.limits import MAX_UNIT_PRICE_USD
+from fabnet.scenario.revenue import Prepayment, RevenueTerms
 
 __all__ = ["Customer"]
 
@@ -31,3 +36,21 @@ class Customer(StrictModel):
         description="Price paid per unit by product (default: list price).",
     )
     investor: str | None = Field(None, description="Investor whose commitment gives it offtake.")
+    revenue: RevenueTerms = Field(
+        default_factory=RevenueTerms,
+        description="How it pays (merchant, foundry or cost_plus); default merchant.",
+    )
+    revenue_by_product: dict[str, RevenueTerms] = Field(
+        default_factory=dict, description="Products paid differently from `revenue`."
+    )
+    take_or_pay: dict[str, Series] = Field(
+        default_factory=dict,
+        description="Units per month, by product, paid for whether or not taken.",
+    )
+    prepayments: list[Prepayment] = Field(
+        default_factory=list, description="Money paid before delivery, recovered from invoices."
+    )
+
+    def terms_for(self, product: str) -> RevenueTerms:
+        """The revenue terms of ``product`` (its own, else the customer's)."""
+        return self.revenue_by_product.get(product, self.revenue)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from fabnet.scenario._base import FilePath, Month, Number, StrictModel
+from fabnet.scenario.cashflow import Newcomer
 from fabnet.scenario.limits import MAX_QUANTITY, MAX_UNIT_PRICE_USD, MAX_USD
 
 __all__ = ["ExistingFab", "Fab", "GreenfieldSite", "NodeCapex", "RetoolOption"]
@@ -52,6 +53,9 @@ class ExistingFab(StrictModel):
     operating_curve: FilePath | None = Field(
         None, description="Operating-curve JSON from `fabnet fab curve` (derates capacity)."
     )
+    newcomer: Newcomer | None = Field(
+        None, description="A new entrant's yield and capex handicap at this site (none: none)."
+    )
 
 
 class NodeCapex(StrictModel):
@@ -90,6 +94,9 @@ class GreenfieldSite(StrictModel):
     earliest_start: Month | None = Field(None, description="Earliest construction start.")
     operating_curve: FilePath | None = Field(
         None, description="Operating-curve JSON from `fabnet fab curve` (derates capacity)."
+    )
+    newcomer: Newcomer | None = Field(
+        None, description="A new entrant's yield and capex handicap at this site (none: none)."
     )
 
 

@@ -1,4 +1,4 @@
-"""Money: investors and their commitments, debt, depreciation lives."""
+"""Money: investors and their commitments, debt, depreciation lives, tax, terminal value, grants."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from fabnet.scenario._base import Month, Number, StrictModel
+from fabnet.scenario.cashflow import Grant, TerminalValue
 from fabnet.scenario.limits import MAX_SERIES_POINTS, MAX_USD
 
 __all__ = ["Financing", "Investor", "PayIn"]
@@ -34,7 +35,12 @@ class Investor(StrictModel):
 
 
 class Financing(StrictModel):
-    """Debt and accounting conventions."""
+    """Debt, accounting conventions and the rest of a complete cash flow.
+
+    Income tax is ``tax_rate`` times profit after depreciation (straight line on the equipment
+    and building lives) less losses carried forward (for ``tax_loss_carry_forward_years``, none:
+    without limit); see :func:`fabnet.econ.income_tax`.
+    """
 
     debt_limit_usd: Number = Field(
         0.0, ge=0, le=MAX_USD, description="Most debt outstanding [USD]."
@@ -43,5 +49,21 @@ class Financing(StrictModel):
     equipment_share: Number = Field(0.75, ge=0, le=1, description="Equipment share of fab capex.")
     equipment_life_years: Number = Field(5.0, gt=0, le=40)
     building_life_years: Number = Field(20.0, gt=0, le=60)
-    tax_rate: Number = Field(0.0, ge=0, le=1)
+    tax_rate: Number = Field(0.0, ge=0, le=1, description="Income tax on profit [-].")
     minimum_cash_usd: Number = Field(0.0, ge=0, le=MAX_USD, description="Cash floor [USD].")
+    tax_loss_carry_forward_years: int | None = Field(
+        None, ge=0, le=50, description="Years a tax loss can be carried forward (none: no limit)."
+    )
+    sustaining_capex_share: Number = Field(
+        0.0,
+        ge=0,
+        le=0.5,
+        description="Capex per year to keep installed capacity running, as a share of the "
+        "capex installed so far [-/year].",
+    )
+    terminal_value: TerminalValue = Field(
+        default_factory=TerminalValue, description="Value after the horizon (default: none)."
+    )
+    grants: list[Grant] = Field(
+        default_factory=list, description="Public money as a share of capex by region or site."
+    )

@@ -18,8 +18,10 @@ from fabnet.scenario.fabs import ExistingFab, Fab, GreenfieldSite
 from fabnet.scenario.finance import Financing, Investor
 from fabnet.scenario.limits import MAX_COLLECTION
 from fabnet.scenario.nodes import ProcessNode
+from fabnet.scenario.outside import OutsideFoundry, OutsidePackaging
 from fabnet.scenario.policy import Policy
 from fabnet.scenario.products import Product
+from fabnet.scenario.revenue import PriceList
 from fabnet.scenario.supply import HBMSupply, PackagingLine
 from fabnet.scenario.uncertainty import Uncertainty
 
@@ -40,6 +42,22 @@ class Scenario(StrictModel):
     )
     hbm: list[HBMSupply] = Field(default_factory=list, max_length=MAX_COLLECTION["hbm"])
     customers: list[Customer] = Field(min_length=1, max_length=MAX_COLLECTION["customers"])
+    price_lists: list[PriceList] = Field(
+        default_factory=list,
+        max_length=MAX_COLLECTION["customers"],
+        description="The venture's foundry prices (wafer by node, packaging, HBM mark-up, test) "
+        "for customers paying on foundry or cost-plus terms.",
+    )
+    outside_foundries: list[OutsideFoundry] = Field(
+        default_factory=list,
+        max_length=MAX_COLLECTION["fabs"],
+        description="Wafers that can be bought from other foundries.",
+    )
+    outside_packaging: list[OutsidePackaging] = Field(
+        default_factory=list,
+        max_length=MAX_COLLECTION["packaging"],
+        description="Packaging capacity that can be bought from OSATs.",
+    )
     investors: list[Investor] = Field(default_factory=list, max_length=MAX_COLLECTION["investors"])
     financing: Financing = Field(default_factory=Financing)
     uncertainties: list[Uncertainty] = Field(
@@ -79,6 +97,14 @@ class Scenario(StrictModel):
     def fab(self, name: str) -> ExistingFab | GreenfieldSite:
         """The fab site called ``name``."""
         return _by_name(self.fabs, name, "fab")
+
+    def price_list(self, name: str | None = None) -> PriceList:
+        """The price list called ``name`` (``None``: the first one)."""
+        if name is None:
+            if not self.price_lists:
+                raise KeyError("no price list defined (add one under 'price_lists')")
+            return self.price_lists[0]
+        return _by_name(self.price_lists, name, "price list")
 
     def fab_template(self, name: str) -> FabTemplate:
         """The fab template called ``name``."""

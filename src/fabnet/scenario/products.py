@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fabnet.scenario._base import Number, StrictModel
+from fabnet.scenario._base import Month, Number, Series, StrictModel, month_index
 from fabnet.scenario.limits import MAX_UNIT_PRICE_USD
 
 __all__ = ["RETICLE_LIMIT_MM2", "Harvesting", "Product"]
 
 RETICLE_LIMIT_MM2 = 858.0
-"""Largest die one lithography field exposes: 26 mm × 33 mm (figures.md §B)."""
+"""Largest die one lithography field exposes: 26 mm × 33 mm (docs/sources.md §B)."""
 
 
 class Harvesting(StrictModel):
@@ -26,7 +26,8 @@ class Harvesting(StrictModel):
 
 
 class Product(StrictModel):
-    """A finished accelerator."""
+    """A finished accelerator, with its life cycle: ``launch`` and ``end_of_life`` bound when it
+    is made, sold and wanted; ``price_index`` scales merchant prices over time."""
 
     name: str = Field(min_length=1, description="Unique product name.")
     node: str = Field(description="Node of the compute dies.")
@@ -47,6 +48,24 @@ class Product(StrictModel):
         ge=0, le=MAX_UNIT_PRICE_USD, description="List price of a finished accelerator [USD]."
     )
     description: str = ""
+    launch: Month | None = Field(
+        None, description="First month it can be made, sold or wanted (none: always)."
+    )
+    end_of_life: Month | None = Field(
+        None, description="Last month it can be made, sold or wanted (none: never ends)."
+    )
+    price_index: Series = Field(
+        1.0,
+        description="Merchant prices over time relative to the stated ones [-] "
+        "(e.g. {2024-01: 1.0, 2026-01: 0.7} for erosion).",
+    )
+
+    def is_active(self, month: str) -> bool:
+        """Whether ``month`` (``YYYY-MM``) lies in ``[launch, end_of_life]`` (open where unset):
+        outside it the product is neither wanted, made nor sold."""
+        if self.launch is not None and month_index(month, self.launch) < 0:
+            return False
+        return self.end_of_life is None or month_index(month, self.end_of_life) <= 0
 
     @property
     def die_area_mm2(self) -> float:
