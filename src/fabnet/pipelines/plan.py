@@ -148,7 +148,8 @@ def compare(
             run_ids.append(run.id)
     solved = [label for label, res in results.items() if not isinstance(res, str)]
     ids = dict(zip(solved, run_ids, strict=True))
-    table = table.assign(run_id=[ids.get(label) for label in table[by]])
+    run_id: list[Any] = [ids.get(str(label)) for label in table[by]]
+    table = table.assign(run_id=run_id)
     html = (
         runs_compare_report([store.get(i) for i in run_ids], title=f"Plans compared by {by}")
         if run_ids

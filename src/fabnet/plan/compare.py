@@ -109,7 +109,9 @@ def compare_plans(
     from fabnet.plan.solve import solve_plan
 
     if by == "strategy":
-        variants = {s: (scenario, {"strategy": s}) for s in ("buy", "build", "mixed")}
+        variants: dict[str, tuple[Scenario, dict[str, Any]]] = {
+            s: (scenario, {"strategy": s}) for s in ("buy", "build", "mixed")
+        }
     elif by == "revenue":
         variants = {k: (v, {}) for k, v in revenue_variants(scenario).items()}
     else:

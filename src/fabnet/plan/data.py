@@ -491,6 +491,7 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
     in the bucket their dies are packaged)."""
     lines, prods, months = sc.packaging, sc.products, sc.months
     osat = sc.outside_packaging
+    kinds = [ln.kind for ln in lines] + [h.kind for h in osat]
     n_t = buckets.n
     n_l = len(lines) + len(osat)
     cap = [buckets.aggregate(series_values(ln.capacity_wpm, months)) for ln in lines]
@@ -524,7 +525,7 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
             "line_product": (
                 ("line", "product"),
                 np.array(
-                    [[p.packaging == ln.kind for p in prods] for ln in [*lines, *osat]], dtype=bool
+                    [[p.packaging == kind for p in prods] for kind in kinds], dtype=np.bool_
                 ).reshape(n_l, len(prods)),
             ),
             "expansion_line": ("expansion", _text([e.line for e in exps])),
@@ -649,7 +650,13 @@ def _outside_foundries(sc: Scenario, buckets: Buckets) -> xr.Dataset:
             order_ok[max(sc.month_index(f.available_until) + 1, 0) :] = False
 
         def out_month(series: object, lead: int = lead, ok: npt.NDArray[np.bool_] = order_ok):
-            ordered = np.asarray(series_values(series, months)) * ok  # type: ignore[arg-type]
+            ordered: FloatArray = (
+                np.asarray(
+                    series_values(series, months),  # type: ignore[arg-type]
+                    dtype=np.float64,
+                )
+                * ok
+            )
             shifted = np.zeros(n_m)
             if lead < n_m:
                 shifted[lead:] = ordered[: n_m - lead]

@@ -519,7 +519,7 @@ def define_prepayments(pm: PlanModel) -> None:
         name=pm.name("Prepayment-recovery"),
         mask=mask,
     )
-    pm.ex["prepaid"] = amount.sum("customer")
+    pm.ex["prepaid"] = amount.sum("customer")  # type: ignore[assignment]  # a constant
     pm.ex["recovered"] = rf.sum("customer")
     years = pm.arr(pm.d.buckets.length / 12.0, "bucket")
     df = pm.arr(pm.d.buckets.discount, "bucket")

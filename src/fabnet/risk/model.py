@@ -223,7 +223,7 @@ def _risk_variables(
                 month.get(str(row.month)),
             )
             if i is not None and j is not None and k is not None:
-                outside[i, j, k] += float(row.wafers)
+                outside[i, j, k] += float(row.wafers)  # type: ignore[arg-type]
     grants = np.zeros(b.n)
     if int(d.ds.sizes.get("grant", 0)):
         covered = (
