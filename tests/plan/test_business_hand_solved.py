@@ -1,12 +1,12 @@
 """The business on instances worked out by hand: each revenue model, income tax with a loss
 carried forward, the terminal value, and bought-in wafers against building (no yield loss, no
-cycle time; see fabnet.plan.generate.tiny_scenario)."""
+cycle time; see tests/plan/tiny_scenarios.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from fabnet.plan.generate import tiny_scenario_dict
+from tiny_scenarios import tiny_scenario_dict
 
 from fabnet.econ import exact_dies_per_wafer
 from fabnet.plan import solve_plan

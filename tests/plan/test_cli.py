@@ -76,7 +76,7 @@ def test_plan_compare_revenue_stores_each_run_and_an_html_page(cli, tmp_path):
     and an HTML page of the runs side by side."""
     import json
 
-    from fabnet.plan.generate import tiny_scenario_dict
+    from tiny_scenarios import tiny_scenario_dict
 
     from fabnet.econ import exact_dies_per_wafer
 

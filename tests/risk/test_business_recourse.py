@@ -5,13 +5,23 @@ evaluation of the plan's decisions equals the plan's NPV and deliveries."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
-from fabnet.plan.generate import tiny_scenario_dict
 
 from fabnet.econ import exact_dies_per_wafer
 from fabnet.plan import solve_plan
 from fabnet.risk import evaluate_draws, identity_draws, model_from_plan
 from fabnet.scenario import scenario_from_dict
+
+_spec = importlib.util.spec_from_file_location(
+    "plan_tiny_scenarios", Path(__file__).parent.parent / "plan" / "tiny_scenarios.py"
+)
+assert _spec is not None and _spec.loader is not None
+_tiny = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_tiny)
+tiny_scenario_dict = _tiny.tiny_scenario_dict
 
 DPW = int(exact_dies_per_wafer(10.0, 10.0, 300.0, 3.0, 0.1))
 INVESTOR = [
