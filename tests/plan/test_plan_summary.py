@@ -20,7 +20,10 @@ CUSTOMERS = [
 #: The keys of ``fabnet plan --json`` (tests/plan/test_cli.py holds a few of them by name).
 PLAN_JSON_KEYS = [
     "status", "scenario", "objective", "policy", "strategy", "objective_value",
-    "design_objective_value", "npv", "capex_total", "funding_gap", "funding_gap_first_month",
+    "design_objective_value", "npv", "irr", "payback_month", "npv_without_terminal_value",
+    "terminal_value", "revenue_total", "tax_total", "tax_shield_total", "grants_total",
+    "sustaining_capex_total", "outside_wafers_total", "capex_total", "funding_gap",
+    "funding_gap_first_month",
     "funding_gap_peak_month", "decisions", "delivered_by_year", "delivered_total",
     "shortage_by_customer", "fill_rate_by_customer", "first_good_accelerator",
     "cost_per_accelerator", "mip_gap", "solve_seconds", "build_seconds", "model_size",

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from fabnet.scenario._base import StrictModel
+from fabnet.scenario._base import Number, StrictModel
 
 __all__ = ["Grant", "Newcomer", "TerminalValue"]
 
@@ -31,14 +31,14 @@ class TerminalValue(StrictModel):
     method: Literal["none", "perpetuity", "exit_multiple"] = Field(
         "none", description="none (off), perpetuity (Gordon growth) or exit_multiple."
     )
-    growth: float = Field(
+    growth: Number = Field(
         0.02,
         ge=-0.5,
         le=0.5,
         description="perpetuity: growth per year of the free cash flow after the horizon [-]; "
         "must be below policy.discount_rate.",
     )
-    multiple: float = Field(
+    multiple: Number = Field(
         8.0, ge=0, le=100, description="exit_multiple: enterprise value / last year's EBITDA [-]."
     )
 
@@ -49,8 +49,8 @@ class Grant(StrictModel):
     name: str = Field(min_length=1, description="Unique grant name.")
     region: str | None = Field(None, description="Region whose fabs it covers (or give site).")
     site: str | None = Field(None, description="Site it covers (or give region).")
-    share_of_capex: float = Field(gt=0, le=1, description="Share of capex paid by the grant [-].")
-    cap_usd: float | None = Field(None, ge=0, description="Most it pays in total [USD].")
+    share_of_capex: Number = Field(gt=0, le=1, description="Share of capex paid by the grant [-].")
+    cap_usd: Number | None = Field(None, ge=0, description="Most it pays in total [USD].")
     applies_to_packaging: bool = Field(
         False, description="Also covers own packaging-line expansions in that region/site."
     )
@@ -59,15 +59,15 @@ class Grant(StrictModel):
 class Newcomer(StrictModel):
     """How much worse a new entrant does at a site than the incumbent figures of its nodes."""
 
-    d0_start_factor: float = Field(
+    d0_start_factor: Number = Field(
         1.0, ge=1, le=10, description="Multiplies the node's start defect density [-]."
     )
-    d0_mature_factor: float = Field(
+    d0_mature_factor: Number = Field(
         1.0, ge=1, le=10, description="Multiplies the node's mature defect density [-]."
     )
     learning_delay_months: int = Field(
         0, ge=0, le=60, description="Months after first output before learning begins."
     )
-    capex_premium: float = Field(
+    capex_premium: Number = Field(
         0.0, ge=0, le=3, description="Extra capex over the site's stated figures [-] (0.2 = +20 %)."
     )

@@ -49,7 +49,7 @@ class ProcessNode(StrictModel):
         le=MAX_UNIT_PRICE_USD,
         description="Market price of a processed wafer at a foundry [USD], for comparison.",
     )
-    licence_fee_per_wafer_usd: float = Field(
+    licence_fee_per_wafer_usd: Number = Field(
         0.0,
         ge=0,
         description="Technology licence or operator fee per wafer started in own fabs [USD].",

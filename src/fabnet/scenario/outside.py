@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fabnet.scenario._base import Month, Series, StrictModel
+from fabnet.scenario._base import Month, Number, Series, StrictModel
 
 __all__ = ["OutsideFoundry", "OutsidePackaging"]
 
@@ -38,10 +38,10 @@ class OutsideFoundry(StrictModel):
     lead_time_months: int = Field(
         4, ge=0, le=24, description="Months from order (wafer start) to wafers out."
     )
-    d0_per_cm2: float | None = Field(
+    d0_per_cm2: Number | None = Field(
         None, ge=0, le=10, description="The foundry's defect density; none: the node's mature D0."
     )
-    line_yield: float | None = Field(
+    line_yield: Number | None = Field(
         None, gt=0, le=1, description="Wafers that come out whole [-]; none: the node's."
     )
     available_from: Month | None = Field(None, description="First month an order can be placed.")
@@ -56,7 +56,7 @@ class OutsidePackaging(StrictModel):
     kind: str = Field(description="Packaging kind products refer to (e.g. 'CoWoS').")
     capacity_wpm: Series = Field(description="Interposer wafers per month it can take.")
     price_per_wafer_usd: Series = Field(description="Price per interposer wafer [USD].")
-    assembly_yield: float = Field(0.97, gt=0, le=1, description="Good packages / assembled [-].")
+    assembly_yield: Number = Field(0.97, gt=0, le=1, description="Good packages / assembled [-].")
     lead_time_months: int = Field(
         1, ge=0, le=12, description="Months from die bank to finished packages."
     )

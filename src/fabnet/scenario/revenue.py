@@ -40,7 +40,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from fabnet.scenario._base import Month, Series, StrictModel
+from fabnet.scenario._base import Month, Number, Series, StrictModel
 
 __all__ = ["REVENUE_MODELS", "Prepayment", "PriceList", "RevenueModel", "RevenueTerms"]
 
@@ -61,7 +61,7 @@ class PriceList(StrictModel):
         description="CoWoS-class packaging price per interposer wafer [USD]; per package it is "
         "this over the product's packages_per_interposer_wafer.",
     )
-    hbm_markup: float = Field(
+    hbm_markup: Number = Field(
         0.0, ge=0, le=2, description="Mark-up on HBM passed through at cost [-] (0: at cost)."
     )
     test_price_usd: Series | None = Field(
@@ -76,10 +76,10 @@ class RevenueTerms(StrictModel):
     price_list: str | None = Field(
         None, description="foundry/cost_plus: the price list used (none: the scenario's first)."
     )
-    hbm_markup: float | None = Field(
+    hbm_markup: Number | None = Field(
         None, ge=0, le=2, description="Overrides the price list's HBM mark-up [-]."
     )
-    margin: float = Field(
+    margin: Number = Field(
         0.0, ge=0, le=5, description="cost_plus: margin over the agreed cost [-] (0.15 = 15 %)."
     )
     wafer_cost_usd: dict[str, Series] = Field(
@@ -92,8 +92,8 @@ class Prepayment(StrictModel):
     """Money a customer pays before delivery, recovered against its later invoices."""
 
     month: Month = Field(description="Month the prepayment is received.")
-    amount_usd: float = Field(ge=0, description="Amount received [USD].")
-    recovery_share: float = Field(
+    amount_usd: Number = Field(ge=0, description="Amount received [USD].")
+    recovery_share: Number = Field(
         0.25,
         gt=0,
         le=1,
