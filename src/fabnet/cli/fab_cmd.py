@@ -58,7 +58,10 @@ def _progress(total: float, label: str, enabled: bool):
 @fab_app.command("simulate")
 def simulate_cmd(
     dataset: Path | None = typer.Option(
-        None, "--dataset", help="SMT2020 dataset folder (default: the built-in mini-fab)"
+        None,
+        "--dataset",
+        help="SMT2020 dataset: SMT2020_HVLM or SMT2020_LVHM (fetched by `fabnet data fetch "
+        "smt2020`) or a folder of the tables (default: the built-in mini-fab)",
     ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
@@ -255,7 +258,9 @@ def _print_summary(s: dict, k) -> None:
 
 @fab_app.command("curve")
 def curve_cmd(
-    dataset: Path | None = typer.Option(None, "--dataset", help="SMT2020 dataset folder"),
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="SMT2020 dataset (a name or a folder, as for `fab simulate`)"
+    ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
     ),

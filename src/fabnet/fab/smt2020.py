@@ -25,12 +25,17 @@ PySCFabSim simulator (github.com/prosysscience/PySCFabSim-release, ``simulation/
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
 import os
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from fabnet.datasets import cache_dir, resolve_smt2020, smt2020_dir
 from fabnet.errors import DataError
 from fabnet.fab.model import (
     DIST_CONST,
@@ -56,12 +61,63 @@ _DATASET_RULES = {"rank_FIFO": "fifo", "rank_CR": "cr", "rank_EDD": "edd", "rank
 
 
 def default_smt2020_dir() -> Path:
-    """``$FABNET_SMT2020_DIR``, else ``<repo root>/../shared/data/smt2020``."""
-    env = os.environ.get("FABNET_SMT2020_DIR")
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "data" / "smt2020"
+    """Where the SMT2020 tables are: ``$FABNET_SMT2020_DIR``, else the user cache's
+    ``smt2020`` folder that ``fabnet data fetch smt2020`` fills (:mod:`fabnet.datasets`)."""
+    return smt2020_dir()
+
+
+def _cache_key(d: Path) -> str:
+    """SHA-256 over the dataset's files (names and bytes) and over this loader's own source and
+    the model's: a cached model is reused only for the same tables read by the same code."""
+    h = hashlib.sha256()
+    for own in (Path(__file__), Path(__file__).with_name("model.py")):
+        h.update(own.read_bytes())
+    for path in sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".")):
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def load_smt2020(directory: str | Path) -> FabModel:
+    """Load an SMT2020 dataset: a folder (e.g. ``.../SMT2020_HVLM``) or a name (``SMT2020_HVLM``,
+    ``HVLM``, ``LVHM``: the folder of that name under :func:`default_smt2020_dir`).
+
+    The tables are parsed once; the model is kept in the user cache (``<cache>/models``, a
+    pickle keyed by the SHA-256 of the files and of the loader, see :func:`_cache_key`) and read
+    from there next time (a few tens of milliseconds instead of parsing). A cache that cannot be
+    written is skipped.
+
+    Raises:
+        DataError: a file is missing or a cell cannot be read (message names file, line, column);
+            a dataset name whose tables were not fetched (message names the fetch command).
+    """
+    d = resolve_smt2020(directory)
+    if not d.is_dir():
+        return _parse_smt2020(d)  # raises the loader's error
+    key = _cache_key(d)
+    cached = cache_dir() / "models" / f"smt2020-{d.name}-{key[:32]}.pickle"
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of small objects: the cyclic GC would pass over them often
+    try:
+        with cached.open("rb") as fh:
+            model = pickle.load(fh)
+        if isinstance(model, FabModel):
+            return model
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        pass
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    model = _parse_smt2020(d)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".model-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return model
 
 
 class _Table:
@@ -134,13 +190,8 @@ class _Table:
             ) from None
 
 
-def load_smt2020(directory: str | Path) -> FabModel:
-    """Load an SMT2020 dataset directory (e.g. ``.../smt2020/SMT2020_HVLM``).
-
-    Raises:
-        DataError: a file is missing or a cell cannot be read (message names file, line, column).
-    """
-    d = Path(directory)
+def _parse_smt2020(d: Path) -> FabModel:
+    """Parse the tables of one SMT2020 dataset folder into a :class:`FabModel`."""
     if not d.is_dir():
         raise DataError(
             "not a directory; pass an SMT2020 dataset folder such as .../SMT2020_HVLM "
