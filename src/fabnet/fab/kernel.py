@@ -59,7 +59,18 @@ BUSY = cython.declare(cython.long, 1)
 DOWN = cython.declare(cython.long, 2)
 PM = cython.declare(cython.long, 3)
 INF = cython.declare(cython.double, float("inf"))
+# the two queues of a tool group (linked lists over the lots): all waiting lots, and the "hot"
+# ones among them (above the base priority), each in arrival order
+WAITING = cython.declare(cython.long, 0)
+HOT = cython.declare(cython.long, 1)
 DAY = 1440.0
+
+
+# An event's (kind, a, b) packed into one 63-bit integer that orders as the tuple does:
+# kind in 4 bits, a + 2**28 in 29 bits, b in 30 bits.
+_A_OFF = cython.declare(cython.longlong, 1 << 28)
+_A_MASK = cython.declare(cython.longlong, (1 << 29) - 1)
+_B_MASK = cython.declare(cython.longlong, (1 << 30) - 1)
 
 
 @cython.final
@@ -67,10 +78,13 @@ DAY = 1440.0
 class EventHeap:
     """Min-heap of events ``(time, kind, a, b)``, ordered lexicographically like tuples.
 
-    Compiled, it keeps four parallel C arrays (no tuple and no boxed float per event); ``pop``
-    returns the time and leaves the event's ``kind``, ``a`` and ``b`` in attributes. Interpreted,
-    the kernel uses :class:`TupleHeap` (``heapq``) instead, in the same order (distinct events
-    never compare equal, so any correct heap pops them in the same sequence).
+    Compiled, it keeps two parallel C arrays, the time and ``(kind, a, b)`` packed into one
+    integer that orders as the tuple does (``kind < 16``, ``-2**28 <= a < 2**28``,
+    ``0 <= b < 2**30``; push raises ``OverflowError`` outside), so one sift step moves two
+    numbers and compares at most two; no tuple and no boxed float per event. ``pop`` returns the
+    time and leaves the event's ``kind``, ``a`` and ``b`` in attributes. Interpreted, the kernel
+    uses :class:`TupleHeap` (``heapq``) instead, in the same order (distinct events never
+    compare equal, so any correct heap pops them in the same sequence).
     """
 
     size = cython.declare(cython.Py_ssize_t, visibility="readonly")
@@ -79,17 +93,13 @@ class EventHeap:
     a = cython.declare(cython.long, visibility="readonly")
     b = cython.declare(cython.long, visibility="readonly")
     _t: cython.double[::1]
-    _k: cython.long[::1]
-    _a: cython.long[::1]
-    _b: cython.long[::1]
+    _k: cython.longlong[::1]
 
     def __init__(self, capacity: cython.Py_ssize_t = 1024) -> None:
         self.size = 0
         self.kind = self.a = self.b = 0
-        self._t = np.empty(capacity, dtype=np.float64)
-        self._k = np.empty(capacity, dtype=np.int_)
-        self._a = np.empty(capacity, dtype=np.int_)
-        self._b = np.empty(capacity, dtype=np.int_)
+        self._t = np.empty(max(capacity, 1), dtype=np.float64)
+        self._k = np.empty(max(capacity, 1), dtype=np.int64)
 
     def __len__(self) -> int:
         return self.size
@@ -97,68 +107,59 @@ class EventHeap:
     @cython.cfunc
     def _grow(self) -> None:
         n = self.size
-        t, k = np.empty(2 * n, dtype=np.float64), np.empty(2 * n, dtype=np.int_)
-        a, b = np.empty(2 * n, dtype=np.int_), np.empty(2 * n, dtype=np.int_)
-        t[:n], k[:n], a[:n], b[:n] = self._t, self._k, self._a, self._b
-        self._t, self._k, self._a, self._b = t, k, a, b
+        t, k = np.empty(2 * n, dtype=np.float64), np.empty(2 * n, dtype=np.int64)
+        t[:n], k[:n] = self._t, self._k
+        self._t, self._k = t, k
 
     @cython.ccall
-    @cython.locals(i=cython.Py_ssize_t, up=cython.Py_ssize_t)
+    @cython.locals(i=cython.Py_ssize_t, up=cython.Py_ssize_t, key=cython.longlong)
     def push(self, t: cython.double, kind: cython.long, a: cython.long, b: cython.long) -> None:
+        if kind < 0 or kind > 15 or a < -_A_OFF or a >= _A_OFF or b < 0 or b > _B_MASK:
+            raise OverflowError(f"event ({kind}, {a}, {b}) outside the heap's packed key")
+        key = (cython.cast(cython.longlong, kind) << 59) | ((a + _A_OFF) << 30) | b
         if self.size == self._t.shape[0]:
             self._grow()
         i = self.size
         self.size += 1
         while i > 0:  # sift the hole up while the parent is larger
             up = (i - 1) >> 1
-            if _event_less(self._t[up], self._k[up], self._a[up], self._b[up], t, kind, a, b):
+            if self._t[up] < t or (self._t[up] == t and self._k[up] < key):
                 break
             self._t[i], self._k[i] = self._t[up], self._k[up]
-            self._a[i], self._b[i] = self._a[up], self._b[up]
             i = up
-        self._t[i], self._k[i], self._a[i], self._b[i] = t, kind, a, b
+        self._t[i], self._k[i] = t, key
 
     @cython.ccall
     @cython.locals(i=cython.Py_ssize_t, c=cython.Py_ssize_t, n=cython.Py_ssize_t,
-                   t=cython.double, kind=cython.long, a=cython.long, b=cython.long,
-                   top=cython.double)  # fmt: skip
+                   t=cython.double, key=cython.longlong, top=cython.double,
+                   tc=cython.double, kc=cython.longlong)  # fmt: skip
     def pop(self) -> cython.double:
         top = self._t[0]
-        self.kind, self.a, self.b = self._k[0], self._a[0], self._b[0]
+        key = self._k[0]
+        self.kind = key >> 59
+        self.a = ((key >> 30) & _A_MASK) - _A_OFF
+        self.b = key & _B_MASK
         self.size -= 1
         n = self.size
-        t, kind, a, b = self._t[n], self._k[n], self._a[n], self._b[n]
+        t, key = self._t[n], self._k[n]
         i = 0
         while True:  # sift the last event down from the root
             c = 2 * i + 1
             if c >= n:
                 break
-            if c + 1 < n and _event_less(self._t[c + 1], self._k[c + 1], self._a[c + 1],
-                                         self._b[c + 1], self._t[c], self._k[c], self._a[c],
-                                         self._b[c]):  # fmt: skip
+            tc, kc = self._t[c], self._k[c]
+            if c + 1 < n and (
+                self._t[c + 1] < tc or (self._t[c + 1] == tc and self._k[c + 1] < kc)
+            ):
                 c += 1
-            if not _event_less(self._t[c], self._k[c], self._a[c], self._b[c], t, kind, a, b):
+                tc, kc = self._t[c], self._k[c]
+            if not (tc < t or (tc == t and kc < key)):
                 break
-            self._t[i], self._k[i] = self._t[c], self._k[c]
-            self._a[i], self._b[i] = self._a[c], self._b[c]
+            self._t[i], self._k[i] = tc, kc
             i = c
         if n > 0:
-            self._t[i], self._k[i], self._a[i], self._b[i] = t, kind, a, b
+            self._t[i], self._k[i] = t, key
         return top
-
-
-@cython.cfunc
-@cython.inline
-def _event_less(t1: cython.double, k1: cython.long, a1: cython.long, b1: cython.long,
-                t2: cython.double, k2: cython.long, a2: cython.long,
-                b2: cython.long) -> cython.bint:  # fmt: skip
-    if t1 != t2:
-        return t1 < t2
-    if k1 != k2:
-        return k1 < k2
-    if a1 != a2:
-        return a1 < a2
-    return b1 < b2
 
 
 class TupleHeap:
@@ -331,6 +332,12 @@ class Kernel:
     G_ded: cython.long[::1]
     G_setups: cython.long[::1]
     G_plain: cython.long[::1]
+    G_first: cython.long[::1]
+    G_ntools: cython.long[::1]
+    G_nlazy: cython.long[::1]
+    G_head: cython.long[::1]
+    G_tail: cython.long[::1]
+    G_len: cython.long[::1]
     q_sum: cython.double[::1]
     q_n: cython.long[::1]
     # ---- tools
@@ -364,6 +371,9 @@ class Kernel:
     L_cqtd: cython.double[::1]
     L_done: cython.double[::1]
     L_evt: cython.double[::1]
+    L_next: cython.long[::1]
+    L_prev: cython.long[::1]
+    L_queued: cython.long[::1]
     # ---- Python objects
     H: EventHeap
     items: list
@@ -383,10 +393,7 @@ class Kernel:
     product_route: list
     setup_minutes: dict
     min_run: dict
-    Q: list
-    Q_hot: list
     G_idle: list
-    G_lazy: list
     T_job: list
     T_pending: list
     T_pm_last: list
@@ -498,9 +505,15 @@ class Kernel:
         self.T_pm_last = [{} for _ in range(nt)]  # nested PMs: interval -> last due
         self.NO_JOB = []
         self.G_idle = [list(ts) for ts in e.group_tools]
-        self.Q = [[] for _ in range(ng)]
-        self.Q_hot = [[] for _ in range(ng)]  # lots above the base priority, in order
-        self.G_lazy = [[] for _ in range(ng)]  # (T_free, tool) heaps of lazily busy tools
+        # queue k (WAITING or HOT) of group f: first lot G_head[2 * f + k], last G_tail[...],
+        # length G_len[...]; lot's successor L_next[2 * lot + k], predecessor L_prev[...]
+        self.G_head, self.G_tail = _longs([-1] * (2 * ng)), _longs([-1] * (2 * ng))
+        self.G_len = _longs([0] * (2 * ng))
+        # tools of group f: G_first[f] .. G_first[f] + G_ntools[f] - 1; G_nlazy[f] of them
+        # lazily busy (see start)
+        self.G_first = _longs([ts[0] for ts in e.group_tools])
+        self.G_ntools = _longs([len(ts) for ts in e.group_tools])
+        self.G_nlazy = _longs([0] * ng)
         self.cqt_checks = {}  # step -> [checks, violations]
 
     def _init_lots(self, e: Any, cfg: Any) -> None:
@@ -517,6 +530,8 @@ class Kernel:
         self.L_rel, self.L_due = _doubles([0.0] * cap), _doubles([0.0] * cap)
         self.L_qin, self.L_cqtd = _doubles([0.0] * cap), _doubles([0.0] * cap)
         self.L_done, self.L_evt = _doubles([0.0] * cap), _doubles([0.0] * cap)
+        self.L_next, self.L_prev = _longs([-1] * (2 * cap)), _longs([-1] * (2 * cap))
+        self.L_queued = _longs([0] * cap)  # 1 while the lot waits in a queue
         self.L_ded, self.L_rwk = [], []  # per lot: dict step -> tool / set of reworked steps
         prios = [o.priority for o in m.orders] + [w.priority for w in m.wip]
         prios += [row[2] for row in cfg.lot_list]
@@ -550,6 +565,8 @@ class Kernel:
         self.L_rel, self.L_due = _grown(self.L_rel, cap), _grown(self.L_due, cap)
         self.L_qin, self.L_cqtd = _grown(self.L_qin, cap), _grown(self.L_cqtd, cap)
         self.L_done, self.L_evt = _grown(self.L_done, cap), _grown(self.L_evt, cap)
+        self.L_next, self.L_prev = _grown(self.L_next, 2 * cap), _grown(self.L_prev, 2 * cap)
+        self.L_queued = _grown(self.L_queued, cap)
         self._bind_view()
 
     @cython.cfunc
@@ -781,11 +798,62 @@ class Kernel:
             self.acc[self.T_state[t] * self.nt + t] += now - self.T_since[t]
             self.T_since[t] = now
 
+    # ------------------------------------------------------------------ queues
+    @cython.cfunc
+    @cython.locals(i=cython.long, last=cython.long)
+    def q_append(self, f: cython.long, k: cython.long, lot: cython.long) -> None:
+        """Queue ``lot`` last in queue ``k`` (WAITING or HOT) of group ``f``."""
+        i = 2 * f + k
+        last = self.G_tail[i]
+        self.L_prev[2 * lot + k], self.L_next[2 * lot + k] = last, -1
+        if last >= 0:
+            self.L_next[2 * last + k] = lot
+        else:
+            self.G_head[i] = lot
+        self.G_tail[i] = lot
+        self.G_len[i] += 1
+        if k == WAITING:
+            self.L_queued[lot] = 1
+
+    @cython.cfunc
+    @cython.locals(i=cython.long, p=cython.long, n=cython.long)
+    def q_remove(self, f: cython.long, k: cython.long, lot: cython.long) -> None:
+        """Take ``lot`` out of queue ``k`` of group ``f``."""
+        i = 2 * f + k
+        p, n = self.L_prev[2 * lot + k], self.L_next[2 * lot + k]
+        if p >= 0:
+            self.L_next[2 * p + k] = n
+        else:
+            self.G_head[i] = n
+        if n >= 0:
+            self.L_prev[2 * n + k] = p
+        else:
+            self.G_tail[i] = p
+        self.G_len[i] -= 1
+        if k == WAITING:
+            self.L_queued[lot] = 0
+
+    @cython.cfunc
+    def dequeue(self, f: cython.long, lot: cython.long) -> None:
+        """``lot`` leaves group ``f``'s queue to start (and its hot list, if hot)."""
+        self.q_remove(f, WAITING, lot)
+        if self.L_prio[lot] > self.base_prio:
+            self.q_remove(f, HOT, lot)
+
+    @cython.cfunc
+    def waiting_lots(self, f: cython.long) -> list:
+        """The lots waiting at group ``f``, in arrival order (for the batch choice)."""
+        out: list = []
+        lot: cython.long = self.G_head[2 * f + WAITING]
+        while lot >= 0:
+            out.append(lot)
+            lot = self.L_next[2 * lot + WAITING]
+        return out
+
     # ------------------------------------------------------------------ lots arrive and start
     @cython.cfunc
-    @cython.locals(g=cython.long, f=cython.long, t=cython.long, tf=cython.double,
-                   hot=cython.bint, req=cython.long, s=cython.long, cand=cython.long,
-                   idle=list, q=list, lazy=list)  # fmt: skip
+    @cython.locals(g=cython.long, f=cython.long, t=cython.long, hot=cython.bint,
+                   req=cython.long, s=cython.long, idle=list)  # fmt: skip
     def arrive(self, lot: cython.long, now: cython.double) -> None:
         """``lot`` joins the queue of its step's tool group, or starts on an idle tool."""
         g = self.L_step[lot]
@@ -793,40 +861,35 @@ class Kernel:
         self.L_qin[lot] = now
         idle = self.G_idle[f]
         if self.G_plain[f]:
-            if not idle:
-                lazy = self.G_lazy[f]
-                while lazy and lazy[0][0] <= now:  # a lazily busy tool that is free by now
-                    tf, t = heappop(lazy)
-                    if self.T_lazy[t] and self.T_free[t] == tf:
-                        self.settle(t, now)
-                        break
+            if not idle and self.G_nlazy[f] > 0:
+                t = self._first_lazy(f)  # the lazily busy tool that frees first, if by now
+                self.settle(t, now)
             if idle:
                 self.start(idle.pop(), [lot], now)
                 return
-            q = self.Q[f]
-            q.append(lot)
+            self.q_append(f, WAITING, lot)
             if self.L_prio[lot] > self.base_prio:
-                self.Q_hot[f].append(lot)
-            if len(q) == 1:  # a queue forms: every busy tool must pick up when it ends
-                lazy = self.G_lazy[f]
-                for tf, t in lazy:
-                    if self.T_lazy[t] and self.T_free[t] == tf:
+                self.q_append(f, HOT, lot)
+            if (
+                self.G_len[2 * f + WAITING] == 1 and self.G_nlazy[f] > 0
+            ):  # a queue forms: every busy tool must
+                for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):  # pick up
+                    if self.T_lazy[t]:  # when it ends
                         self.arm(t)
-                lazy.clear()
             return
         hot = self.L_prio[lot] > self.base_prio
         if hot:  # queued below, or taken off again when it starts at once
-            self.Q_hot[f].append(lot)
+            self.q_append(f, HOT, lot)
         if self.G_ded[f]:
             dd = self.L_ded[lot]
             self.L_req[lot] = -1 if dd is None else dd.get(g, -1)
         if not idle:
-            self.Q[f].append(lot)
+            self.q_append(f, WAITING, lot)
             return
         if self.G_batch[f]:
-            self.Q[f].append(lot)
+            self.q_append(f, WAITING, lot)
             self.try_idle(f, now)
-            if self.has_batch_wait and lot in self.Q[f]:
+            if self.has_batch_wait and self.L_queued[lot]:
                 self.H.push(now + self.batch_wait, WAKE, f, 0)
             return
         t = idle[len(idle) - 1]
@@ -834,7 +897,7 @@ class Kernel:
             req = self.L_req[lot]
             if req >= 0:
                 if req not in idle:
-                    self.Q[f].append(lot)
+                    self.q_append(f, WAITING, lot)
                     return
                 t = req
         elif self.G_setups[f] and self.S_setup[g] >= 0 and len(idle) > 1:
@@ -845,7 +908,7 @@ class Kernel:
         else:
             idle.remove(t)
         if hot:
-            self.Q_hot[f].remove(lot)
+            self.q_remove(f, HOT, lot)
         self.start(t, [lot], now)
 
     @cython.cfunc
@@ -888,11 +951,11 @@ class Kernel:
         self.T_job[t] = lots
         if self.T_k1[t] > self.T_k0[t]:
             self._count_wafers(t, 25 * len(lots))
-        if self.G_plain[f] and not self.Q[f] and not self.T_pending[t]:
+        if self.G_plain[f] and self.G_len[2 * f + WAITING] == 0 and not self.T_pending[t]:
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm).
             self.T_lazy[t] = 1
-            heappush(self.G_lazy[f], (free, t))
+            self.G_nlazy[f] += 1
         else:
             self.H.push(free, TOOL_FREE, t, self.T_tok[t])
         counted = now >= self.warm
@@ -997,6 +1060,7 @@ class Kernel:
         """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
         if self.T_lazy[t] and self.T_free[t] <= now:
             self.T_lazy[t] = 0
+            self.G_nlazy[self.T_group[t]] -= 1
             tf = self.T_free[t]
             self.acc[BUSY * self.nt + t] += tf - self.T_since[t]
             self.T_since[t] = tf
@@ -1005,13 +1069,24 @@ class Kernel:
             self.G_idle[self.T_group[t]].append(t)
 
     @cython.cfunc
+    @cython.locals(t=cython.long, best=cython.long)
+    def _first_lazy(self, f: cython.long) -> cython.long:
+        """The lazily busy tool of group ``f`` with the earliest end (the lowest id on ties)."""
+        best = -1
+        for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):
+            if self.T_lazy[t] and (best < 0 or self.T_free[t] < self.T_free[best]):
+                best = t
+        return best
+
+    @cython.cfunc
     def arm(self, t: cython.long) -> None:
         """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
         self.T_lazy[t] = 0
+        self.G_nlazy[self.T_group[t]] -= 1
         self.H.push(self.T_free[t], TOOL_FREE, t, self.T_tok[t])
 
     @cython.cfunc
-    @cython.locals(f=cython.long, lot=cython.long, q=list, hot=list)
+    @cython.locals(f=cython.long, lot=cython.long)
     def free_tool(self, t: cython.long, now: cython.double) -> None:
         """The tool finished a job or a down: pending downs first, then work, else idle."""
         self.T_job[t] = self.NO_JOB
@@ -1019,16 +1094,13 @@ class Kernel:
             self.begin_down(t, self.T_pending[t].pop(0), now)
             return
         f = self.T_group[t]
-        q = self.Q[f]
-        if q:
+        if self.G_len[2 * f + WAITING] > 0:
             if self.G_plain[f]:  # FIFO, no batching, setups or dedication: first of top priority
-                hot = self.Q_hot[f]
-                if hot:
-                    lot = self._top_priority(hot)
-                    q.remove(lot)
-                    hot.remove(lot)
+                if self.G_len[2 * f + HOT] > 0:
+                    lot = self._top_priority(f)
                 else:
-                    lot = q.pop(0)
+                    lot = self.G_head[2 * f + WAITING]
+                self.dequeue(f, lot)
                 self.start(t, [lot], now)
                 return
             if self.dispatch_tool(t, now):
@@ -1072,86 +1144,77 @@ class Kernel:
                 break
 
     @cython.cfunc
-    @cython.locals(f=cython.long, lot=cython.long, q=list)
+    @cython.locals(f=cython.long, lot=cython.long)
     def dispatch_tool(self, t: cython.long, now: cython.double) -> cython.bint:
         """Tool ``t`` takes work from its queue by the rule; False if nothing suits it."""
         f = self.T_group[t]
-        q = self.Q[f]
-        if not q:
+        if self.G_len[2 * f + WAITING] == 0:
             return False
         if self.G_batch[f]:
-            lots = self.choose_batch(t, q, now)
+            lots = self.choose_batch(t, self.waiting_lots(f), now)
             if not lots:
                 return False
             for lot in lots:
-                q.remove(lot)
-                if self.L_prio[lot] > self.base_prio:
-                    self.Q_hot[f].remove(lot)
+                self.dequeue(f, lot)
             self.start(t, lots, now)
             return True
-        lot = self.choose_fifo(t, f, q) if self.fast_fifo else self.choose_by_key(t, f, q, now)
+        lot = self.choose_fifo(t, f) if self.fast_fifo else self.choose_by_key(t, f, now)
         if lot < 0:
             return False
-        if q[0] == lot:
-            del q[0]
-        else:
-            q.remove(lot)
-        if self.L_prio[lot] > self.base_prio:
-            self.Q_hot[f].remove(lot)
+        self.dequeue(f, lot)
         self.start(t, [lot], now)
         return True
 
     @cython.cfunc
     @cython.locals(lot=cython.long, best=cython.long, p=cython.long, bp=cython.long)
-    def _top_priority(self, lots: list) -> cython.long:
-        """The first lot of the highest priority."""
+    def _top_priority(self, f: cython.long) -> cython.long:
+        """The first of the highest-priority lots in group ``f``'s hot list (-1: none)."""
         best, bp = -1, 0
-        for lot in lots:
+        lot = self.G_head[2 * f + HOT]
+        while lot >= 0:
             p = self.L_prio[lot]
             if best < 0 or p > bp:
                 best, bp = lot, p
+            lot = self.L_next[2 * lot + HOT]
         return best
 
     @cython.cfunc
     @cython.locals(lot=cython.long, best=cython.long, bp=cython.long, bns=cython.bint,
                    cur=cython.long, check_ded=cython.bint, req=cython.long, p=cython.long,
-                   s=cython.long, ns=cython.bint, hot=list)  # fmt: skip
-    def choose_fifo(self, t: cython.long, f: cython.long, q: list) -> cython.long:
+                   s=cython.long, ns=cython.bint)  # fmt: skip
+    def choose_fifo(self, t: cython.long, f: cython.long) -> cython.long:
         """FIFO as SMT2020's tool.txt ranks it, ``rank_HP; rank_RSETUP; rank_FIFO``, in one pass
         over the queue (kept in arrival order): highest priority, then no setup, then first
         in. A tool in a minimum run keeps its setup, so "no setup" also keeps the run."""
-        hot = self.Q_hot[f]
         if not self.G_ded[f] and not self.G_setups[f]:
-            return self._top_priority(hot) if hot else q[0]
+            if self.G_len[2 * f + HOT] > 0:
+                return self._top_priority(f)
+            return self.G_head[2 * f + WAITING]
         cur = self.T_setup[t]
         check_ded = self.G_ded[f]
         best, bp, bns = -1, -1, False
-        for lot in hot:  # hot lots first: any eligible one beats every normal lot
-            if check_ded:
-                req = self.L_req[lot]
-                if req >= 0 and req != t:
-                    continue
+        lot = self.G_head[2 * f + HOT]
+        while lot >= 0:  # hot lots first: any eligible one beats every normal lot
+            req = self.L_req[lot] if check_ded else -1
             p = self.L_prio[lot]
-            if p < bp:
-                continue
-            s = self.S_setup[self.L_step[lot]]
-            ns = s == -1 or s == cur
-            if p > bp or (ns and not bns):
-                best, bp, bns = lot, p, ns
+            if (req < 0 or req == t) and p >= bp:
+                s = self.S_setup[self.L_step[lot]]
+                ns = s == -1 or s == cur
+                if p > bp or (ns and not bns):
+                    best, bp, bns = lot, p, ns
+            lot = self.L_next[2 * lot + HOT]
         if best >= 0:
             return best
-        for lot in q:  # normal lots: the first eligible one needing no setup, else the first
-            if check_ded:
-                req = self.L_req[lot]
-                if req >= 0 and req != t:
-                    continue
-            if self.L_prio[lot] > self.base_prio:
-                continue
-            s = self.S_setup[self.L_step[lot]]
-            if s == -1 or s == cur:
-                return lot
-            if best < 0:
-                best = lot
+        lot = self.G_head[2 * f + WAITING]
+        while lot >= 0:  # normal lots: the first eligible one needing no setup, else the first
+            req = self.L_req[lot] if check_ded else -1
+            if (req < 0 or req == t) and self.L_prio[lot] <= self.base_prio:
+                s = self.S_setup[self.L_step[lot]]
+                if s == -1 or s == cur:
+                    return lot
+                if best < 0:
+                    best = lot
+            lot = self.L_next[2 * lot + WAITING]
         return best
 
     @cython.cfunc
@@ -1160,8 +1223,7 @@ class Kernel:
                    s=cython.long, ns=cython.bint, keep=cython.long, setups=cython.bint,
                    mr=cython.bint, b_mr=cython.bint, k=cython.double,
                    b_key=cython.double)  # fmt: skip
-    def choose_by_key(self, t: cython.long, f: cython.long, q: list,
-                      now: cython.double) -> cython.long:  # fmt: skip
+    def choose_by_key(self, t: cython.long, f: cython.long, now: cython.double) -> cython.long:
         """Every rule but FIFO, in one pass over the eligible lots, lexicographically: lots that
         keep the tool's minimum run, then the highest priority (rank_HP), then no setup on a
         setup group (rank_RSETUP), then the lowest key; ties go to the lot queued first."""
@@ -1170,7 +1232,10 @@ class Kernel:
         setups = self.G_setups[f]
         cur = self.T_setup[t]
         best, b_mr, bp, bns, b_key = -1, False, 0, False, INF
-        for lot in q:
+        nxt: cython.long = self.G_head[2 * f + WAITING]
+        while nxt >= 0:
+            lot = nxt
+            nxt = self.L_next[2 * lot + WAITING]
             if check_ded:
                 req = self.L_req[lot]
                 if req >= 0 and req != t:
@@ -1273,7 +1338,7 @@ class Kernel:
                 "group": [g.name for g in m.groups],
                 "lots_started": q_n,
                 "mean_queue_min": [q_sum[f] / q_n[f] if q_n[f] else 0.0 for f in range(self.ng)],
-                "queue_length_now": [len(q) for q in self.Q],
+                "queue_length_now": [self.G_len[2 * f + WAITING] for f in range(self.ng)],
             },
             cqt={
                 "step": list(self.cqt_checks),
