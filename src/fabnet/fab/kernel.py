@@ -335,6 +335,11 @@ class Kernel:
     G_first: cython.long[::1]
     G_ntools: cython.long[::1]
     G_nlazy: cython.long[::1]
+    G_nidle: cython.long[::1]
+    I_tools: cython.long[::1]
+    T_njob: cython.long[::1]
+    J_lots: cython.long[::1]
+    jmax: cython.long
     G_head: cython.long[::1]
     G_tail: cython.long[::1]
     G_len: cython.long[::1]
@@ -393,13 +398,10 @@ class Kernel:
     product_route: list
     setup_minutes: dict
     min_run: dict
-    G_idle: list
-    T_job: list
     T_pending: list
     T_pm_last: list
     L_ded: list
     L_rwk: list
-    NO_JOB: list
     cqt_checks: dict
     wip_by_product: list
     wip_t: list
@@ -500,11 +502,15 @@ class Kernel:
         self.T_k0, self.T_k1 = _longs([0] * nt), _longs([0] * nt)
         self.K_cal, self.K_left = _longs([]), _doubles([])
         self.acc = _doubles([0.0] * (4 * nt))  # minutes per tool state: acc[state * nt + tool]
-        self.T_job = [[] for _ in range(nt)]  # lots in process
+        # the job in process on tool t: lots J_lots[t * jmax + i] for i < T_njob[t]
+        self.jmax = max(1, max(e.step_bmax, default=1))
+        self.T_njob, self.J_lots = _longs([0] * nt), _longs([0] * (nt * self.jmax))
         self.T_pending = [[] for _ in range(nt)]  # calendars due, waiting for the job to end
         self.T_pm_last = [{} for _ in range(nt)]  # nested PMs: interval -> last due
-        self.NO_JOB = []
-        self.G_idle = [list(ts) for ts in e.group_tools]
+        # the idle tools of group f, in the order they became idle: a stack in
+        # I_tools[G_first[f] : G_first[f] + G_nidle[f]] (all idle at the start)
+        self.I_tools = _longs([t for ts in e.group_tools for t in ts])
+        self.G_nidle = _longs([len(ts) for ts in e.group_tools])
         # queue k (WAITING or HOT) of group f: first lot G_head[2 * f + k], last G_tail[...],
         # length G_len[...]; lot's successor L_next[2 * lot + k], predecessor L_prev[...]
         self.G_head, self.G_tail = _longs([-1] * (2 * ng)), _longs([-1] * (2 * ng))
@@ -763,7 +769,7 @@ class Kernel:
         if self.C_down[c]:
             ttf = draw(self.C_every_dist[c], self.C_every[c], 0.0, self.u_down.next())
             self.H.push(now + ttf, CAL, c, t)
-        if self.T_free[t] > now and self.T_job[t]:
+        if self.T_free[t] > now and self.T_njob[t] > 0:
             self.acc[self.T_state[t] * self.nt + t] += now - self.T_since[t]
             self.T_since[t] = now
             self.T_state[t] = BUSY
@@ -853,28 +859,25 @@ class Kernel:
     # ------------------------------------------------------------------ lots arrive and start
     @cython.cfunc
     @cython.locals(g=cython.long, f=cython.long, t=cython.long, hot=cython.bint,
-                   req=cython.long, s=cython.long, idle=list)  # fmt: skip
+                   req=cython.long, s=cython.long, first=cython.long, n=cython.long)  # fmt: skip
     def arrive(self, lot: cython.long, now: cython.double) -> None:
         """``lot`` joins the queue of its step's tool group, or starts on an idle tool."""
         g = self.L_step[lot]
         f = self.S_group[g]
         self.L_qin[lot] = now
-        idle = self.G_idle[f]
         if self.G_plain[f]:
-            if not idle and self.G_nlazy[f] > 0:
+            if self.G_nidle[f] == 0 and self.G_nlazy[f] > 0:
                 t = self._first_lazy(f)  # the lazily busy tool that frees first, if by now
                 self.settle(t, now)
-            if idle:
-                self.start(idle.pop(), [lot], now)
+            if self.G_nidle[f] > 0:
+                self.start_lot(self.idle_pop(f), lot, now)
                 return
             self.q_append(f, WAITING, lot)
             if self.L_prio[lot] > self.base_prio:
                 self.q_append(f, HOT, lot)
-            if (
-                self.G_len[2 * f + WAITING] == 1 and self.G_nlazy[f] > 0
-            ):  # a queue forms: every busy tool must
-                for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):  # pick up
-                    if self.T_lazy[t]:  # when it ends
+            if self.G_len[2 * f + WAITING] == 1 and self.G_nlazy[f] > 0:  # a queue forms: every
+                for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):  # busy tool
+                    if self.T_lazy[t]:  # must pick up when it ends
                         self.arm(t)
             return
         hot = self.L_prio[lot] > self.base_prio
@@ -883,7 +886,8 @@ class Kernel:
         if self.G_ded[f]:
             dd = self.L_ded[lot]
             self.L_req[lot] = -1 if dd is None else dd.get(g, -1)
-        if not idle:
+        n = self.G_nidle[f]
+        if n == 0:
             self.q_append(f, WAITING, lot)
             return
         if self.G_batch[f]:
@@ -892,49 +896,101 @@ class Kernel:
             if self.has_batch_wait and self.L_queued[lot]:
                 self.H.push(now + self.batch_wait, WAKE, f, 0)
             return
-        t = idle[len(idle) - 1]
+        first = self.G_first[f]
+        t = self.I_tools[first + n - 1]
         if self.G_ded[f]:
             req = self.L_req[lot]
             if req >= 0:
-                if req not in idle:
+                if not self.idle_has(f, req):
                     self.q_append(f, WAITING, lot)
                     return
                 t = req
-        elif self.G_setups[f] and self.S_setup[g] >= 0 and len(idle) > 1:
+        elif self.G_setups[f] and self.S_setup[g] >= 0 and n > 1:
             s = self.S_setup[g]
-            t = self._idle_tool_for_setup(idle, s)
-        if t == idle[len(idle) - 1]:
-            idle.pop()
-        else:
-            idle.remove(t)
+            t = self._idle_tool_for_setup(f, s)
+        self.idle_remove(f, t)
         if hot:
             self.q_remove(f, HOT, lot)
-        self.start(t, [lot], now)
+        self.start_lot(t, lot, now)
 
     @cython.cfunc
-    @cython.locals(cand=cython.long)
-    def _idle_tool_for_setup(self, idle: list, s: cython.long) -> cython.long:
-        """An idle tool that has setup ``s``, else one not in a minimum run, else the last."""
-        for cand in idle:
-            if self.T_setup[cand] == s:
-                return cand
-        for cand in idle:
-            if self.T_mr_left[cand] <= 0:
-                return cand
-        return idle[len(idle) - 1]
+    @cython.locals(i=cython.long, first=cython.long, n=cython.long)
+    def _idle_tool_for_setup(self, f: cython.long, s: cython.long) -> cython.long:
+        """An idle tool of group ``f`` that has setup ``s``, else the first not in a minimum
+        run, else the one that became idle last."""
+        first, n = self.G_first[f], self.G_nidle[f]
+        for i in range(first, first + n):
+            if self.T_setup[self.I_tools[i]] == s:
+                return self.I_tools[i]
+        for i in range(first, first + n):
+            if self.T_mr_left[self.I_tools[i]] <= 0:
+                return self.I_tools[i]
+        return self.I_tools[first + n - 1]
+
+    # ------------------------------------------------------------------ idle tools
+    @cython.cfunc
+    def idle_push(self, f: cython.long, t: cython.long) -> None:
+        self.I_tools[self.G_first[f] + self.G_nidle[f]] = t
+        self.G_nidle[f] += 1
+
+    @cython.cfunc
+    def idle_pop(self, f: cython.long) -> cython.long:
+        """The tool of group ``f`` that became idle last, taken off the idle stack."""
+        self.G_nidle[f] -= 1
+        return self.I_tools[self.G_first[f] + self.G_nidle[f]]
+
+    @cython.cfunc
+    @cython.locals(i=cython.long, first=cython.long)
+    def idle_has(self, f: cython.long, t: cython.long) -> cython.bint:
+        first = self.G_first[f]
+        for i in range(first, first + self.G_nidle[f]):  # noqa: SIM110 (C loop, no generator)
+            if self.I_tools[i] == t:
+                return True
+        return False
+
+    @cython.cfunc
+    @cython.locals(i=cython.long, first=cython.long, end=cython.long)
+    def idle_remove(self, f: cython.long, t: cython.long) -> None:
+        """Take tool ``t`` off group ``f``'s idle stack (the others keep their order)."""
+        first = self.G_first[f]
+        end = first + self.G_nidle[f]
+        i = first
+        while self.I_tools[i] != t:
+            i += 1
+        while i + 1 < end:
+            self.I_tools[i] = self.I_tools[i + 1]
+            i += 1
+        self.G_nidle[f] -= 1
+
+    @cython.cfunc
+    def start_lot(self, t: cython.long, lot: cython.long, now: cython.double) -> None:
+        """Tool ``t`` starts a job of one lot."""
+        self.J_lots[t * self.jmax] = lot
+        self.start(t, 1, now)
+
+    @cython.cfunc
+    @cython.locals(i=cython.long, lot=cython.long)
+    def start_batch(self, t: cython.long, lots: list, now: cython.double) -> None:
+        """Tool ``t`` starts a batch of ``lots`` (one recipe)."""
+        i = 0
+        for lot in lots:
+            self.J_lots[t * self.jmax + i] = lot
+            i += 1
+        self.start(t, i, now)
 
     @cython.cfunc
     @cython.locals(g=cython.long, f=cython.long, s=cython.long, d=cython.long,
                    st=cython.double, pt=cython.double, done=cython.double,
-                   free=cython.double, lot=cython.long, counted=cython.bint)  # fmt: skip
-    def start(self, t: cython.long, lots: list, now: cython.double) -> None:
-        """Tool ``t`` starts a job of ``lots`` (one lot, or a batch of one recipe)."""
-        g = self.L_step[lots[0]]
+                   free=cython.double, lot=cython.long, counted=cython.bint, i=cython.long)  # fmt: skip
+    def start(self, t: cython.long, n: cython.long, now: cython.double) -> None:
+        """Tool ``t`` starts the job of ``n`` lots in its job table (``J_lots``): setup,
+        processing time, its end; then each lot is routed on."""
+        g = self.L_step[self.J_lots[t * self.jmax]]
         f = self.S_group[g]
         s = self.S_setup[g]
         st = self._setup(t, g, s) if s >= 0 and self.T_setup[t] != s else 0.0
         if self.T_mr_left[t] > 0:
-            self.T_mr_left[t] -= len(lots)
+            self.T_mr_left[t] -= n
         d = self.S_dist[g]
         if d == 0:
             pt = self.S_lo[g] + self.S_w[g] * self.u_proc.next()
@@ -948,9 +1004,9 @@ class Kernel:
         self.T_since[t] = now
         self.T_state[t] = BUSY
         self.T_free[t] = free
-        self.T_job[t] = lots
+        self.T_njob[t] = n
         if self.T_k1[t] > self.T_k0[t]:
-            self._count_wafers(t, 25 * len(lots))
+            self._count_wafers(t, 25 * n)
         if self.G_plain[f] and self.G_len[2 * f + WAITING] == 0 and not self.T_pending[t]:
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm).
@@ -959,7 +1015,8 @@ class Kernel:
         else:
             self.H.push(free, TOOL_FREE, t, self.T_tok[t])
         counted = now >= self.warm
-        for lot in lots:
+        for i in range(n):
+            lot = self.J_lots[t * self.jmax + i]
             if counted:
                 self.q_sum[f] += now - self.L_qin[lot]
                 self.q_n[f] += 1
@@ -1065,8 +1122,8 @@ class Kernel:
             self.acc[BUSY * self.nt + t] += tf - self.T_since[t]
             self.T_since[t] = tf
             self.T_state[t] = IDLE
-            self.T_job[t] = self.NO_JOB
-            self.G_idle[self.T_group[t]].append(t)
+            self.T_njob[t] = 0
+            self.idle_push(self.T_group[t], t)
 
     @cython.cfunc
     @cython.locals(t=cython.long, best=cython.long)
@@ -1089,7 +1146,7 @@ class Kernel:
     @cython.locals(f=cython.long, lot=cython.long)
     def free_tool(self, t: cython.long, now: cython.double) -> None:
         """The tool finished a job or a down: pending downs first, then work, else idle."""
-        self.T_job[t] = self.NO_JOB
+        self.T_njob[t] = 0
         if self.T_pending[t]:
             self.begin_down(t, self.T_pending[t].pop(0), now)
             return
@@ -1101,31 +1158,32 @@ class Kernel:
                 else:
                     lot = self.G_head[2 * f + WAITING]
                 self.dequeue(f, lot)
-                self.start(t, [lot], now)
+                self.start_lot(t, lot, now)
                 return
             if self.dispatch_tool(t, now):
                 return
         self.acc[self.T_state[t] * self.nt + t] += now - self.T_since[t]
         self.T_since[t] = now
         self.T_state[t] = IDLE
-        self.G_idle[f].append(t)
+        self.idle_push(f, t)
 
     @cython.cfunc
-    @cython.locals(dur=cython.double, lot=cython.long)
+    @cython.locals(dur=cython.double, lot=cython.long, i=cython.long)
     def begin_down(self, t: cython.long, c: cython.long, now: cython.double) -> None:
         """Calendar ``c`` takes tool ``t`` down now (a failure preempts its job)."""
         dur = draw(self.C_rdist[c], self.C_rmean[c], self.C_rhalf[c], self.u_down.next())
-        if self.T_state[t] == BUSY and self.T_job[t]:  # the job resumes after the repair
+        if self.T_state[t] == BUSY and self.T_njob[t] > 0:  # the job resumes after the repair
             self.T_tok[t] += 1
             self.T_free[t] += dur
             self.H.push(self.T_free[t], TOOL_FREE, t, self.T_tok[t])
-            for lot in self.T_job[t]:
+            for i in range(self.T_njob[t]):
+                lot = self.J_lots[t * self.jmax + i]
                 if self.L_evt[lot] > now:
                     self.L_tok[lot] += 1
                     self.L_evt[lot] += dur
                     self.H.push(self.L_evt[lot], self.L_kind[lot], lot, self.L_tok[lot])
         elif self.T_state[t] == IDLE:
-            self.G_idle[self.T_group[t]].remove(t)
+            self.idle_remove(self.T_group[t], t)
         self.acc[self.T_state[t] * self.nt + t] += now - self.T_since[t]
         self.T_since[t] = now
         self.T_state[t] = DOWN if self.C_down[c] else PM
@@ -1136,10 +1194,10 @@ class Kernel:
     def try_idle(self, f: cython.long, now: cython.double) -> None:
         """Let the idle tools of group ``f`` look for work (a batch may have formed)."""
         t: cython.long
-        idle: list = self.G_idle[f]
-        for t in list(idle):
+        first: cython.long = self.G_first[f]
+        for t in [self.I_tools[i] for i in range(first, first + self.G_nidle[f])]:
             if self.dispatch_tool(t, now):
-                idle.remove(t)
+                self.idle_remove(f, t)
             elif not self.G_ded[f]:
                 break
 
@@ -1156,13 +1214,13 @@ class Kernel:
                 return False
             for lot in lots:
                 self.dequeue(f, lot)
-            self.start(t, lots, now)
+            self.start_batch(t, lots, now)
             return True
         lot = self.choose_fifo(t, f) if self.fast_fifo else self.choose_by_key(t, f, now)
         if lot < 0:
             return False
         self.dequeue(f, lot)
-        self.start(t, [lot], now)
+        self.start_lot(t, lot, now)
         return True
 
     @cython.cfunc
