@@ -78,7 +78,8 @@ _B_MASK = cython.declare(cython.longlong, (1 << 30) - 1)
 class EventHeap:
     """Min-heap of events ``(time, kind, a, b)``, ordered lexicographically like tuples.
 
-    Compiled, it keeps two parallel C arrays, the time and ``(kind, a, b)`` packed into one
+    Compiled, it is a 4-ary heap (half the depth of a binary one, for heaps of thousands of
+    events) in two parallel C arrays, the time and ``(kind, a, b)`` packed into one
     integer that orders as the tuple does (``kind < 16``, ``-2**28 <= a < 2**28``,
     ``0 <= b < 2**30``; push raises ``OverflowError`` outside), so one sift step moves two
     numbers and compares at most two; no tuple and no boxed float per event. ``pop`` returns the
@@ -122,7 +123,7 @@ class EventHeap:
         i = self.size
         self.size += 1
         while i > 0:  # sift the hole up while the parent is larger
-            up = (i - 1) >> 1
+            up = (i - 1) >> 2
             if self._t[up] < t or (self._t[up] == t and self._k[up] < key):
                 break
             self._t[i], self._k[i] = self._t[up], self._k[up]
@@ -132,7 +133,8 @@ class EventHeap:
     @cython.ccall
     @cython.locals(i=cython.Py_ssize_t, c=cython.Py_ssize_t, n=cython.Py_ssize_t,
                    t=cython.double, key=cython.longlong, top=cython.double,
-                   tc=cython.double, kc=cython.longlong)  # fmt: skip
+                   tc=cython.double, kc=cython.longlong, j=cython.Py_ssize_t,
+                   last=cython.Py_ssize_t)  # fmt: skip
     def pop(self) -> cython.double:
         top = self._t[0]
         key = self._k[0]
@@ -144,15 +146,14 @@ class EventHeap:
         t, key = self._t[n], self._k[n]
         i = 0
         while True:  # sift the last event down from the root
-            c = 2 * i + 1
+            c = 4 * i + 1
             if c >= n:
                 break
             tc, kc = self._t[c], self._k[c]
-            if c + 1 < n and (
-                self._t[c + 1] < tc or (self._t[c + 1] == tc and self._k[c + 1] < kc)
-            ):
-                c += 1
-                tc, kc = self._t[c], self._k[c]
+            last = min(c + 4, n)
+            for j in range(c + 1, last):  # the least of up to four children
+                if self._t[j] < tc or (self._t[j] == tc and self._k[j] < kc):
+                    c, tc, kc = j, self._t[j], self._k[j]
             if not (tc < t or (tc == t and kc < key)):
                 break
             self._t[i], self._k[i] = tc, kc
@@ -399,6 +400,7 @@ class Kernel:
     setup_minutes: dict
     min_run: dict
     T_pending: list
+    T_npend: cython.long[::1]
     T_pm_last: list
     L_ded: list
     L_rwk: list
@@ -506,6 +508,7 @@ class Kernel:
         self.jmax = max(1, max(e.step_bmax, default=1))
         self.T_njob, self.J_lots = _longs([0] * nt), _longs([0] * (nt * self.jmax))
         self.T_pending = [[] for _ in range(nt)]  # calendars due, waiting for the job to end
+        self.T_npend = _longs([0] * nt)  # their number
         self.T_pm_last = [{} for _ in range(nt)]  # nested PMs: interval -> last due
         # the idle tools of group f, in the order they became idle: a stack in
         # I_tools[G_first[f] : G_first[f] + G_nidle[f]] (all idle at the start)
@@ -757,11 +760,11 @@ class Kernel:
             if self.T_state[t] == IDLE:
                 self.begin_down(t, c, now)
             else:
-                self.T_pending[t].append(c)
+                self.pend(t, c)
         elif self.T_state[t] == IDLE or self.T_state[t] == BUSY:
             self.begin_down(t, c, now)
         else:
-            self.T_pending[t].append(c)
+            self.pend(t, c)
 
     @cython.cfunc
     def on_up(self, t: cython.long, c: cython.long, now: cython.double) -> None:
@@ -1007,7 +1010,7 @@ class Kernel:
         self.T_njob[t] = n
         if self.T_k1[t] > self.T_k0[t]:
             self._count_wafers(t, 25 * n)
-        if self.G_plain[f] and self.G_len[2 * f + WAITING] == 0 and not self.T_pending[t]:
+        if self.G_plain[f] and self.G_len[2 * f + WAITING] == 0 and self.T_npend[t] == 0:
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm).
             self.T_lazy[t] = 1
@@ -1049,11 +1052,11 @@ class Kernel:
             if self.K_left[k] <= 0:
                 self.K_left[k] += self.C_every[c]
                 if not self.nested:
-                    self.T_pending[t].append(c)
+                    self.pend(t, c)
                 elif due < 0 or self.C_every[c] > self.C_every[due]:
                     due = c
         if due >= 0:  # nested: the longest PM due covers the shorter ones
-            self.T_pending[t].append(due)
+            self.pend(t, due)
             for k in range(self.T_k0[t], self.T_k1[t]):
                 c = self.K_cal[k]
                 if self.C_every[c] < self.C_every[due]:
@@ -1126,6 +1129,12 @@ class Kernel:
             self.idle_push(self.T_group[t], t)
 
     @cython.cfunc
+    def pend(self, t: cython.long, c: cython.long) -> None:
+        """Calendar ``c`` is due on tool ``t`` once its job (or current down) ends."""
+        self.T_pending[t].append(c)
+        self.T_npend[t] += 1
+
+    @cython.cfunc
     @cython.locals(t=cython.long, best=cython.long)
     def _first_lazy(self, f: cython.long) -> cython.long:
         """The lazily busy tool of group ``f`` with the earliest end (the lowest id on ties)."""
@@ -1147,7 +1156,8 @@ class Kernel:
     def free_tool(self, t: cython.long, now: cython.double) -> None:
         """The tool finished a job or a down: pending downs first, then work, else idle."""
         self.T_njob[t] = 0
-        if self.T_pending[t]:
+        if self.T_npend[t] > 0:
+            self.T_npend[t] -= 1
             self.begin_down(t, self.T_pending[t].pop(0), now)
             return
         f = self.T_group[t]
