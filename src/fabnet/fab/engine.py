@@ -52,13 +52,13 @@ from types import ModuleType
 from typing import Any
 
 from fabnet.errors import UsageError
-from fabnet.fab import kernel as _pure_kernel
 from fabnet.fab.dispatch import RULES, DispatchRule
-from fabnet.fab.kernel import DAY
 from fabnet.fab.model import FabModel
 
 __all__ = ["DAY", "Engine", "RawResult", "SimConfig", "kernel_module"]
 
+
+DAY = 1440.0  # minutes
 
 KERNEL_SOURCES = ("kernel.py", "dispatch.py", "dispatch.pxd")
 """The files the compiled kernel is built from (``setup.py`` hashes the same list)."""
@@ -67,7 +67,7 @@ KERNEL_SOURCES = ("kernel.py", "dispatch.py", "dispatch.pxd")
 def kernel_source_sha256() -> str:
     """SHA-256 over :data:`KERNEL_SOURCES`, in order: what a current build carries."""
     h = hashlib.sha256()
-    here = Path(_pure_kernel.__file__).parent
+    here = Path(__file__).parent
     for name in KERNEL_SOURCES:
         h.update((here / name).read_bytes())
     return h.hexdigest()
@@ -84,11 +84,11 @@ def kernel_module() -> ModuleType:
     with a warning, so stale compiled code never runs.
     """
     if os.environ.get("FABNET_PURE_PYTHON", "") not in ("", "0"):
-        return _pure_kernel
+        return _pure_kernel()
     try:
         from fabnet.fab import _kernel_c  # type: ignore[attr-defined]
     except ImportError:
-        return _pure_kernel
+        return _pure_kernel()
     if getattr(_kernel_c, "SOURCE_SHA256", None) != kernel_source_sha256():
         warnings.warn(
             "fabnet.fab._kernel_c was compiled from an older kernel.py/dispatch.py; running the "
@@ -96,8 +96,15 @@ def kernel_module() -> ModuleType:
             RuntimeWarning,
             stacklevel=2,
         )
-        return _pure_kernel
+        return _pure_kernel()
     return _kernel_c
+
+
+def _pure_kernel() -> ModuleType:
+    """The interpreted kernel, imported only when it runs (importing it costs start-up time)."""
+    from fabnet.fab import kernel
+
+    return kernel
 
 
 @dataclass(frozen=True)

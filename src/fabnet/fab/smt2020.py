@@ -198,36 +198,7 @@ def _parse_smt2020(d: Path) -> FabModel:
             "(with tool.txt.1l, route_*.txt, order.txt, ...)",
             file=str(d),
         )
-    tools = _Table(d / "tool.txt.1l" if (d / "tool.txt.1l").is_file() else d / "tool.txt")
-    tools.require("STNFAM", "STNQTY", "STNGRP")
-    groups: list[ToolGroup] = []
-    group_index: dict[str, int] = {}
-    ranked: Counter[str] = Counter()  # the families' last dispatching rank, e.g. rank_CR
-    for line, r in tools.rows:
-        ranks = [x.strip() for x in r.get("FWLRANK", "").split(";") if x.strip()]
-        if ranks:
-            ranked[ranks[-1]] += 1
-        qty = int(tools.num(line, r, "STNQTY"))
-        if qty < 1:
-            raise DataError("STNQTY must be at least 1", str(tools.path), line, "STNQTY")
-        load = 0.0
-        for tcol, ucol in (("LTIME", "LTUNITS"), ("ULTIME", "ULTUNITS")):
-            if r.get(tcol, ""):
-                load += tools.num(line, r, tcol) * tools.unit(line, r, ucol)
-        cap = r.get("STNCAP", "")
-        group_index[r["STNFAM"]] = len(groups)
-        groups.append(
-            ToolGroup(
-                name=r["STNFAM"],
-                count=qty,
-                area=r.get("STNGRP", ""),
-                load_minutes=load,
-                cascading=cap != "" and int(float(cap)) == 2,
-                location=r.get("STNFAMLOC", "") or "Fab",
-                batch_same_route="crit_sameroutestep" in r.get("BATCHCRITF", ""),
-            )
-        )
-
+    groups, group_index, dispatch = _read_tool_groups(d)
     orders_t = _Table(d / "order.txt")
     orders_t.require("LOT", "PART", "PRIOR", "PIECES", "START", "REPEAT", "RUNITS", "RPT#", "DUE")
     wip_t = _Table(d / "WIP.txt")
@@ -262,6 +233,62 @@ def _parse_smt2020(d: Path) -> FabModel:
             )
         return product_index[row["PART"]]
 
+    orders, due_of_order, t0 = _read_orders(orders_t, product_of)
+    wip = _read_wip(wip_t, product_of, routes, products, due_of_order, t0)
+    setup_minutes, min_run, transport = _read_setups_and_transport(d)
+    return FabModel(
+        name=d.name,
+        groups=groups,
+        routes=routes,
+        products=products,
+        orders=orders,
+        wip=wip,
+        calendars=_read_calendars(d, groups),
+        setup_minutes=setup_minutes,
+        setup_min_run=min_run,
+        transport=transport,
+        dispatch=dispatch,
+    )
+
+
+def _read_tool_groups(d: Path) -> tuple[list[ToolGroup], dict[str, int], str]:
+    """``tool.txt.1l``: the tool families, their index by name, and the rule the tables rank by
+    (the most common last rank of ``FWLRANK``)."""
+    tools = _Table(d / "tool.txt.1l" if (d / "tool.txt.1l").is_file() else d / "tool.txt")
+    tools.require("STNFAM", "STNQTY", "STNGRP")
+    groups: list[ToolGroup] = []
+    group_index: dict[str, int] = {}
+    ranked: Counter[str] = Counter()  # the families' last dispatching rank, e.g. rank_CR
+    for line, r in tools.rows:
+        ranks = [x.strip() for x in r.get("FWLRANK", "").split(";") if x.strip()]
+        if ranks:
+            ranked[ranks[-1]] += 1
+        qty = int(tools.num(line, r, "STNQTY"))
+        if qty < 1:
+            raise DataError("STNQTY must be at least 1", str(tools.path), line, "STNQTY")
+        load = 0.0
+        for tcol, ucol in (("LTIME", "LTUNITS"), ("ULTIME", "ULTUNITS")):
+            if r.get(tcol, ""):
+                load += tools.num(line, r, tcol) * tools.unit(line, r, ucol)
+        cap = r.get("STNCAP", "")
+        group_index[r["STNFAM"]] = len(groups)
+        groups.append(
+            ToolGroup(
+                name=r["STNFAM"],
+                count=qty,
+                area=r.get("STNGRP", ""),
+                load_minutes=load,
+                cascading=cap != "" and int(float(cap)) == 2,
+                location=r.get("STNFAMLOC", "") or "Fab",
+                batch_same_route="crit_sameroutestep" in r.get("BATCHCRITF", ""),
+            )
+        )
+    dispatch = _DATASET_RULES.get(ranked.most_common(1)[0][0], "fifo") if ranked else "fifo"
+    return groups, group_index, dispatch
+
+
+def _read_orders(orders_t: _Table, product_of) -> tuple[list[Order], dict[str, float], datetime]:
+    """``order.txt``: the release streams, each order's due offset, and the first start."""
     t0 = min(orders_t.date(line, r, "START") for line, r in orders_t.rows)
     orders: list[Order] = []
     due_of_order: dict[str, float] = {}
@@ -283,7 +310,13 @@ def _parse_smt2020(d: Path) -> FabModel:
                 interval_dist=orders_t.dist(line, r, "RDIST"),
             )
         )
+    return orders, due_of_order, t0
 
+
+def _read_wip(wip_t: _Table, product_of, routes: list[Route], products: list[Product],
+              due_of_order: dict[str, float], t0: datetime) -> list[WipLot]:  # fmt: skip
+    """``WIP.txt``: the lots in the fab at time 0 (release = due date minus the order's due
+    offset)."""
     wip: list[WipLot] = []
     for line, r in wip_t.rows:
         p = product_of(wip_t, line, r)
@@ -310,8 +343,14 @@ def _parse_smt2020(d: Path) -> FabModel:
                 release=release,
             )
         )
+    return wip
 
-    calendars = _read_calendars(d, groups)
+
+def _read_setups_and_transport(
+    d: Path,
+) -> tuple[dict[tuple[str, str], float], dict[str, int], tuple[float, float]]:
+    """``setup.txt`` (setup times), ``setupgrp.txt`` (minimum runs), ``fromto.txt`` (transport
+    between two ``Fab`` locations: mean and half-width)."""
     setup_minutes: dict[tuple[str, str], float] = {}
     st = _Table(d / "setup.txt")
     for line, r in st.rows:
@@ -330,19 +369,7 @@ def _parse_smt2020(d: Path) -> FabModel:
             if r.get("FROMLOC") == "Fab" and r.get("TOLOC") == "Fab":
                 u = ft.unit(line, r, "DUNITS")
                 transport = (ft.num(line, r, "DTIME") * u, ft.num(line, r, "DTIME2", 0) * u / 2)
-    return FabModel(
-        name=d.name,
-        groups=groups,
-        routes=routes,
-        products=products,
-        orders=orders,
-        wip=wip,
-        calendars=calendars,
-        setup_minutes=setup_minutes,
-        setup_min_run=min_run,
-        transport=transport,
-        dispatch=_DATASET_RULES.get(ranked.most_common(1)[0][0], "fifo") if ranked else "fifo",
-    )
+    return setup_minutes, min_run, transport
 
 
 def _read_route(path: Path, group_index: dict[str, int], pieces: int) -> Route:
