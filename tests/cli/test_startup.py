@@ -46,6 +46,15 @@ def test_a_command_is_imported_when_used():
     assert r.exit_code == 2 and "No such command" in r.output
 
 
+def test_progress_bars_work_with_the_consoles_made_on_first_use():
+    # rich's Progress enters its console as a context manager
+    r = CliRunner().invoke(app, ["fab", "simulate", "--days", "3"])
+    assert r.exit_code == 0, r.output
+    assert "events" in r.stdout
+    r = CliRunner().invoke(app, ["fab", "simulate", "--days", "3", "--replications", "2"])
+    assert r.exit_code == 0, r.output
+
+
 def test_missing_web_extra_prints_the_extra_literally(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the extra were not installed
     r = CliRunner().invoke(app, ["serve"])

@@ -26,7 +26,8 @@ class _Console:
         self._stderr = stderr
         self._real: Any = None
 
-    def __getattr__(self, name: str) -> Any:
+    def real(self) -> Any:
+        """The console itself (made now if it was not yet)."""
         if self._real is None:
             from rich.console import Console
 
@@ -35,7 +36,16 @@ class _Console:
             else:
                 tty = sys.stdout.isatty() or "COLUMNS" in os.environ
                 self._real = Console(width=None if tty else _PIPE_WIDTH)
-        return getattr(self._real, name)
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def __enter__(self) -> Any:  # rich's Live and Progress enter their console
+        return self.real().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.real().__exit__(*exc)
 
 
 console: Any = _Console(stderr=False)
