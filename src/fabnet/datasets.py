@@ -125,7 +125,9 @@ def not_found_message(directory: Path | None = None) -> str:
 def resolve_smt2020(dataset: str | Path) -> Path:
     """An SMT2020 dataset folder from a path or a name (``SMT2020_HVLM``, ``HVLM``, ``lvhm``).
 
-    An existing folder is returned as it is; a name is looked up in :func:`smt2020_dir`.
+    An existing folder is returned as it is; a name is looked up in :func:`smt2020_dir`, and so
+    is a path that does not exist but ends in a dataset's name (a scenario's
+    ``smt2020: SMT2020_HVLM`` is resolved against the scenario's folder first).
 
     Raises:
         DataError: a name whose folder is not there yet (the message names the fetch command).
@@ -133,7 +135,7 @@ def resolve_smt2020(dataset: str | Path) -> Path:
     path = Path(dataset)
     if path.is_dir():
         return path
-    key = str(dataset).upper()
+    key = (str(dataset) if path.exists() or len(path.parts) <= 1 else path.name).upper()
     names = {n.upper(): n for n in SMT2020_DATASETS} | {
         n.upper().removeprefix("SMT2020_"): n for n in SMT2020_DATASETS
     }

@@ -127,3 +127,13 @@ def test_names_resolve_in_the_data_folder_and_parsed_tables_are_cached(smt2020_d
     (edited / "tool.txt.1l").write_text(text)
     assert load_smt2020(edited).groups[0].count == cached.groups[0].count + 1
     assert len(list((tmp_path / "cache" / "models").glob("*.pickle"))) == 2
+
+
+def test_a_scenario_names_the_fetched_tables(smt2020_dir, tmp_path):
+    """``smt2020: SMT2020_HVLM`` in a scenario is resolved against the scenario's folder first
+    (a path that does not exist there); its name then finds the fetched tables."""
+    from fabnet.datasets import resolve_smt2020
+
+    assert resolve_smt2020(tmp_path / "SMT2020_HVLM") == smt2020_dir / "SMT2020_HVLM"
+    assert resolve_smt2020("lvhm") == smt2020_dir / "SMT2020_LVHM"
+    assert resolve_smt2020(tmp_path / "other") == tmp_path / "other"  # the loader says why
