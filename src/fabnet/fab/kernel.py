@@ -336,6 +336,8 @@ class Kernel:
     G_first: cython.long[::1]
     G_ntools: cython.long[::1]
     G_nlazy: cython.long[::1]
+    Z_tools: cython.long[::1]
+    T_zpos: cython.long[::1]
     G_nidle: cython.long[::1]
     I_tools: cython.long[::1]
     T_njob: cython.long[::1]
@@ -523,6 +525,9 @@ class Kernel:
         self.G_first = _longs([ts[0] for ts in e.group_tools])
         self.G_ntools = _longs([len(ts) for ts in e.group_tools])
         self.G_nlazy = _longs([0] * ng)
+        # the lazily busy tools of group f: a binary heap by (T_free, tool) in
+        # Z_tools[G_first[f] : G_first[f] + G_nlazy[f]]; T_zpos[t]: t's place in it
+        self.Z_tools, self.T_zpos = _longs([0] * nt), _longs([0] * nt)
         self.cqt_checks = {}  # step -> [checks, violations]
 
     def _init_lots(self, e: Any, cfg: Any) -> None:
@@ -862,7 +867,8 @@ class Kernel:
     # ------------------------------------------------------------------ lots arrive and start
     @cython.cfunc
     @cython.locals(g=cython.long, f=cython.long, t=cython.long, hot=cython.bint,
-                   req=cython.long, s=cython.long, first=cython.long, n=cython.long)  # fmt: skip
+                   req=cython.long, s=cython.long, first=cython.long, n=cython.long,
+                   i=cython.long)  # fmt: skip
     def arrive(self, lot: cython.long, now: cython.double) -> None:
         """``lot`` joins the queue of its step's tool group, or starts on an idle tool."""
         g = self.L_step[lot]
@@ -879,9 +885,11 @@ class Kernel:
             if self.L_prio[lot] > self.base_prio:
                 self.q_append(f, HOT, lot)
             if self.G_len[2 * f + WAITING] == 1 and self.G_nlazy[f] > 0:  # a queue forms: every
-                for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):  # busy tool
-                    if self.T_lazy[t]:  # must pick up when it ends
-                        self.arm(t)
+                for i in range(self.G_first[f], self.G_first[f] + self.G_nlazy[f]):  # busy tool
+                    t = self.Z_tools[i]  # must pick up when it ends
+                    self.T_lazy[t] = 0
+                    self.H.push(self.T_free[t], TOOL_FREE, t, self.T_tok[t])
+                self.G_nlazy[f] = 0
             return
         hot = self.L_prio[lot] > self.base_prio
         if hot:  # queued below, or taken off again when it starts at once
@@ -1014,7 +1022,7 @@ class Kernel:
             # Nobody waits: the tool needs no event at its end; it is "lazily busy" and
             # counts as free from T_free on (see settle/arm).
             self.T_lazy[t] = 1
-            self.G_nlazy[f] += 1
+            self.lazy_push(f, t)
         else:
             self.H.push(free, TOOL_FREE, t, self.T_tok[t])
         counted = now >= self.warm
@@ -1120,7 +1128,7 @@ class Kernel:
         """A lazily busy tool whose job ended by ``now`` becomes idle as of its end time."""
         if self.T_lazy[t] and self.T_free[t] <= now:
             self.T_lazy[t] = 0
-            self.G_nlazy[self.T_group[t]] -= 1
+            self.lazy_remove(self.T_group[t], t)
             tf = self.T_free[t]
             self.acc[BUSY * self.nt + t] += tf - self.T_since[t]
             self.T_since[t] = tf
@@ -1135,20 +1143,63 @@ class Kernel:
         self.T_npend[t] += 1
 
     @cython.cfunc
-    @cython.locals(t=cython.long, best=cython.long)
     def _first_lazy(self, f: cython.long) -> cython.long:
         """The lazily busy tool of group ``f`` with the earliest end (the lowest id on ties)."""
-        best = -1
-        for t in range(self.G_first[f], self.G_first[f] + self.G_ntools[f]):
-            if self.T_lazy[t] and (best < 0 or self.T_free[t] < self.T_free[best]):
-                best = t
-        return best
+        return self.Z_tools[self.G_first[f]]
+
+    @cython.cfunc
+    @cython.inline
+    def _ends_before(self, t1: cython.long, t2: cython.long) -> cython.bint:
+        return self.T_free[t1] < self.T_free[t2] or (self.T_free[t1] == self.T_free[t2] and t1 < t2)
+
+    @cython.cfunc
+    @cython.locals(base=cython.long, up=cython.long, u=cython.long)
+    def _lazy_place(self, f: cython.long, i: cython.long, t: cython.long) -> None:
+        """Put tool ``t`` at place ``i`` of group ``f``'s lazy heap, sifting it up or down."""
+        base = self.G_first[f]
+        while i > 0:
+            up = (i - 1) >> 1
+            u = self.Z_tools[base + up]
+            if self._ends_before(u, t):
+                break
+            self.Z_tools[base + i], self.T_zpos[u] = u, i
+            i = up
+        n: cython.long = self.G_nlazy[f]
+        c: cython.long
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and self._ends_before(self.Z_tools[base + c + 1], self.Z_tools[base + c]):
+                c += 1
+            u = self.Z_tools[base + c]
+            if not self._ends_before(u, t):
+                break
+            self.Z_tools[base + i], self.T_zpos[u] = u, i
+            i = c
+        self.Z_tools[base + i], self.T_zpos[t] = t, i
+
+    @cython.cfunc
+    def lazy_push(self, f: cython.long, t: cython.long) -> None:
+        """Tool ``t`` of group ``f`` becomes lazily busy."""
+        self.G_nlazy[f] += 1
+        self._lazy_place(f, self.G_nlazy[f] - 1, t)
+
+    @cython.cfunc
+    @cython.locals(i=cython.long, n=cython.long)
+    def lazy_remove(self, f: cython.long, t: cython.long) -> None:
+        """Tool ``t`` of group ``f`` is no longer lazily busy."""
+        n = self.G_nlazy[f] - 1
+        self.G_nlazy[f] = n
+        i = self.T_zpos[t]
+        if i < n:  # the last one takes its place
+            self._lazy_place(f, i, self.Z_tools[self.G_first[f] + n])
 
     @cython.cfunc
     def arm(self, t: cython.long) -> None:
         """Give a lazily busy tool its end-of-job event (someone now waits for it)."""
         self.T_lazy[t] = 0
-        self.G_nlazy[self.T_group[t]] -= 1
+        self.lazy_remove(self.T_group[t], t)
         self.H.push(self.T_free[t], TOOL_FREE, t, self.T_tok[t])
 
     @cython.cfunc
