@@ -12,8 +12,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# setup.py compiles the fab kernel from kernel.py: a changed kernel reinstalls
-KERNEL  = setup.py src/fabnet/fab/kernel.py
+# setup.py compiles the fab kernel from kernel.py and dispatch.py: a change reinstalls
+KERNEL  = setup.py src/fabnet/fab/kernel.py src/fabnet/fab/dispatch.py src/fabnet/fab/dispatch.pxd
 
 $(VENV)/.installed: pyproject.toml $(KERNEL) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .

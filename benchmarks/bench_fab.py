@@ -4,12 +4,14 @@
     .venv/bin/python benchmarks/bench_fab.py --days 730
 
 Validation runs against the SMT2020 reference use the same command with a dataset, rule, warm-up
-and seed, e.g. ``--days 365 --warmup-days 90 --seed 1 --dispatch cr --dataset .../SMT2020_LVHM``
+and seed, e.g. ``--days 365 --warmup-days 90 --seed 1 --dispatch cr --dataset SMT2020_LVHM``
 (prints the flow factor per product and the WIP range after the warm-up: a stable fab keeps it
 flat).
 
-Reference: PySCFabSim needs about 350 s for 180 days of HVLM (~25,000 events/s) on a 2-core
-machine. Peak memory is the process's maximum resident set size (resource.getrusage).
+The SMT2020 tables come from ``fabnet data fetch smt2020``. Reference: the pure-Python PySCFabSim
+(its command is in benchmarks/RESULTS.md). The wall time depends on the machine's load: the
+CPU time is printed too. Peak memory is the process's maximum resident set size
+(resource.getrusage).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import platform
 import resource
 import time
 
-from fabnet.fab import SimConfig, default_smt2020_dir, load_smt2020
+from fabnet.fab import SimConfig, load_smt2020
 from fabnet.fab.engine import Engine, kernel_module
 from fabnet.fab.kpi import kpis
 
@@ -39,7 +41,7 @@ def _cpu_model() -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--days", type=float, default=180)
-    p.add_argument("--dataset", default=str(default_smt2020_dir() / "SMT2020_HVLM"))
+    p.add_argument("--dataset", default="SMT2020_HVLM", help="a name or a folder of tables")
     p.add_argument("--dispatch", default="fifo")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--warmup-days", type=float, default=None, help="default: half the run")

@@ -41,12 +41,32 @@ def test_every_rule_runs_and_obeys_littles_law(rule):
 def test_user_rule_callable_is_used():
     calls = []
 
-    def lifo(state, lot, tool, now):
+    def lifo(view, lot, tool, now):
         calls.append(lot)
-        return -state.lot_queue_entry[lot]
+        assert view.step_mean(view.step(lot)) > 0 and view.due(lot) > view.release(lot)
+        return -view.queue_entry(lot)
 
     s = simulate(minifab(), days=20, warmup_days=2, dispatch=lifo).summary
     assert calls and s["lots_completed"] > 0
+
+
+def test_user_rule_gets_a_read_only_view_and_the_engine_keeps_no_lot_state():
+    views = []
+
+    def rule(view, lot, tool, now):
+        views.append(view)
+        return view.queue_entry(lot)
+
+    engine = Engine(minifab(), SimConfig(days=10, warmup_days=1, dispatch=rule))
+    engine.run()
+    view = views[0]
+    assert not [name for name in vars(engine) if name.startswith(("lot_", "tool_setup"))]
+    # the view has methods to read, no table to write: its tables are private (in the
+    # compiled kernel not reachable from Python at all)
+    public = {n for n in dir(view) if not n.startswith("_")}
+    assert public == {"queue_entry", "due", "release", "cqt_deadline", "step", "priority",
+                      "product", "remaining_rpt", "step_mean", "step_setup", "tool_setup"}  # fmt: skip
+    assert all(callable(getattr(view, n)) for n in public)
 
 
 def test_load_factor_scales_throughput_and_congestion():

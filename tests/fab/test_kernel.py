@@ -1,7 +1,7 @@
 """The compiled event loop (Cython build of ``kernel.py``) gives the pure-Python loop's numbers.
 
-``pip install -e .`` compiles ``fabnet.fab._kernel_c`` (setup.py); the engine runs it only when it
-was built from the current ``kernel.py``. These tests check that the install did compile it, that
+``pip install -e .`` compiles ``fabnet.fab._kernel_c`` and ``fabnet.fab._dispatch_c`` (setup.py);
+the engine runs them only when they were built from the current ``kernel.py``/``dispatch.py``. These tests check that the install did compile it, that
 compiled and interpreted runs agree record for record (same seed, same model), and that a stale
 build is refused.
 """
@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from fabnet.fab import SimConfig, default_smt2020_dir, load_smt2020, minifab
+from fabnet.fab import SimConfig, load_smt2020, minifab
 from fabnet.fab import engine as engine_mod
 from fabnet.fab import kernel as pure_kernel
 from fabnet.fab.engine import Engine
@@ -46,10 +46,10 @@ def test_compiled_and_pure_kernels_agree_on_the_minifab(rule):
     assert _records(_compiled(), minifab(), cfg) == _records(pure_kernel, minifab(), cfg)
 
 
-def test_compiled_and_pure_kernels_agree_on_smt2020():
+def test_compiled_and_pure_kernels_agree_on_smt2020(smt2020_dir):
     # HVLM has batching, setups with minimum runs, lot-to-lens dedication, rework, sampling,
     # CQTs, downs and both kinds of PM: 8 simulated days exercise all of them.
-    model = load_smt2020(default_smt2020_dir() / "SMT2020_HVLM")
+    model = load_smt2020(smt2020_dir / "SMT2020_HVLM")
     cfg = SimConfig(days=8, warmup_days=2, seed=5)
     compiled, pure = _records(_compiled(), model, cfg), _records(pure_kernel, model, cfg)
     assert compiled["events"] > 200_000

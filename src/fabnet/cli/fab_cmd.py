@@ -58,7 +58,10 @@ def _progress(total: float, label: str, enabled: bool):
 @fab_app.command("simulate")
 def simulate_cmd(
     dataset: Path | None = typer.Option(
-        None, "--dataset", help="SMT2020 dataset folder (default: the built-in mini-fab)"
+        None,
+        "--dataset",
+        help="SMT2020 dataset: SMT2020_HVLM or SMT2020_LVHM (fetched by `fabnet data fetch "
+        "smt2020`) or a folder of the tables (default: the built-in mini-fab)",
     ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
@@ -78,7 +81,11 @@ def simulate_cmd(
     ),
     seed: int = typer.Option(0, "--seed"),
     replications: int = typer.Option(1, "--replications"),
-    workers: int = typer.Option(1, "--workers", help="processes for replications"),
+    workers: int = typer.Option(
+        1, "--workers", help="processes for replications (local) / CPUs of a local Ray"
+    ),
+    executor: str = typer.Option("local", "--executor", help="replications on: local | ray"),
+    address: str | None = typer.Option(None, "--address", help="Ray address: auto or HOST:PORT"),
     load: float = typer.Option(1.0, "--load", help="load factor on the release rate"),
     nested_pms: bool = typer.Option(
         False, "--nested-pms", help="a tool's weekly/monthly/quarterly PMs nest (see SimConfig)"
@@ -111,7 +118,7 @@ def simulate_cmd(
         options = {"dataset": str(dataset) if dataset else None, "scenario": scenario,
                    "template": template, "days": days,
                    "warmup_days": cfg.warmup_days, "dispatch": rule,
-                   "replications": replications, "load_factor": load,
+                   "replications": replications, "executor": executor, "load_factor": load,
                    "nested_pms": nested_pms}  # fmt: skip
         with RunStore(home).start_run(
             kind="fab",
@@ -120,7 +127,8 @@ def simulate_cmd(
             options=options,
             seed=seed,
         ) as run:
-            results = _simulate(model, cfg, days, seed, replications, workers, as_json)
+            results = _simulate(model, cfg, days, replications, (executor, workers, address),
+                                as_json)  # fmt: skip
             summary = dict(_summarise(model, results, replications), run_id=run.id)
             _keep(run, results[0], summary)
     except FabnetError as error:
@@ -134,8 +142,18 @@ def simulate_cmd(
     _print_summary(summary, results[0])
 
 
-def _simulate(model, cfg, days: float, seed: int, replications: int, workers: int, as_json: bool):
-    """KPIs of each replication, with a progress bar in simulated days (or replications)."""
+def _executor(kind: str, workers: int, address: str | None):
+    """The executor of ``--executor/--workers/--address`` (the risk engine's interface)."""
+    from fabnet.executors import make_executor
+
+    if workers < 1:
+        raise UsageError(f"--workers must be >= 1 (got {workers})")
+    return make_executor(kind, workers, address)
+
+
+def _simulate(model, cfg, days: float, replications: int, run_on: tuple, as_json: bool):
+    """KPIs of each replication, with a progress bar in simulated days (or replications).
+    One run goes in this process; replications through the executor ``run_on`` names."""
     from fabnet.fab.engine import Engine
     from fabnet.fab.kpi import kpis
     from fabnet.fab.replicate import replication_seeds, run_replications
@@ -143,24 +161,21 @@ def _simulate(model, cfg, days: float, seed: int, replications: int, workers: in
     if replications == 1:
         bar = _progress(days, "simulated days", not as_json)
         if bar is None:
-            results = [kpis(Engine(model, cfg).run())]
-        else:
-            with bar:
-                task = bar.add_task("sim", total=days)
-                raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
-            results = [kpis(raw)]
-    else:
-        replication_seeds(seed, replications)
-        bar = _progress(replications, "replications", not as_json)
+            return [kpis(Engine(model, cfg).run())]
+        with bar:
+            task = bar.add_task("sim", total=days)
+            raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
+        return [kpis(raw)]
+    replication_seeds(cfg.seed, replications)  # checks the count before any worker starts
+    bar = _progress(replications, "replications", not as_json)
+    with _executor(*run_on) as ex:
         if bar is None:
-            results = run_replications(model, cfg, replications, workers)
-        else:
-            with bar:
-                task = bar.add_task("reps", total=replications)
-                results = run_replications(
-                    model, cfg, replications, workers, lambda i: bar.advance(task)
-                )
-    return results
+            return run_replications(model, cfg, replications, executor=ex)
+        with bar:
+            task = bar.add_task("reps", total=replications)
+            return run_replications(
+                model, cfg, replications, on_done=lambda i: bar.advance(task), executor=ex
+            )
 
 
 def _summarise(model, results, replications: int) -> dict:
@@ -255,7 +270,9 @@ def _print_summary(s: dict, k) -> None:
 
 @fab_app.command("curve")
 def curve_cmd(
-    dataset: Path | None = typer.Option(None, "--dataset", help="SMT2020 dataset folder"),
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="SMT2020 dataset (a name or a folder, as for `fab simulate`)"
+    ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="scenario file whose fab template to simulate (with --template)"
     ),
@@ -269,7 +286,9 @@ def curve_cmd(
     warmup: float | None = typer.Option(None, "--warmup", help="default: days/2"),
     dispatch: str = typer.Option("dataset", "--dispatch", help="as for `fab simulate`"),
     replications: int = typer.Option(2, "--replications"),
-    workers: int = typer.Option(1, "--workers"),
+    workers: int = typer.Option(1, "--workers", help="processes (local) / CPUs of a local Ray"),
+    executor: str = typer.Option("local", "--executor", help="runs on: local | ray"),
+    address: str | None = typer.Option(None, "--address", help="Ray address: auto or HOST:PORT"),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("operating_curve.json"), "--out", help="JSON file to write"),
     as_json: bool = typer.Option(False, "--json"),
@@ -294,14 +313,16 @@ def curve_cmd(
         )  # fmt: skip
         Engine(model, cfg)
         bar = _progress(len(factors), "loads", not as_json)
-        if bar is None:
-            curve = operating_curve(model, cfg, factors, replications, workers)
-        else:
-            with bar:
-                task = bar.add_task("loads", total=len(factors))
-                curve = operating_curve(
-                    model, cfg, factors, replications, workers, lambda lf: bar.advance(task)
-                )
+        with _executor(executor, workers, address) as ex:
+            if bar is None:
+                curve = operating_curve(model, cfg, factors, replications, executor=ex)
+            else:
+                with bar:
+                    task = bar.add_task("loads", total=len(factors))
+                    curve = operating_curve(
+                        model, cfg, factors, replications,
+                        on_point=lambda lf: bar.advance(task), executor=ex,
+                    )  # fmt: skip
         OperatingCurve.model_validate(curve)
     except FabnetError as error:
         fail(error, as_json)

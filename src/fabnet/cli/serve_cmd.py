@@ -48,7 +48,11 @@ def serve(
 
         import fabnet.web  # noqa: F401 - checks fastapi is there
     except ModuleNotFoundError as exc:
-        err_console.print(f"[bold red]error:[/] {_MISSING} (missing: {exc.name})", highlight=False)
+        from rich.markup import escape  # [web] in the message is text, not markup
+
+        err_console.print(
+            f"[bold red]error:[/] {escape(_MISSING)} (missing: {exc.name})", highlight=False
+        )
         raise typer.Exit(EXIT_USER_ERROR) from None
     from fabnet.web import create_app, is_loopback
     from fabnet.web.security import check_token_setting

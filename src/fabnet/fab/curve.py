@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from fabnet.errors import UsageError
+from fabnet.executors import Executor, LocalExecutor
 from fabnet.fab.capacity import static_utilisation
 from fabnet.fab.engine import SimConfig
 from fabnet.fab.model import FabModel
-from fabnet.fab.replicate import confidence_interval, run_replications
+from fabnet.fab.replicate import confidence_interval, replication_configs, run_configs
 
 __all__ = ["fit_xfactor", "operating_curve"]
 
@@ -66,19 +67,39 @@ def operating_curve(
     replications: int = 1,
     workers: int = 1,
     on_point: Callable[[float], Any] | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """Simulate each load factor (common random numbers across loads) and fit the curve.
 
+    Every (load, replication) run goes to ``executor`` (default: a local pool of ``workers``
+    processes) as one job, so all loads run in parallel; the numbers do not depend on it.
     Returns the JSON-ready dict that :class:`fabnet.scenario.fab_template.OperatingCurve` reads.
     """
     if not load_factors or min(load_factors) <= 0:
         raise UsageError(f"load factors must be positive, got {load_factors}")
+    if workers < 1:
+        raise UsageError(f"workers must be >= 1, got {workers}")
     util = static_utilisation(model, 1.0)
     u_bottleneck = float(util["utilisation"].iloc[0])
     rpt = [model.raw_process_minutes(i) / 1440 for i in range(len(model.products))]
+    configs = [
+        c
+        for lf in load_factors
+        for c in replication_configs(replace(config, load_factor=lf), replications)
+    ]
+
+    def done(i: int) -> None:
+        if on_point is not None and (i + 1) % replications == 0:
+            on_point(load_factors[i // replications])
+
+    if executor is None:
+        with LocalExecutor(min(workers, len(configs))) as local:
+            all_runs = run_configs(model, configs, local, done)
+    else:
+        all_runs = run_configs(model, configs, executor, done)
     points: list[dict[str, Any]] = []
-    for lf in load_factors:
-        runs = run_replications(model, replace(config, load_factor=lf), replications, workers)
+    for k, lf in enumerate(load_factors):
+        runs = all_runs[k * replications : (k + 1) * replications]
         ff = [r.summary["flow_factor"]["mean"] for r in runs]
         ct = [r.summary["cycle_time_days"]["mean"] for r in runs]
         wpd = [r.summary["wafers_per_day"] for r in runs]
@@ -96,8 +117,6 @@ def operating_curve(
                 "replications": replications,
             }
         )
-        if on_point is not None:
-            on_point(lf)
     fit = fit_xfactor([p["load"] for p in points], [p["flow_factor"] for p in points])
     nominal = sum(p["throughput_wafers_per_day"] / p["load"] for p in points) / len(points)
     weights = [sum(1 / o.interval for o in model.orders if o.product == i) for i in range(len(rpt))]

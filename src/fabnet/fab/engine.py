@@ -1,11 +1,14 @@
 """The simulation engine: run settings, the model compiled into flat tables, and the run.
 
-The event loop itself is :mod:`fabnet.fab.kernel` (compiled with Cython at install, see
-:func:`kernel_module`): a binary heap of ``(time, kind, a, b)`` tuples over integer ids. Lots, tools and steps are integer ids; their attributes live in plain lists (``lot_step[lot]``,
-``tool_state[tool]``, ``step_mean[step]``). There is no object per lot and no generator per
-process; per event the loop does a ``heappop``, a branch on ``kind`` and a few list reads. Steps
-are numbered globally over all routes (``route_first[r] + i``). Ties in time break on the event
-kind, then the ids (deterministic, no sequence counter).
+The event loop itself is :class:`fabnet.fab.kernel.Kernel` (compiled with Cython at install,
+see :func:`kernel_module`): a binary heap of ``(time, kind, a, b)`` events over integer ids.
+Lots, tools and steps are integer ids; their attributes live in typed tables (``L_step[lot]``,
+``T_state[tool]``, ``S_mean[step]``). There is no object per lot and no generator per process;
+per event the loop pops the heap, branches on ``kind`` and calls one handler. Steps are numbered
+globally over all routes (``route_first[r] + i``). Ties in time break on the event kind, then
+the ids (deterministic, no sequence counter). The engine compiles the model into the step and
+group tables below; the kernel builds its own run state from them, so an engine can be run
+more than once.
 
 Semantics (see :mod:`fabnet.fab.model`; SMT2020 readings checked against the public PySCFabSim
 code, github.com/prosysscience/PySCFabSim-release, ``simulation/``):
@@ -49,40 +52,59 @@ from types import ModuleType
 from typing import Any
 
 from fabnet.errors import UsageError
-from fabnet.fab import kernel as _pure_kernel
 from fabnet.fab.dispatch import RULES, DispatchRule
-from fabnet.fab.kernel import DAY
 from fabnet.fab.model import FabModel
 
 __all__ = ["DAY", "Engine", "RawResult", "SimConfig", "kernel_module"]
 
 
+DAY = 1440.0  # minutes
+
+KERNEL_SOURCES = ("kernel.py", "dispatch.py", "dispatch.pxd")
+"""The files the compiled kernel is built from (``setup.py`` hashes the same list)."""
+
+
+def kernel_source_sha256() -> str:
+    """SHA-256 over :data:`KERNEL_SOURCES`, in order: what a current build carries."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in KERNEL_SOURCES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
 @cache
 def kernel_module() -> ModuleType:
     """The event loop to run: the compiled ``fabnet.fab._kernel_c`` when it was built from the
-    current ``kernel.py``, else the pure-Python :mod:`fabnet.fab.kernel` (same numbers, about
-    half the speed). ``FABNET_PURE_PYTHON=1`` forces the pure one.
+    current sources (:data:`KERNEL_SOURCES`), else the pure-Python :mod:`fabnet.fab.kernel` (same
+    records, many times slower). ``FABNET_PURE_PYTHON=1`` forces the pure one.
 
-    The compiled module carries the SHA-256 of the source it was built from; a mismatch (someone
-    edited ``kernel.py`` and did not reinstall) falls back to the pure module with a warning, so
-    stale compiled code never runs.
+    The compiled module carries the SHA-256 of the sources it was built from; a mismatch (someone
+    edited ``kernel.py`` or ``dispatch.py`` and did not reinstall) falls back to the pure module
+    with a warning, so stale compiled code never runs.
     """
     if os.environ.get("FABNET_PURE_PYTHON", "") not in ("", "0"):
-        return _pure_kernel
+        return _pure_kernel()
     try:
         from fabnet.fab import _kernel_c  # type: ignore[attr-defined]
     except ImportError:
-        return _pure_kernel
-    source = Path(_pure_kernel.__file__).read_bytes()
-    if getattr(_kernel_c, "SOURCE_SHA256", None) != hashlib.sha256(source).hexdigest():
+        return _pure_kernel()
+    if getattr(_kernel_c, "SOURCE_SHA256", None) != kernel_source_sha256():
         warnings.warn(
-            "fabnet.fab._kernel_c was compiled from an older kernel.py; running the pure-Python "
-            "kernel (reinstall with `pip install -e .` to recompile)",
+            "fabnet.fab._kernel_c was compiled from an older kernel.py/dispatch.py; running the "
+            "pure-Python kernel (reinstall with `pip install -e .` to recompile)",
             RuntimeWarning,
             stacklevel=2,
         )
-        return _pure_kernel
+        return _pure_kernel()
     return _kernel_c
+
+
+def _pure_kernel() -> ModuleType:
+    """The interpreted kernel, imported only when it runs (importing it costs start-up time)."""
+    from fabnet.fab import kernel
+
+    return kernel
 
 
 @dataclass(frozen=True)
@@ -255,20 +277,6 @@ class Engine:
         self.product_pieces = [p.pieces for p in m.products]
         self.product_rpt = [m.raw_process_minutes(i) for i in range(len(m.products))]
         self.product_empty_fab = [m.empty_fab_minutes(i) for i in range(len(m.products))]
-        nt = len(self.tool_group)
-        self.tool_setup = [-1] * nt
-        # lot attribute lists (grown at release)
-        self.lot_step: list[int] = []
-        self.lot_product: list[int] = []
-        self.lot_priority: list[int] = []
-        self.lot_release: list[float] = []
-        self.lot_due: list[float] = []
-        self.lot_queue_entry: list[float] = []
-        self.lot_cqt_deadline: list[float] = []
-        self.lot_done: list[float] = []
-        self.lot_order: list[int] = []
-
-    # ------------------------------------------------------------------ run
 
     # ------------------------------------------------------------------ run
     def run(self, progress: Callable[[float], None] | None = None) -> RawResult:

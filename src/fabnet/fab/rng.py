@@ -13,10 +13,10 @@ from itertools import chain
 
 import numpy as np
 
-__all__ = ["STREAMS", "uniform_streams"]
+__all__ = ["BLOCK", "STREAMS", "uniform_streams"]
 
 STREAMS = ("process", "transport", "routing", "downs", "release", "dispatch")
-_BLOCK = 1 << 15
+BLOCK = 1 << 15  # numbers drawn at a time
 
 
 def _blocks(rng: np.random.Generator, n: int) -> Iterator[list[float]]:
@@ -33,6 +33,6 @@ def uniform_streams(seed: int | np.random.SeedSequence) -> dict[str, Callable[[]
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = ss.spawn(len(STREAMS))
     return {
-        name: chain.from_iterable(_blocks(np.random.default_rng(c), _BLOCK)).__next__
+        name: chain.from_iterable(_blocks(np.random.default_rng(c), BLOCK)).__next__
         for name, c in zip(STREAMS, children, strict=True)
     }

@@ -25,12 +25,17 @@ PySCFabSim simulator (github.com/prosysscience/PySCFabSim-release, ``simulation/
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
 import os
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from fabnet.datasets import cache_dir, resolve_smt2020, smt2020_dir
 from fabnet.errors import DataError
 from fabnet.fab.model import (
     DIST_CONST,
@@ -56,12 +61,63 @@ _DATASET_RULES = {"rank_FIFO": "fifo", "rank_CR": "cr", "rank_EDD": "edd", "rank
 
 
 def default_smt2020_dir() -> Path:
-    """``$FABNET_SMT2020_DIR``, else ``<repo root>/../shared/data/smt2020``."""
-    env = os.environ.get("FABNET_SMT2020_DIR")
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "data" / "smt2020"
+    """Where the SMT2020 tables are: ``$FABNET_SMT2020_DIR``, else the user cache's
+    ``smt2020`` folder that ``fabnet data fetch smt2020`` fills (:mod:`fabnet.datasets`)."""
+    return smt2020_dir()
+
+
+def _cache_key(d: Path) -> str:
+    """SHA-256 over the dataset's files (names and bytes) and over this loader's own source and
+    the model's: a cached model is reused only for the same tables read by the same code."""
+    h = hashlib.sha256()
+    for own in (Path(__file__), Path(__file__).with_name("model.py")):
+        h.update(own.read_bytes())
+    for path in sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".")):
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def load_smt2020(directory: str | Path) -> FabModel:
+    """Load an SMT2020 dataset: a folder (e.g. ``.../SMT2020_HVLM``) or a name (``SMT2020_HVLM``,
+    ``HVLM``, ``LVHM``: the folder of that name under :func:`default_smt2020_dir`).
+
+    The tables are parsed once; the model is kept in the user cache (``<cache>/models``, a
+    pickle keyed by the SHA-256 of the files and of the loader, see :func:`_cache_key`) and read
+    from there next time (a few tens of milliseconds instead of parsing). A cache that cannot be
+    written is skipped.
+
+    Raises:
+        DataError: a file is missing or a cell cannot be read (message names file, line, column);
+            a dataset name whose tables were not fetched (message names the fetch command).
+    """
+    d = resolve_smt2020(directory)
+    if not d.is_dir():
+        return _parse_smt2020(d)  # raises the loader's error
+    key = _cache_key(d)
+    cached = cache_dir() / "models" / f"smt2020-{d.name}-{key[:32]}.pickle"
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of small objects: the cyclic GC would pass over them often
+    try:
+        with cached.open("rb") as fh:
+            model = pickle.load(fh)
+        if isinstance(model, FabModel):
+            return model
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        pass
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    model = _parse_smt2020(d)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".model-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return model
 
 
 class _Table:
@@ -134,49 +190,15 @@ class _Table:
             ) from None
 
 
-def load_smt2020(directory: str | Path) -> FabModel:
-    """Load an SMT2020 dataset directory (e.g. ``.../smt2020/SMT2020_HVLM``).
-
-    Raises:
-        DataError: a file is missing or a cell cannot be read (message names file, line, column).
-    """
-    d = Path(directory)
+def _parse_smt2020(d: Path) -> FabModel:
+    """Parse the tables of one SMT2020 dataset folder into a :class:`FabModel`."""
     if not d.is_dir():
         raise DataError(
             "not a directory; pass an SMT2020 dataset folder such as .../SMT2020_HVLM "
             "(with tool.txt.1l, route_*.txt, order.txt, ...)",
             file=str(d),
         )
-    tools = _Table(d / "tool.txt.1l" if (d / "tool.txt.1l").is_file() else d / "tool.txt")
-    tools.require("STNFAM", "STNQTY", "STNGRP")
-    groups: list[ToolGroup] = []
-    group_index: dict[str, int] = {}
-    ranked: Counter[str] = Counter()  # the families' last dispatching rank, e.g. rank_CR
-    for line, r in tools.rows:
-        ranks = [x.strip() for x in r.get("FWLRANK", "").split(";") if x.strip()]
-        if ranks:
-            ranked[ranks[-1]] += 1
-        qty = int(tools.num(line, r, "STNQTY"))
-        if qty < 1:
-            raise DataError("STNQTY must be at least 1", str(tools.path), line, "STNQTY")
-        load = 0.0
-        for tcol, ucol in (("LTIME", "LTUNITS"), ("ULTIME", "ULTUNITS")):
-            if r.get(tcol, ""):
-                load += tools.num(line, r, tcol) * tools.unit(line, r, ucol)
-        cap = r.get("STNCAP", "")
-        group_index[r["STNFAM"]] = len(groups)
-        groups.append(
-            ToolGroup(
-                name=r["STNFAM"],
-                count=qty,
-                area=r.get("STNGRP", ""),
-                load_minutes=load,
-                cascading=cap != "" and int(float(cap)) == 2,
-                location=r.get("STNFAMLOC", "") or "Fab",
-                batch_same_route="crit_sameroutestep" in r.get("BATCHCRITF", ""),
-            )
-        )
-
+    groups, group_index, dispatch = _read_tool_groups(d)
     orders_t = _Table(d / "order.txt")
     orders_t.require("LOT", "PART", "PRIOR", "PIECES", "START", "REPEAT", "RUNITS", "RPT#", "DUE")
     wip_t = _Table(d / "WIP.txt")
@@ -211,6 +233,62 @@ def load_smt2020(directory: str | Path) -> FabModel:
             )
         return product_index[row["PART"]]
 
+    orders, due_of_order, t0 = _read_orders(orders_t, product_of)
+    wip = _read_wip(wip_t, product_of, routes, products, due_of_order, t0)
+    setup_minutes, min_run, transport = _read_setups_and_transport(d)
+    return FabModel(
+        name=d.name,
+        groups=groups,
+        routes=routes,
+        products=products,
+        orders=orders,
+        wip=wip,
+        calendars=_read_calendars(d, groups),
+        setup_minutes=setup_minutes,
+        setup_min_run=min_run,
+        transport=transport,
+        dispatch=dispatch,
+    )
+
+
+def _read_tool_groups(d: Path) -> tuple[list[ToolGroup], dict[str, int], str]:
+    """``tool.txt.1l``: the tool families, their index by name, and the rule the tables rank by
+    (the most common last rank of ``FWLRANK``)."""
+    tools = _Table(d / "tool.txt.1l" if (d / "tool.txt.1l").is_file() else d / "tool.txt")
+    tools.require("STNFAM", "STNQTY", "STNGRP")
+    groups: list[ToolGroup] = []
+    group_index: dict[str, int] = {}
+    ranked: Counter[str] = Counter()  # the families' last dispatching rank, e.g. rank_CR
+    for line, r in tools.rows:
+        ranks = [x.strip() for x in r.get("FWLRANK", "").split(";") if x.strip()]
+        if ranks:
+            ranked[ranks[-1]] += 1
+        qty = int(tools.num(line, r, "STNQTY"))
+        if qty < 1:
+            raise DataError("STNQTY must be at least 1", str(tools.path), line, "STNQTY")
+        load = 0.0
+        for tcol, ucol in (("LTIME", "LTUNITS"), ("ULTIME", "ULTUNITS")):
+            if r.get(tcol, ""):
+                load += tools.num(line, r, tcol) * tools.unit(line, r, ucol)
+        cap = r.get("STNCAP", "")
+        group_index[r["STNFAM"]] = len(groups)
+        groups.append(
+            ToolGroup(
+                name=r["STNFAM"],
+                count=qty,
+                area=r.get("STNGRP", ""),
+                load_minutes=load,
+                cascading=cap != "" and int(float(cap)) == 2,
+                location=r.get("STNFAMLOC", "") or "Fab",
+                batch_same_route="crit_sameroutestep" in r.get("BATCHCRITF", ""),
+            )
+        )
+    dispatch = _DATASET_RULES.get(ranked.most_common(1)[0][0], "fifo") if ranked else "fifo"
+    return groups, group_index, dispatch
+
+
+def _read_orders(orders_t: _Table, product_of) -> tuple[list[Order], dict[str, float], datetime]:
+    """``order.txt``: the release streams, each order's due offset, and the first start."""
     t0 = min(orders_t.date(line, r, "START") for line, r in orders_t.rows)
     orders: list[Order] = []
     due_of_order: dict[str, float] = {}
@@ -232,7 +310,13 @@ def load_smt2020(directory: str | Path) -> FabModel:
                 interval_dist=orders_t.dist(line, r, "RDIST"),
             )
         )
+    return orders, due_of_order, t0
 
+
+def _read_wip(wip_t: _Table, product_of, routes: list[Route], products: list[Product],
+              due_of_order: dict[str, float], t0: datetime) -> list[WipLot]:  # fmt: skip
+    """``WIP.txt``: the lots in the fab at time 0 (release = due date minus the order's due
+    offset)."""
     wip: list[WipLot] = []
     for line, r in wip_t.rows:
         p = product_of(wip_t, line, r)
@@ -259,8 +343,14 @@ def load_smt2020(directory: str | Path) -> FabModel:
                 release=release,
             )
         )
+    return wip
 
-    calendars = _read_calendars(d, groups)
+
+def _read_setups_and_transport(
+    d: Path,
+) -> tuple[dict[tuple[str, str], float], dict[str, int], tuple[float, float]]:
+    """``setup.txt`` (setup times), ``setupgrp.txt`` (minimum runs), ``fromto.txt`` (transport
+    between two ``Fab`` locations: mean and half-width)."""
     setup_minutes: dict[tuple[str, str], float] = {}
     st = _Table(d / "setup.txt")
     for line, r in st.rows:
@@ -279,19 +369,7 @@ def load_smt2020(directory: str | Path) -> FabModel:
             if r.get("FROMLOC") == "Fab" and r.get("TOLOC") == "Fab":
                 u = ft.unit(line, r, "DUNITS")
                 transport = (ft.num(line, r, "DTIME") * u, ft.num(line, r, "DTIME2", 0) * u / 2)
-    return FabModel(
-        name=d.name,
-        groups=groups,
-        routes=routes,
-        products=products,
-        orders=orders,
-        wip=wip,
-        calendars=calendars,
-        setup_minutes=setup_minutes,
-        setup_min_run=min_run,
-        transport=transport,
-        dispatch=_DATASET_RULES.get(ranked.most_common(1)[0][0], "fifo") if ranked else "fifo",
-    )
+    return setup_minutes, min_run, transport
 
 
 def _read_route(path: Path, group_index: dict[str, int], pieces: int) -> Route:
