@@ -23,6 +23,8 @@ Tables (months are ``YYYY-MM`` of each bucket's first month; quantities are per 
   output and shortage per calendar quarter;
 * ``shadow_prices``: constraint, site_or_resource, month, value, unit (:mod:`fabnet.plan.explain`);
 * ``customer_limits``: customer, product, fill_rate, limited_by.
+* ``packaging``: line, product, month, packages, interposer_wafers — assembled per packaging
+  line (booked, own and outside houses) in the bucket.
 
 **Funding gap** = the most debt outstanding at any time: money the plan needs beyond the partners'
 commitments as they are paid in (cash never below the floor). Its timing: the month debt is first
@@ -141,6 +143,8 @@ def build_tables(
         del_rows, columns=["customer", "product", "month", "demand", "delivered", "shortage"]
     )
 
+    packaging = _packaging(pm)
+
     # cash flow ---------------------------------------------------------------------------
     cash_flow = _cash_flow(pm)
     quarterly = _quarterly(pm, deliveries, wafers)
@@ -165,7 +169,26 @@ def build_tables(
         "quarterly": quarterly,
         "shadow_prices": shadow_df,
         "customer_limits": limits,
+        "packaging": packaging,
     }
+
+
+def _packaging(pm: PlanModel) -> pd.DataFrame:
+    """Packages assembled and interposer wafers used per line, product and bucket."""
+    d = pm.d
+    pk = _sol(pm, "Packages")
+    cols = ["line", "product", "month", "packages", "interposer_wafers"]
+    if pk is None:
+        return pd.DataFrame(columns=cols)
+    ppw = d.values("packages_per_interposer_wafer")
+    rows = [
+        (line, prod, lab, pk[i, j, t], pk[i, j, t] / ppw[j])
+        for i, line in enumerate(d.lines)
+        for j, prod in enumerate(d.products)
+        for t, lab in enumerate(d.buckets.labels)
+        if pk[i, j, t] > 1e-6
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _series(pm: PlanModel, key: str, n_t: int) -> np.ndarray:
