@@ -87,7 +87,9 @@ def _per_month(table: pd.DataFrame, column: str, months: list[str], start: str) 
     return out
 
 
-def _without_draw(ind: Scenario, ven_tables: dict[str, pd.DataFrame], venture: Scenario) -> Scenario:
+def _without_draw(
+    ind: Scenario, ven_tables: dict[str, pd.DataFrame], venture: Scenario
+) -> Scenario:
     """The industry with the venture's outside packaging and wafers taken out of its capacity."""
     months, start = ind.months, ind.policy.start
     pk = ven_tables["packaging"]
@@ -100,17 +102,25 @@ def _without_draw(ind: Scenario, ven_tables: dict[str, pd.DataFrame], venture: S
     for ln in ind.packaging:
         if ln.owner == "outsourced" and ln.kind == "CoWoS-S":
             cap = np.maximum(_monthly(ln.capacity_wpm, months) - draw_tsmc, 0.0)
-            ln = ln.model_copy(update={"capacity_wpm": dict(zip(months, cap.tolist(), strict=True))})
+            ln = ln.model_copy(
+                update={"capacity_wpm": dict(zip(months, cap.tolist(), strict=True))}
+            )
         packaging.append(ln)
     outside = []
     n_osat = max(len(ind.outside_packaging), 1)
     for op in ind.outside_packaging:
         cap = np.maximum(_monthly(op.capacity_wpm, months) - draw_osat / n_osat, 0.0)
-        outside.append(op.model_copy(update={"capacity_wpm": dict(zip(months, cap.tolist(), strict=True))}))
+        outside.append(
+            op.model_copy(update={"capacity_wpm": dict(zip(months, cap.tolist(), strict=True))})
+        )
     foundries = list(ind.outside_foundries)
     del ws  # bought-in wafers are not the industry's limit (N5-family share is ample)
     return ind.model_copy(
-        update={"packaging": packaging, "outside_packaging": outside, "outside_foundries": foundries}
+        update={
+            "packaging": packaging,
+            "outside_packaging": outside,
+            "outside_foundries": foundries,
+        }
     )
 
 

@@ -41,6 +41,7 @@ def _root(
 def _register() -> None:
     """Attach the sub-command modules; each owns one area of the CLI."""
     from fabnet.cli import (
+        backtest_cmd,
         econ_cmd,
         fab_cmd,
         plan_cmd,
@@ -52,6 +53,7 @@ def _register() -> None:
 
     for module in (scenario_cmd, econ_cmd, plan_cmd, fab_cmd, risk_cmd, runs_cmd, serve_cmd):
         module.register(app)
+    backtest_cmd.register(app)
 
 
 _register()
