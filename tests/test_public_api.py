@@ -21,6 +21,7 @@ PACKAGES = [
     "fabnet.risk",
     "fabnet.store",
     "fabnet.report",
+    "fabnet.backtest",
 ]
 
 
@@ -41,7 +42,7 @@ def test_all_is_complete_and_resolvable(name):
     assert not missing, f"{name} defines public names not in __all__: {sorted(missing)}"
 
 
-CORE = ("scenario", "econ", "plan", "fab", "risk")
+CORE = ("scenario", "econ", "plan", "fab", "risk", "backtest")
 FORBIDDEN = ("plotly", "fastapi", "typer", "rich", "uvicorn", "fabnet.store", "fabnet.report",
              "fabnet.cli", "fabnet.web", "fabnet.jobs")  # fmt: skip
 

@@ -49,7 +49,9 @@ class ShortageResult:
             "venture": self.venture,
             "closes_without": self.closes_without,
             "closes_with": self.closes_with,
-            "quarters": self.quarters.round(1).to_dict(orient="records"),
+            "quarters": self.quarters.round(
+                {c: 4 if c == "venture_share" else 0 for c in self.quarters.columns[1:]}
+            ).to_dict(orient="records"),
             "seconds": round(self.seconds, 2),
         }
 
