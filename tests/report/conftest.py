@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fabnet.report.plan import PLAN_TABLES
+
 
 def synthetic_plan() -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
     """Summary and tables of a made-up plan: 2024-01 … 2029-12, 2 bought fabs, 2 builds."""
@@ -130,6 +132,21 @@ def synthetic_plan() -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
         "policy": "priority",
         "objective": "npv_minus_shortage_penalty",
     }
+    for col, values in {
+        "sustaining_capex": 0.02 * capex, "outside_wafer_cost": 0.1 * opex, "grants": 0.0,
+        "prepayments_in": 0.0, "prepayments_recovered": 0.0, "depreciation": 0.1 * capex,
+        "profit_before_tax": revenue - opex, "tax": 0.2 * np.clip(revenue - opex, 0, None),
+        "tax_shield": 0.02 * capex, "loss_pool": 0.0, "free_cash_flow": revenue - opex - capex,
+        "terminal_value": 0.0,
+    }.items():  # fmt: skip
+        cash_flow[col] = values
+    cash_flow = cash_flow[list(PLAN_TABLES["cash_flow"])]
+    quarterly = (
+        deliveries.assign(quarter=deliveries["month"].str[:4] + "-Q1")
+        .groupby(["quarter", "product"], as_index=False)[["demand", "delivered", "shortage"]]
+        .sum()
+        .assign(own_wafers=1000.0, outside_wafers=0.0)
+    )
     tables = {
         "decisions": decisions,
         "capacity": capacity,
@@ -137,6 +154,7 @@ def synthetic_plan() -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
         "supply": supply,
         "deliveries": deliveries,
         "cash_flow": cash_flow,
+        "quarterly": quarterly,
         "shadow_prices": shadow_prices,
         "customer_limits": customer_limits,
     }

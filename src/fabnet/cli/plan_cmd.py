@@ -29,6 +29,16 @@ def _print_summary(summary: dict[str, Any], tables: dict[str, Any], out: Path | 
     )
     head.add_row("objective / policy", f"{summary['objective']} / {summary['policy']}")
     head.add_row("NPV", format_money(summary["npv"]))
+    if summary.get("npv_without_terminal_value") is not None:
+        head.add_row(
+            "  without terminal value", format_money(summary["npv_without_terminal_value"])
+        )
+    irr = summary.get("irr")
+    head.add_row("IRR", f"{irr:.1%}" if irr is not None else "—")
+    head.add_row("payback", str(summary.get("payback_month") or "—"))
+    if summary.get("revenue_total") is not None:
+        head.add_row("revenue / tax", f"{format_money(summary['revenue_total'])} / "
+                     f"{format_money(summary.get('tax_total') or 0.0)}")  # fmt: skip
     head.add_row("capex", format_money(summary["capex_total"]))
     fg = summary["funding_gap"]
     when = (
@@ -87,36 +97,63 @@ def _write_outputs(
     shutil.copyfile(report, out / "report.html")
 
 
-def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> None:
-    from fabnet.plan import compare_strategies
+def _compare(
+    scenario: Any, by: str, as_json: bool, out: Path | None, home: Path | None, **kwargs: Any
+) -> None:
+    """Solve each variant, keep each as a stored run, write the comparison (CSV, Parquet, and an
+    HTML page of the runs side by side) and print it."""
+    from fabnet.jobs import record_plan
+    from fabnet.plan import compare_plans
+    from fabnet.report import runs_compare_report
+    from fabnet.scenario import dump_scenario
+    from fabnet.store import RunStore, export_tables
 
-    table, _results = compare_strategies(scenario, **kwargs)
-    if out is not None:
-        from fabnet.store import export_tables
-
-        export_tables({"compare": table}, out, formats=("csv", "parquet"))
+    with err_console.status(f"comparing by {by}…"):
+        table, results = compare_plans(scenario, by=by, **kwargs)
+    store = RunStore(home)
+    run_ids: list[str] = []
+    for label, res in results.items():
+        if isinstance(res, str):
+            continue
+        options = {k: v for k, v in kwargs.items() if v is not None} | {"compare": f"{by}={label}"}
+        with store.start_run(
+            kind="plan", scenario_name=scenario.name, scenario_text=dump_scenario(scenario),
+            options=options,
+        ) as run:  # fmt: skip
+            record_plan(run, res, scenario.name)
+            run_ids.append(run.id)
+    table = table.assign(run_id=[*run_ids, *[None] * (len(table) - len(run_ids))])
+    target = (
+        out
+        if out is not None
+        else Path("fabnet-runs") / f"compare-{by}-{run_ids[0] if run_ids else 'none'}"
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    export_tables({"compare": table}, target, formats=("csv", "parquet"))
+    if run_ids:
+        page = runs_compare_report([store.get(i) for i in run_ids], title=f"Plans compared by {by}")
+        (target / "compare.html").write_text(page, encoding="utf-8")
     if as_json:
-        print_json({"compare": table})
+        print_json({"compare": table, "runs": run_ids, "out": str(target)})
         return
     from rich.table import Table
 
-    t = Table(title="Strategies compared")
+    t = Table(title=f"Plans compared by {by}")
     t.add_column("")
-    for s in table["strategy"]:
+    for s in table[by]:
         t.add_column(str(s), justify="right")
+    money = ("capex", "revenue", "npv", "npv_without_terminal_value", "funding_gap",
+             "cost_per_accelerator")  # fmt: skip
     for col in table.columns:
-        if col == "strategy":
+        if col == by:
             continue
         cells = []
         for v in table[col]:
             if v is None or (isinstance(v, float) and v != v):
                 cells.append("—")
-            elif isinstance(v, float) and col in (
-                "capex",
-                "npv",
-                "funding_gap",
-                "cost_per_accelerator",
-            ):
+            elif col == "irr":
+                cells.append(f"{v:.1%}")
+            elif isinstance(v, float) and col in money:
                 cells.append(format_money(v))
             elif isinstance(v, float):
                 cells.append(f"{v:,.0f}")
@@ -124,6 +161,7 @@ def _compare(scenario: Any, as_json: bool, out: Path | None, **kwargs: Any) -> N
                 cells.append(str(v))
         t.add_row(col, *cells)
     console.print(t)
+    console.print(f"runs {', '.join(run_ids)}; comparison in [bold]{target}[/] (compare.html)")
 
 
 def plan_cmd(
@@ -136,8 +174,11 @@ def plan_cmd(
     policy: str | None = typer.Option(
         None, "--policy", help="priority | proportional | maxmin | contracts"
     ),
-    compare: bool = typer.Option(
-        False, "--compare", help="buy only, build only, mixed side by side"
+    compare: str | None = typer.Option(
+        None,
+        "--compare",
+        help="strategy (buy only, build only, mixed) | revenue (as given, foundry, cost-plus, "
+        "merchant): plans side by side, each a stored run, with an HTML comparison",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default ./fabnet-runs/<run id>)"
@@ -159,7 +200,7 @@ def plan_cmd(
             objective=objective, policy=policy, time_limit=time_limit, mip_gap=gap
         )
         if compare:
-            _compare(sc, as_json, out, **kwargs)
+            _compare(sc, compare, as_json, out, home, **kwargs)
             return
         from fabnet.store import RunStore
 

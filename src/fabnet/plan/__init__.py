@@ -10,7 +10,7 @@ side.
 from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.allocation import POLICIES
 from fabnet.plan.buckets import Buckets, make_buckets
-from fabnet.plan.compare import compare_strategies
+from fabnet.plan.compare import COMPARISONS, compare_plans, compare_strategies, revenue_variants
 from fabnet.plan.data import (
     STRATEGIES,
     PlanData,
@@ -35,6 +35,7 @@ from fabnet.plan.model import (
 from fabnet.plan.solve import OBJECTIVES, PlanResult, solve_plan
 
 __all__ = [
+    "COMPARISONS",
     "OBJECTIVES",
     "POLICIES",
     "STRATEGIES",
@@ -45,6 +46,7 @@ __all__ = [
     "SolveInfo",
     "build_model",
     "build_plan_data",
+    "compare_plans",
     "compare_strategies",
     "decisions_table",
     "define_contracts",
@@ -58,6 +60,7 @@ __all__ = [
     "good_dies_per_wafer_at",
     "make_buckets",
     "option_starts",
+    "revenue_variants",
     "run_highs",
     "solve_plan",
     "units_from_decisions",

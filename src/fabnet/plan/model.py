@@ -90,6 +90,8 @@ class PlanModel:
     """Suffix of second-stage names (``"Cash@f3"``) when several futures share one model."""
     shared: dict[str, linopy.Variable] = field(default_factory=dict)
     """First-stage variables (``Option-units``, ``Expansion-blocks``) made by another future."""
+    extra: dict[str, linopy.Variable] = field(default_factory=dict)
+    """Second-stage variables other families refer to (the inventories, for the terminal value)."""
     const: dict[str, float] = field(default_factory=dict)
     """Constant parts (M$) of the expressions in ``ex`` of the same name (a solver objective
     takes none): ``npv`` = its expression's value + ``const["npv"]``."""
@@ -451,8 +453,8 @@ def define_inventory(pm: PlanModel) -> None:
     if "good_packages" in pm.ex:
         lhs_f = lhs_f - pm.ex["good_packages"]
     m.add_constraints(lhs_f == 0, name=pm.name("Finished-balance"))
-    pm.ex["die_inventory"] = 1.0 * inv_d
-    pm.ex["finished_inventory"] = 1.0 * inv_f
+    pm.extra["die_inventory"] = inv_d
+    pm.extra["finished_inventory"] = inv_f
 
 
 def _per_unit(pm: PlanModel, option_var: str, expansion_var: str) -> linopy.LinearExpression:
@@ -554,8 +556,10 @@ def _stock_drawdown(pm: PlanModel) -> linopy.LinearExpression:
     value = pm.da("price").max(["customer", "bucket"]) * QTY / MONEY
     out = linopy.LinearExpression(None, m)
     for key, unit in (("finished_inventory", 1.0), ("die_inventory", pm.da("compute_dies"))):
-        inv = pm.ex[key]
-        change = inv.sel(bucket=last) - inv.sel(bucket=before)
+        inv = pm.extra[key]
+        pick_last = pm.arr((pm.bucket == last).astype(float), "bucket")
+        pick_before = pm.arr((pm.bucket == before).astype(float), "bucket")
+        change = (pick_last * inv).sum("bucket") - (pick_before * inv).sum("bucket")
         z = m.add_variables(upper=0, coords=[pm.product], name=pm.name(f"Terminal-{key}"))
         m.add_constraints(z - change <= 0, name=pm.name(f"Terminal-{key}_change"))
         out = out + (value / unit * z).sum("product")

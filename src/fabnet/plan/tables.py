@@ -19,6 +19,8 @@ Tables (months are ``YYYY-MM`` of each bucket's first month; quantities are per 
   tax_shield (the tax of the profit without depreciation minus the tax: what depreciation
   saved, in the bucket it saved it), loss_pool (tax losses carried forward), free_cash_flow (revenue + grants − opex − capex −
   sustaining − tax), terminal_value (at the horizon, last row), cash_balance, debt_balance;
+* ``outside_wafers``: supplier, product, month, wafers — wafers bought from outside foundries,
+  counted in the bucket they come out;
 * ``quarterly``: quarter, product, demand, delivered, shortage, own_wafers, outside_wafers —
   output and shortage per calendar quarter;
 * ``shadow_prices``: constraint, site_or_resource, month, value, unit (:mod:`fabnet.plan.explain`);
@@ -148,6 +150,15 @@ def build_tables(
     # cash flow ---------------------------------------------------------------------------
     cash_flow = _cash_flow(pm)
     quarterly = _quarterly(pm, deliveries, wafers)
+    bought = _sol(pm, "Outside-wafers")
+    out_rows = []
+    if bought is not None:
+        for i, sup in enumerate(d.labels("outside")):
+            for j, prod in enumerate(d.products):
+                for k, lab in enumerate(labels):
+                    if bought[i, j, k] > 1e-9:
+                        out_rows.append((sup, prod, lab, bought[i, j, k]))
+    outside_wafers = pd.DataFrame(out_rows, columns=["supplier", "product", "month", "wafers"])
 
     first_good: dict[str, str | None] = {}
     for j, prod in enumerate(d.products):
@@ -167,6 +178,7 @@ def build_tables(
         "deliveries": deliveries,
         "cash_flow": cash_flow,
         "quarterly": quarterly,
+        "outside_wafers": outside_wafers,
         "shadow_prices": shadow_df,
         "customer_limits": limits,
         "packaging": packaging,

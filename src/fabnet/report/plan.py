@@ -39,14 +39,35 @@ PLAN_TABLES: dict[str, tuple[str, ...]] = {
     "cash_flow": (
         "month",
         "capex",
+        "sustaining_capex",
         "opex",
+        "outside_wafer_cost",
         "revenue",
+        "grants",
+        "prepayments_in",
+        "prepayments_recovered",
         "investor_in",
         "debt_draw",
         "debt_repay",
         "interest",
+        "depreciation",
+        "profit_before_tax",
+        "tax",
+        "tax_shield",
+        "loss_pool",
+        "free_cash_flow",
+        "terminal_value",
         "cash_balance",
         "debt_balance",
+    ),
+    "quarterly": (
+        "quarter",
+        "product",
+        "demand",
+        "delivered",
+        "shortage",
+        "own_wafers",
+        "outside_wafers",
     ),
     "shadow_prices": ("constraint", "site_or_resource", "month", "value", "unit"),
     "customer_limits": ("customer", "product", "fill_rate", "limited_by"),
@@ -96,6 +117,10 @@ def plan_summary_cards(
     """The key-figure cards of a plan report, formatted for reading."""
     cards: dict[str, str] = {"Status": str(summary.get("status", "–"))}
     cards["NPV"] = format_money(summary.get("npv"))
+    if summary.get("npv_without_terminal_value") is not None:
+        cards["NPV without terminal value"] = format_money(summary["npv_without_terminal_value"])
+    if "irr" in summary:
+        cards["IRR"] = format_percent(summary["irr"]) if summary["irr"] is not None else "–"
     cards["Capex total"] = format_money(summary.get("capex_total"))
     cards["Funding gap"] = format_money(summary.get("funding_gap"))
     deliveries = _table(tables, "deliveries")
@@ -108,8 +133,11 @@ def plan_summary_cards(
         cards["Accelerators delivered"] = format_number(total, 0)
     decisions = _table(tables, "decisions")
     if decisions is not None:
-        counts = decisions["action"].value_counts()
+        fab = decisions[~decisions["node"].astype(str).str.contains("CoWoS")]
+        pack = decisions[decisions["node"].astype(str).str.contains("CoWoS")]
+        counts = fab["action"].value_counts()
         cards["Fabs bought · built"] = f"{counts.get('buy', 0)} · {counts.get('build', 0)}"
+        cards["Packaging expansions"] = format_number(float(pack["modules"].sum()), 0)
     if summary.get("solve_seconds") is not None:
         cards["Solve time"] = f"{float(summary['solve_seconds']):,.1f} s"
     return cards
@@ -230,6 +258,22 @@ def _cash_section(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
     return Section("Cash and funding", text=text, figures=[cash_chart(cash)])
 
 
+def _quarterly_section(tables: Mapping[str, pd.DataFrame]) -> Section:
+    quarterly = _table(tables, "quarterly")
+    if quarterly is None:
+        return Section("Output per quarter", text=_missing("quarterly"))
+    shown = quarterly.copy()
+    for col in ("demand", "delivered", "shortage", "own_wafers", "outside_wafers"):
+        shown[col] = shown[col].map(lambda v: format_number(float(v), 0))
+    text = (
+        "Accelerators wanted, delivered and short per calendar quarter and product, with the "
+        "wafers that made them: own fabs and bought from outside foundries."
+    )
+    return Section(
+        "Output per quarter", text=text, tables=[("Output and shortage per quarter", shown)]
+    )
+
+
 def _shadow_section(tables: Mapping[str, pd.DataFrame]) -> Section:
     prices = _table(tables, "shadow_prices")
     if prices is None:
@@ -258,12 +302,16 @@ def plan_report(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) 
         f"objective {summary['objective']}" if summary.get("objective") else "",
     ]
     if summary.get("objective_value") is not None:
-        subtitle_parts.append(f"objective value {format_money(summary['objective_value'])}")
+        subtitle_parts.append(
+            f"solver objective (NPV less shortage penalties) "
+            f"{format_money(summary['objective_value'])}"
+        )
     sections = [
         _decisions_section(tables),
         _capacity_section(tables),
         _supply_section(tables),
         _customers_section(summary, tables),
+        _quarterly_section(tables),
         _cash_section(summary, tables),
         _shadow_section(tables),
     ]

@@ -134,11 +134,17 @@ def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     ).assign(m=lambda f: f["month"].map({lab: i for i, lab in enumerate(labels)}))
     pen = float((penalty["w"] * penalty["shortage"] * b.discount[penalty["m"].to_numpy(int)]).sum())
     npv = float(((flows - interest) * b.discount).sum())
+    # the plan's own NPV carries tax, grants, sustaining capex, prepayments and the terminal value
+    npv = float(result.summary.get("npv", npv))
     peak = float(np.asarray(cov.peak_gap))
     row = {
         "npv": npv,
         "objective": npv - pen,
-        "irr": float(np.asarray(irr(quarters, months_per_step=3))),
+        "irr": float(
+            result.summary["irr"]
+            if result.summary.get("irr") is not None
+            else np.asarray(irr(quarters, months_per_step=3))
+        ),
         "capex_total": float(capex.sum()),
         "revenue_total": float(rev.sum()),
         "funding_need": max(float(np.cumsum(spend).max()), 0.0),

@@ -12,7 +12,12 @@ variable            dimensions                meaning
 ``option_mix``      option, product, bucket   share of the option's wafers per product
 ``line_added``      line, bucket              own packaging expansions the plan decided
 ``plan_capex``      bucket                    the plan's capex schedule
-``gdpw_by_age``     product, age              good dies per wafer at a learning age
+``gdpw_by_age``     option, product, age      good dies per wafer at a learning age (the
+                                              option's site: a newcomer learns later)
+``plan_outside``    outside, product, bucket  wafers the plan buys from outside foundries
+``plan_sustaining`` bucket                    the plan's sustaining capex
+``plan_depreciation`` bucket                  depreciation of the plan's capex
+``plan_grants``     bucket                    grants on the plan's capex (within their caps)
 =================== ========================= =================================================
 
 Conventions shared with the planner (:mod:`fabnet.plan.data`):
@@ -29,7 +34,9 @@ Conventions shared with the planner (:mod:`fabnet.plan.data`):
   bucket; in a bucket where the plan ran no wafers at that site, the site's mix over the whole
   horizon, else demand-weighted among the products of the node;
 * capex follows the plan's schedule (a delay does not move or raise it: conservative on output,
-  neutral on spending).
+  neutral on spending), and so do sustaining capex, depreciation and grants;
+* wafers bought from outside foundries are the plan's orders, fixed (no delay: the foundry's
+  line is running), at the foundry's yield.
 """
 
 from __future__ import annotations
@@ -171,6 +178,7 @@ def _risk_variables(
     blocks: FloatArray,
     chosen: IntArray,
     wafer_starts: pd.DataFrame | None,
+    outside_wafers: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The arrays only the evaluation needs (module docstring), on the selected options."""
     b = d.buckets
@@ -188,18 +196,58 @@ def _risk_variables(
             d.positions("line", d.values("expansion_line")),
             blocks[:, None] * d.values("expansion_capacity"),
         )
-    capex = (units[:, None] * d.values("option_capex")).sum(axis=0)
-    if len(blocks):
-        capex = capex + (blocks[:, None] * d.values("expansion_capex")).sum(axis=0)
+
+    def per_unit(option_var: str, expansion_var: str) -> FloatArray:
+        total = (units[:, None] * d.values(option_var)).sum(axis=0)
+        if len(blocks):
+            total = total + (blocks[:, None] * d.values(expansion_var)).sum(axis=0)
+        return np.asarray(total, dtype=np.float64)
+
+    capex = per_unit("option_capex", "expansion_capex")
     ages = _age_grid(b.n_months)
-    table = np.array([good_dies_per_wafer_at(scenario, p, ages) for p in d.products])
+    cache: dict[str, FloatArray] = {}
+    for s in {str(x) for x in site}:
+        nc = scenario.fab(s).newcomer
+        cache[s] = np.array([good_dies_per_wafer_at(scenario, p, ages, nc) for p in d.products])
+    table = np.array([cache[str(s)] for s in site]).reshape(chosen.size, len(d.products), ages.size)
+    n_out = int(d.ds.sizes.get("outside", 0))
+    outside = np.zeros((n_out, len(d.products), b.n))
+    if outside_wafers is not None and len(outside_wafers) and n_out:
+        sup = {s: i for i, s in enumerate(d.labels("outside"))}
+        prod = {p: j for j, p in enumerate(d.products)}
+        month = {lab: k for k, lab in enumerate(b.labels)}
+        for row in outside_wafers.itertuples(index=False):
+            i, j, k = (
+                sup.get(str(row.supplier)),
+                prod.get(str(row.product)),
+                month.get(str(row.month)),
+            )
+            if i is not None and j is not None and k is not None:
+                outside[i, j, k] += float(row.wafers)
+    grants = np.zeros(b.n)
+    if int(d.ds.sizes.get("grant", 0)):
+        covered = (
+            d.values("grant_option_share")[:, :, None] * (units[:, None] * d.values("option_capex"))
+        ).sum(axis=1)
+        if len(blocks):
+            covered = covered + (
+                d.values("grant_expansion_share")[:, :, None]
+                * (blocks[:, None] * d.values("expansion_capex"))
+            ).sum(axis=1)
+        cap = d.values("grant_cap")
+        paid = np.minimum(np.cumsum(covered, axis=1), cap[:, None])
+        grants = np.diff(paid, axis=1, prepend=0.0).sum(axis=0)
     return {
         "option_units": ("option", units[chosen]),
         "option_output": (("option", "month"), output),
         "option_mix": (("option", "product", "bucket"), mix),
         "line_added": (("line", "bucket"), added),
         "plan_capex": ("bucket", capex),
-        "gdpw_by_age": (("product", "age"), table.reshape(len(d.products), ages.size)),
+        "plan_sustaining": ("bucket", per_unit("option_sustaining", "expansion_sustaining")),
+        "plan_depreciation": ("bucket", per_unit("option_depreciation", "expansion_depreciation")),
+        "plan_grants": ("bucket", grants),
+        "plan_outside": (("outside", "product", "bucket"), outside),
+        "gdpw_by_age": (("option", "product", "age"), table),
         "age": ages,
     }
 
@@ -211,6 +259,7 @@ def build_risk_model(
     blocks: npt.ArrayLike,
     *,
     wafer_starts: pd.DataFrame | None = None,
+    outside_wafers: pd.DataFrame | None = None,
     allocation: str | None = None,
     sampler: Sampler | None = None,
     file: str | None = None,
@@ -230,7 +279,7 @@ def build_risk_model(
     if units.shape != (d.n_options,) or blocks.shape != (d.n_expansions,):
         raise UsageError("units/blocks do not match the plan data (options or expansions differ)")
     chosen = np.flatnonzero(units > 0)
-    extra = _risk_variables(scenario, d, units, blocks, chosen, wafer_starts)
+    extra = _risk_variables(scenario, d, units, blocks, chosen, wafer_starts, outside_wafers)
     ages = extra.pop("age")
     ds = d.ds.isel(option=chosen).assign_coords(age=ages).assign(extra)
     return RiskModel(
@@ -251,6 +300,7 @@ def model_from_plan(
         plan.units,
         plan.blocks,
         wafer_starts=plan.tables.get("wafer_starts"),
+        outside_wafers=plan.tables.get("outside_wafers"),
         allocation=allocation,
         sampler=sampler,
     )
@@ -261,11 +311,13 @@ def model_from_decisions(
     decisions: pd.DataFrame,
     *,
     wafer_starts: pd.DataFrame | None = None,
+    outside_wafers: pd.DataFrame | None = None,
     allocation: str | None = None,
     sampler: Sampler | None = None,
     strategy: str = "mixed",
 ) -> RiskModel:
-    """:class:`RiskModel` of a stored plan's ``decisions`` (and ``wafer_starts``) table."""
+    """:class:`RiskModel` of a stored plan's ``decisions`` (and ``wafer_starts``,
+    ``outside_wafers``) tables."""
     data = build_plan_data(scenario, strategy=strategy, fixed=decisions)
     units, blocks = units_from_decisions(data, decisions)
     return build_risk_model(
@@ -274,6 +326,7 @@ def model_from_decisions(
         units,
         blocks,
         wafer_starts=wafer_starts,
+        outside_wafers=outside_wafers,
         allocation=allocation,
         sampler=sampler,
     )

@@ -20,9 +20,14 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
    (for one product with only a supply limit, the max-min fill rate is the equal fill rate, i.e.
    proportional), ``contracts`` (contracted quantities first, proportionally if short, then the
    scenario's ``contracts_then`` rule on the rest of the demand). Unmet demand is lost.
-5. **Money** per bucket: capex (the plan's schedule), opex (wafers × opex per wafer, packages ×
-   (line cost / packages per wafer + test), HBM stacks from the cheapest suppliers first),
-   revenue (deliveries × price), investor pay-ins shifted by their sampled delays. Debt covers
+5. **Money** per bucket: capex, sustaining capex, depreciation and grants (the plan's
+   schedules), opex (wafers × opex per wafer with licence fees, the plan's bought-in wafers at
+   their price, packages × (line cost over time / packages per wafer + test), HBM stacks from
+   the cheapest suppliers first), revenue (deliveries × each customer's price per product and
+   bucket under its revenue model, plus take-or-pay on demand below the commitment),
+   prepayments in and recovered from invoices (:func:`fabnet.econ.prepayment_flows`), income
+   tax with losses carried forward (:func:`fabnet.econ.income_tax`), the terminal value, and
+   investor pay-ins shifted by their sampled delays. Debt covers
    any gap below the cash floor, :math:`D_t = \\max(0, G_t + \\text{cash}_{min})` with
    :math:`G_t` the cumulative spend (interest included, three fixed-point passes) minus
    pay-ins; interest :math:`r L_t/12 \\cdot D_t`. NPV :math:`= \\sum_t DF_t (\\text{rev} -
@@ -38,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from fabnet.econ import funding_coverage, irr
+from fabnet.econ import funding_coverage, income_tax, irr, prepayment_flows
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
 
@@ -156,7 +161,7 @@ def _product_order(model: RiskModel) -> IntArray:
     for j in range(demand.shape[1]):
         has = demand[:, j, :].sum(axis=1) > 0
         if has.any():
-            score[j] = ppw[j] * float(np.max((price[:, j] + penalty)[has]))
+            score[j] = ppw[j] * float(np.max((price[:, j].max(axis=-1) + penalty)[has]))
     return np.argsort(-score, kind="stable").astype(np.int64)
 
 
@@ -227,14 +232,26 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         age = age * tau_ratio[:, [option_node[k]]]
         for p in np.flatnonzero(product_node == option_node[k]):
             w = out * mix[k, p][month_bucket][None, :]
-            g = np.interp(age, ages, table[p])
+            g = np.interp(age, ages, table[k, p])
             wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
             dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
+    outside = model.values("plan_outside")  # bought wafers: no delay, the foundry's yield
+    if outside.size:
+        dies += (outside * model.values("outside_gdpw")[:, :, None]).sum(axis=0)[None]
     return dies, wafers, opex_ratio
 
 
+def _outside_cost(model: RiskModel) -> FloatArray:
+    """What the plan's bought-in wafers cost per bucket (T): price × max(wafers, take-or-pay)."""
+    outside = model.values("plan_outside")
+    if not outside.size:
+        return np.zeros(model.n_buckets)
+    paid = np.maximum(outside.sum(axis=1), model.values("outside_take_or_pay"))
+    return np.asarray((paid * model.values("outside_price")).sum(axis=0), dtype=np.float64)
+
+
 def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Demand and contracted units [F, C, P, T] and prices [F, C, P] in the sampled futures."""
+    """Demand and contracted units [F, C, P, T] and prices [F, C, P, T] in the sampled futures."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
     demand, contracted, base_price = (
@@ -268,7 +285,9 @@ def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
             con[:, c] *= factor[:, None, :]
         ma = draws.affine("customers", name, "price_usd")
         if ma is not None:
-            price[:, c] = np.maximum(ma[0][:, None] * base_price[c] + ma[1][:, None], 0.0)
+            price[:, c] = np.maximum(
+                ma[0][:, None, None] * base_price[c] + ma[1][:, None, None], 0.0
+            )
     return dem, np.minimum(con, dem), price
 
 
@@ -340,7 +359,9 @@ def _operating_cost(
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
     if line_cost.shape[1]:
-        per_pkg = line_cost[:, None, :, None] / ppw[None, None, None, :] + model.values("test_cost")
+        index = model.values("line_cost_index").T  # T x L: outside houses' prices over time
+        cost = line_cost[:, None, :] * index[None]  # F x T x L
+        per_pkg = cost[..., None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
     supplier_type, product_type, n_types = _hbm_type_index(model)
     stacks = np.zeros((*opex.shape, n_types))
@@ -377,26 +398,63 @@ def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
 
 
 def _money_metrics(
-    model: RiskModel, revenue: FloatArray, opex: FloatArray, inflow: FloatArray,
+    model: RiskModel, revenue_c: FloatArray, opex: FloatArray, inflow: FloatArray,
     shortage: FloatArray,
 ) -> dict[str, FloatArray]:  # fmt: skip
-    """NPV, objective, IRR, funding figures per future (step 5)."""
+    """NPV, objective, IRR, funding figures per future (step 5): revenue per customer
+    [F, C, T] with prepayments recovered from it, grants, sustaining capex, income tax with
+    losses carried forward (:func:`fabnet.econ.income_tax`) and the terminal value, as the
+    planner defines them (:mod:`fabnet.plan.model`)."""
     b = model.data.buckets
+    ds = model.ds
     length = b.length.astype(np.float64)
-    n_f = revenue.shape[0]
+    n_f = revenue_c.shape[0]
+    revenue = revenue_c.sum(axis=1)
     capex = np.broadcast_to(model.capex, (n_f, b.n))
-    spend = capex + opex - revenue
-    cov = funding_coverage(spend, inflow, model.debt_limit)
+    sustaining = model.values("plan_sustaining")[None]
+    grants = model.values("plan_grants")[None]
+    prepaid_c = model.values("prepayment")
+    if prepaid_c.sum() > 0:
+        pre = prepayment_flows(
+            revenue_c, np.broadcast_to(prepaid_c, revenue_c.shape),
+            model.values("prepayment_recovery_share")[None, :],
+        )  # fmt: skip
+        prepaid, recovered = prepaid_c.sum(axis=0)[None], pre.recovered.sum(axis=1)
+        owed_at_end = pre.balance[..., -1].sum(axis=1)
+    else:
+        prepaid, recovered, owed_at_end = np.zeros((1, b.n)), np.zeros((n_f, b.n)), np.zeros(n_f)
     rate = model.debt_rate * length / 12.0
-    interest = np.zeros_like(spend)
+    tax_rate = float(ds.attrs.get("tax_rate", 0.0))
+    interest = np.zeros((n_f, b.n))
+    tax = np.zeros((n_f, b.n))
     for _ in range(3):
+        spend = capex + sustaining + opex + tax - revenue - grants - prepaid + recovered
         gap = np.cumsum(spend + interest, axis=1) - np.cumsum(inflow, axis=1)
         debt = np.maximum(gap + model.minimum_cash, 0.0)
         interest = rate * debt
-    flows = revenue - opex - capex
-    npv = ((flows - interest) * b.discount).sum(axis=1)
+        if tax_rate > 0:
+            profit = (revenue + grants - opex - sustaining - model.values("plan_depreciation")
+                      - interest)  # fmt: skip
+            tax = income_tax(profit, tax_rate).tax
+    spend = capex + sustaining + opex + tax - revenue - grants - prepaid + recovered
+    cov = funding_coverage(spend, inflow, model.debt_limit)
+    flows = revenue + grants - opex - capex - sustaining - tax + prepaid - recovered
+    df_end = (1.0 + float(ds.attrs.get("discount_rate", 0.0))) ** (-b.n_months / 12.0)
+    tv = np.zeros(n_f)
+    method = str(ds.attrs.get("terminal_method", "none"))
+    if method != "none":
+        window = (b.start >= b.n_months - 36).astype(float) / 3.0
+        ebitda = ((revenue - opex) * window).sum(axis=1)
+        if method == "perpetuity":
+            r, g = float(ds.attrs["discount_rate"]), float(ds.attrs["terminal_growth"])
+            fcf = ((1.0 - tax_rate) * (revenue - opex - sustaining) * window).sum(axis=1)
+            tv = fcf * (1.0 + g) / (r - g)
+        else:
+            tv = float(ds.attrs["terminal_multiple"]) * ebitda
+    npv = ((flows - interest) * b.discount).sum(axis=1) + df_end * (tv - owed_at_end)
     penalty = (shortage.sum(axis=3) * model.values("penalty")[None, None, :]).sum(axis=2)
     monthly = np.repeat(flows / length, b.length, axis=1)
+    monthly[:, -1] += tv - owed_at_end
     quarters = np.add.reduceat(monthly, np.arange(0, b.n_months, 3), axis=1)
     irr_v = np.asarray(irr(quarters, months_per_step=3), dtype=np.float64).reshape(n_f)
     scale = max(abs(model.minimum_cash), 1.0)
@@ -443,8 +501,12 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     opex = _operating_cost(
         model, dies, wafers, opex_ratio, assembled, line_cost, hbm_sup, hbm_price
     )
-    revenue = (delivered * price[:, None]).sum(axis=(2, 3))
-    out = _money_metrics(model, revenue, opex, _pay_ins(model, draws), shortage)
+    opex = opex + _outside_cost(model)[None]
+    price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
+    revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
+    unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
+    revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
+    out = _money_metrics(model, revenue_c, opex, _pay_ins(model, draws), shortage)
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))

@@ -227,7 +227,7 @@ def solve_saa(
             shared = {n: m.variables[n] for n in ("Option-units", "Expansion-blocks") if pm.has(n)}
         pen, pen_const = shortage_terms(pm)
         conpen = contract_penalty(pm)
-        obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen)
+        obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen) - pm.ex.get("incentive", 0)
         total = obj if i == 0 else total + obj
         constant += pen_const
         pms.append(pm)
@@ -262,7 +262,7 @@ def solve_saa(
     for i, pm in enumerate(pms):
         pen, pen_const = shortage_terms(pm)
         conpen = contract_penalty(pm)
-        npv = _value(pm.ex["npv"]) * MONEY
+        npv = (_value(pm.ex["npv"]) + pm.const.get("npv", 0.0)) * MONEY
         penalty = (pen_const + _value(pen)) * MONEY
         con = 0.0 if conpen is None else _value(conpen) * MONEY
         delivered = _value(pm.ex["delivered"]) * QTY
