@@ -153,3 +153,11 @@ def test_backtest_builtin_through_the_cli(tmp_path):
     assert out["output_by_quarter"]["H100"]["2023Q4"] > 0
     assert "2025Q4" in out["output_by_quarter"]["B200"]
     assert (tmp_path / "o" / "report.html").read_text().count("plotly") > 0
+
+
+def test_booking_of_an_unknown_packaging_kind_names_the_field():
+    from fabnet.errors import ScenarioError
+
+    customers = [{"name": "a", "demand": {"P": 10}, "packaging_bookings": {"CoWos": 5}}]
+    with pytest.raises(ScenarioError, match=r"customers\[0\]\.packaging_bookings\.CoWos"):
+        tiny_scenario(customers)
