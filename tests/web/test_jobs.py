@@ -23,6 +23,9 @@ PLAN_TABLES = {
     "cash_flow",
     "shadow_prices",
     "customer_limits",
+    "quarterly",
+    "outside_wafers",
+    "packaging",
 }
 
 
