@@ -158,3 +158,41 @@ def test_bought_wafers_win_when_building_is_too_slow():
     assert r.decisions.empty
     assert r.summary["npv"] == pytest.approx(1_680_000.0, rel=1e-6)
     assert r.summary["outside_wafers_total"] == pytest.approx(24_000 / DPW, rel=1e-6)
+
+
+def test_a_minimum_order_makes_the_supply_agreement_a_yes_or_no_decision():
+    # Without a minimum the plan buys the 1,000 / DPW wafers a month it needs (70 $ a unit
+    # margin: 24 x 70,000 = 1,680,000 $). With an agreement minimum of 80 wafers a month (80 x
+    # DPW x 30 $ ~ 1.4 M$ a month for 100,000 $ of sales) it signs nothing: NPV 0, no wafers.
+    d = tiny_scenario_dict(
+        [{"name": "A", "demand": {"P": 1000}, "price_usd": {"P": 100.0}}], horizon=24, fabs=[],
+    )  # fmt: skip
+    d["outside_foundries"] = [
+        {"name": "Foundry", "node": "N1", "price_per_wafer_usd": DPW * 30.0,
+         "max_wafers_per_month": 100, "lead_time_months": 0}
+    ]  # fmt: skip
+    free = _solve(d)
+    assert free.summary["npv"] == pytest.approx(1_680_000.0, rel=1e-6)
+    d["outside_foundries"][0]["min_wafers_per_month"] = 80
+    bound = _solve(d)
+    assert bound.summary["npv"] == pytest.approx(0.0, abs=1e-6)
+    assert bound.summary["outside_wafers_total"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_compare_business_models_side_by_side():
+    # the foundry-terms customer of the first test, compared: as given (foundry) 180,000 $;
+    # all merchant (the 100 $ list price) 300,000 $
+    from fabnet.plan import compare_plans
+
+    d = tiny_scenario_dict([{"name": "A", "demand": {"P": 5000}, "revenue": {"model": "foundry"}}])
+    d["price_lists"] = [
+        {"name": "std", "wafer_price_usd": {"N1": DPW * 10.0},
+         "packaging_price_per_interposer_wafer_usd": 500.0}
+    ]  # fmt: skip
+    table, _results = compare_plans(scenario_from_dict(d), by="revenue", explain=False)
+    rows = table.set_index("revenue")
+    assert list(rows.index) == ["as given", "foundry", "merchant"]
+    assert rows.loc["as given", "npv"] == pytest.approx(180_000.0, rel=1e-6)
+    assert rows.loc["foundry", "npv"] == pytest.approx(180_000.0, rel=1e-6)
+    assert rows.loc["merchant", "npv"] == pytest.approx(300_000.0, rel=1e-6)
+    assert rows.loc["merchant", "revenue_total"] == pytest.approx(300_000.0, rel=1e-6)

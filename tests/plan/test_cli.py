@@ -70,3 +70,29 @@ def test_json_stdout_is_pure_json_in_a_real_process(write_scenario, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "optimal"
+
+
+def test_plan_compare_revenue_stores_each_run_and_an_html_page(cli, tmp_path):
+    """``fabnet plan --compare revenue``: one stored run per business model, a comparison table
+    and an HTML page of the runs side by side."""
+    import json
+
+    from fabnet.econ import exact_dies_per_wafer
+    from fabnet.plan.generate import tiny_scenario_dict
+
+    dpw = int(exact_dies_per_wafer(10.0, 10.0, 300.0, 3.0, 0.1))
+    d = tiny_scenario_dict([{"name": "A", "demand": {"P": 5000}, "revenue": {"model": "foundry"}}])
+    d["price_lists"] = [{"name": "std", "wafer_price_usd": {"N1": dpw * 10.0}}]
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps(d))
+    path = path.rename(tmp_path / "s.json")
+    out = tmp_path / "cmp"
+    result = cli("plan", str(path), "--compare", "revenue", "--json", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["revenue"] for r in data["compare"]] == ["as given", "foundry", "merchant"]
+    assert len(data["runs"]) == 3
+    assert (out / "compare.html").is_file() and (out / "compare.csv").is_file()
+    listed = cli("runs", "list", "--json")
+    ids = {r["id"] for r in json.loads(listed.stdout)}
+    assert set(data["runs"]) <= ids

@@ -142,7 +142,7 @@ def _compare(
     t.add_column("")
     for s in table[by]:
         t.add_column(str(s), justify="right")
-    money = ("capex", "revenue", "npv", "npv_without_terminal_value", "funding_gap",
+    money = ("capex", "revenue_total", "npv", "npv_without_terminal_value", "funding_gap",
              "cost_per_accelerator")  # fmt: skip
     for col in table.columns:
         if col == by:

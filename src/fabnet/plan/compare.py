@@ -88,7 +88,7 @@ def _row(label: str, by: str, res: Any) -> dict[str, Any]:
         or "none",
         packaging_expansions=int(packaging["modules"].sum()) if len(packaging) else 0,
         capex=s["capex_total"],
-        revenue=s.get("revenue_total"),
+        revenue_total=s.get("revenue_total"),
         npv=s["npv"],
         npv_without_terminal_value=s.get("npv_without_terminal_value"),
         irr=s.get("irr"),

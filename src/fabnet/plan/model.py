@@ -633,11 +633,17 @@ def define_money(pm: PlanModel) -> None:
     npv = (df * flows).sum()
     # after the horizon the plant is depreciated: its free cash flow is taxed in full
     tax_rate = float(attrs.get("tax_rate", 0.0))
-    base = revenue - opex + _stock_drawdown(pm)
+    drawdown = _stock_drawdown(pm)
+    base = revenue - opex + drawdown
     tv = _terminal_value(pm, (1.0 - tax_rate) * (base - sustaining), base)
+    # what the window's free cash flow is worth without the stock correction: the terminal value
+    # reported (the correction only keeps the optimiser from feeding the window from old stock;
+    # where allocation stages force a drawdown, it must not count as value lost)
+    plain = _terminal_value(pm, (1.0 - tax_rate) * (revenue - opex - sustaining), revenue - opex)
     df_end = (1.0 + float(attrs.get("discount_rate", 0.0))) ** (-d.buckets.n_months / 12.0)
-    if tv is not None:
-        pm.ex["terminal_value"] = tv
+    if tv is not None and plain is not None:
+        pm.ex["terminal_value"] = plain
+        pm.ex["terminal_correction"] = df_end * (tv - plain)
         npv = npv + df_end * tv
     if "prepayment_balance" in pm.ex:  # still owed at the horizon: paid back
         last = pm.arr(np.arange(d.buckets.n) == d.buckets.n - 1, "bucket")

@@ -343,6 +343,8 @@ def make_summary(pm: PlanModel, tables: dict[str, pd.DataFrame], **info: Any) ->
     total_units = float(dl["delivered"].sum())
     capex_total = float(dec["capex"].sum()) if len(dec) else 0.0
     npv = pm.value("npv") * MONEY if hasattr(pm.ex["npv"], "solution") else 0.0
+    if "terminal_correction" in pm.ex:  # the optimiser's stock correction is not value
+        npv -= pm.value("terminal_correction") * MONEY
     alloc = info.pop("allocation", {})
     flows = project_flows(pm, cf)
     tv = float(cf["terminal_value"].sum())
