@@ -24,6 +24,7 @@ PACKAGES = [
     "fabnet.report",
     "fabnet.pipelines",
     "fabnet.jobs",
+    "fabnet.backtest",
 ]
 
 
@@ -44,7 +45,7 @@ def test_all_is_complete_and_resolvable(name):
     assert not missing, f"{name} defines public names not in __all__: {sorted(missing)}"
 
 
-CORE = ("scenario", "econ", "plan", "fab", "risk", "quote")
+CORE = ("scenario", "econ", "plan", "fab", "risk", "quote", "backtest")
 FORBIDDEN = ("plotly", "fastapi", "typer", "rich", "uvicorn", "fabnet.store", "fabnet.report",
              "fabnet.cli", "fabnet.web", "fabnet.jobs", "fabnet.pipelines")  # fmt: skip
 

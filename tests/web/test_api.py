@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from fabnet.errors import ScenarioError
-from fabnet.scenario import parse_scenario_text, scenario_from_dict
+from fabnet.scenario import BUILTIN_SCENARIOS, parse_scenario_text, scenario_from_dict
 
 BUILTIN = "ai-fab-network-2024"
 
@@ -56,7 +56,7 @@ def test_upload_keeps_a_valid_scenario_under_a_server_made_id(client, tiny_yaml)
     again = upload(client, tiny_yaml)
     assert again.json()["id"] == entry["id"]  # same text, same id
     ids = [s["id"] for s in client.get("/api/scenarios").json()]
-    assert ids == [BUILTIN, entry["id"]]
+    assert ids == [*BUILTIN_SCENARIOS, entry["id"]]
     assert client.get(f"/api/scenarios/{entry['id']}").json()["parameters"]["horizon_months"] == 36
 
 

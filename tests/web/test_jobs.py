@@ -25,6 +25,7 @@ PLAN_TABLES = {
     "outside_wafers",
     "shadow_prices",
     "customer_limits",
+    "packaging",
 }
 
 

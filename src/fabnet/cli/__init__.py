@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quotes": ("fabnet.cli.quote_cmd", "List, show, accept and expire the quotes kept in the run "
                "store."),
     "runs": ("fabnet.cli.runs_cmd", "List, show, compare, export and delete stored runs."),
+    "backtest": ("fabnet.cli.backtest_cmd", "Hindcast 2023-2025: run the industry scenario and "
+                 "compare it with public supply figures."),
+    "shortage": ("fabnet.cli.backtest_cmd", "Does the venture end the shortage? World supply vs "
+                 "demand with and without its network."),
     "serve": ("fabnet.cli.serve_cmd", "Start the web dashboard and JSON API (Ctrl-C stops it "
               "and the runs it started)."),
 }  # fmt: skip

@@ -569,6 +569,30 @@ def _hbm(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     )
 
 
+def _booked_units(sc: Scenario, buckets: Buckets, demand: np.ndarray) -> np.ndarray:
+    """Packaging bookings as contracted units [customer, product, bucket]: booked interposer
+    wafers × packages per wafer × the kind's mean assembly yield, split over the customer's
+    products of that kind in proportion to their demand in the bucket."""
+    out = np.zeros_like(demand)
+    months = sc.months
+    lines = [(ln.kind, ln.assembly_yield) for ln in sc.packaging]
+    lines += [(op.kind, op.assembly_yield) for op in sc.outside_packaging]
+    for ci, c in enumerate(sc.customers):
+        for kind, series in c.packaging_bookings.items():
+            wafers = buckets.aggregate(np.asarray(series_values(series, months)))
+            ylds = [y for k, y in lines if k == kind]
+            yld = float(np.mean(ylds)) if ylds else 0.0
+            js = [j for j, p in enumerate(sc.products) if p.packaging == kind]
+            if not js:
+                continue
+            dem = demand[ci, js]
+            total = dem.sum(0)
+            share = np.divide(dem, total, out=np.zeros_like(dem), where=total > 0)
+            ppw = np.array([sc.products[j].packages_per_interposer_wafer for j in js])
+            out[ci, js] += share * ppw[:, None] * wafers[None, :] * yld
+    return out
+
+
 def _customers(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     """Demand, contracts and take-or-pay (zero outside each product's life cycle), the price
     per good accelerator of each customer, product and bucket by its revenue model
@@ -599,6 +623,8 @@ def _customers(sc: Scenario, buckets: Buckets) -> xr.Dataset:
                 price[ci, j] = buckets.aggregate(unit_price(sc, c.name, p.name, months)) / length
             else:
                 price[ci, j] = c.price_usd.get(p.name, p.list_price_usd)
+    if any(c.packaging_bookings for c in custs):
+        contracted = contracted + _booked_units(sc, buckets, demand)
     prepay = np.zeros((len(custs), buckets.n))
     share = np.ones(len(custs))
     for ci, c in enumerate(custs):

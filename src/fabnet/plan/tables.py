@@ -25,6 +25,8 @@ Tables (months are ``YYYY-MM`` of each bucket's first month; quantities are per 
   output and shortage per calendar quarter;
 * ``shadow_prices``: constraint, site_or_resource, month, value, unit (:mod:`fabnet.plan.explain`);
 * ``customer_limits``: customer, product, fill_rate, limited_by.
+* ``packaging``: line, product, month, packages, interposer_wafers — assembled per packaging
+  line (booked, own and outside houses) in the bucket.
 
 **Funding gap** = the most debt outstanding at any time: money the plan needs beyond the partners'
 commitments as they are paid in (cash never below the floor). Its timing: the month debt is first
@@ -187,7 +189,26 @@ def build_tables(
         "outside_wafers": _outside_wafers_table(pm),
         "shadow_prices": shadow_df,
         "customer_limits": customer_limits(pm, deliveries, shadow_df, first_good),
+        "packaging": _packaging(pm),
     }
+
+
+def _packaging(pm: PlanModel) -> pd.DataFrame:
+    """Packages assembled and interposer wafers used per line, product and bucket."""
+    d = pm.d
+    pk = _sol(pm, "Packages")
+    cols = ["line", "product", "month", "packages", "interposer_wafers"]
+    if pk is None:
+        return pd.DataFrame(columns=cols)
+    ppw = d.values("packages_per_interposer_wafer")
+    rows = [
+        (line, prod, lab, pk[i, j, t], pk[i, j, t] / ppw[j])
+        for i, line in enumerate(d.lines)
+        for j, prod in enumerate(d.products)
+        for t, lab in enumerate(d.buckets.labels)
+        if pk[i, j, t] > 1e-6
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _series(pm: PlanModel, key: str, n_t: int) -> np.ndarray:

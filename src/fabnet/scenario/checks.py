@@ -220,6 +220,16 @@ def check_customers(s: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(f"customers[{i}].price_usd.{prod}", "price must be >= 0", price)
                 )
+        kinds = sorted({ln.kind for ln in s.packaging} | {op.kind for op in s.outside_packaging})
+        for kind in c.packaging_bookings:
+            if kind not in kinds:
+                problems.append(
+                    Problem(
+                        f"customers[{i}].packaging_bookings.{kind}",
+                        _unknown("packaging kind", kind, kinds),
+                        kind,
+                    )
+                )
     return problems
 
 

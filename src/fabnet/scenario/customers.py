@@ -50,6 +50,12 @@ class Customer(StrictModel):
     prepayments: list[Prepayment] = Field(
         default_factory=list, description="Money paid before delivery, recovered from invoices."
     )
+    packaging_bookings: dict[str, Series] = Field(
+        default_factory=dict,
+        description="Packaging capacity booked per month, by packaging kind [interposer wafers/"
+        "month]: served first, as contracted minimums of the customer's products of that kind "
+        "(split by their demand in the month).",
+    )
 
     def terms_for(self, product: str) -> RevenueTerms:
         """The revenue terms of ``product`` (its own, else the customer's)."""

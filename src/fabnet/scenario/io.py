@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DEFAULT_SCENARIO = "ai-fab-network-2024"
-BUILTIN_SCENARIOS = (DEFAULT_SCENARIO,)
+BUILTIN_SCENARIOS = (DEFAULT_SCENARIO, "ai-accelerators-2023")
 _FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 _PATH_FIELDS = ("operating_curve", "smt2020")
 

@@ -1,0 +1,125 @@
+"""The backtest's public figures: one row per check, read from a CSV shipped with fabnet.
+
+Columns (all required):
+
+* ``id`` — unique name of the check;
+* ``quantity`` — what the model counts: ``units`` (finished packages delivered of the selected
+  products, summed over the period), ``dies`` (the same × compute dies per package),
+  ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed) or
+  ``cowos_wpm`` (the same, as a monthly average over the period);
+* ``select`` — ``;``-separated product names, or ``line=NAME`` entries for the packaging
+  quantities, or ``customer=NAME`` for all of a designer's products;
+* ``period`` — ``YYYY`` or ``YYYYQn``;
+* ``low``, ``high`` — the band the public figures span (``low ≤ high``);
+* ``source`` — who said it, where (a check without one is an error);
+* ``counted`` — how the figure is counted (packages or dies, which products).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from fabnet.errors import DataError
+
+__all__ = ["QUANTITIES", "Check", "builtin_checks_path", "load_checks", "period_months"]
+
+QUANTITIES = ("units", "dies", "cowos_wafers", "cowos_wpm")
+COLUMNS = ("id", "quantity", "select", "period", "low", "high", "source", "counted")
+_PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One public figure with its band."""
+
+    id: str
+    quantity: str
+    select: tuple[str, ...]
+    period: str
+    low: float
+    high: float
+    source: str
+    counted: str
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready fields (``select`` joined by ``;``)."""
+        out = asdict(self)
+        out["select"] = ";".join(self.select)
+        return out
+
+
+def period_months(period: str) -> list[str]:
+    """Months ``YYYY-MM`` of a period ``YYYY`` or ``YYYYQn``.
+
+    >>> period_months("2024Q2")
+    ['2024-04', '2024-05', '2024-06']
+    """
+    m = _PERIOD.match(period)
+    if not m:
+        raise ValueError(f"period must be YYYY or YYYYQn (got {period!r})")
+    year, q = int(m.group(1)), m.group(2)
+    first, n = (1, 12) if q is None else (3 * (int(q) - 1) + 1, 3)
+    return [f"{year:04d}-{first + i:02d}" for i in range(n)]
+
+
+def builtin_checks_path(name: str = "ai-accelerators-2023") -> Path:
+    """Path of a checks file shipped with fabnet."""
+    return Path(str(resources.files("fabnet") / "data" / "checks" / f"{name}.csv"))
+
+
+def load_checks(path: str | Path | None = None) -> list[Check]:
+    """Read and validate a checks CSV (default: the built-in hindcast's); raise DataError naming
+    the file, line and column of the first problem."""
+    file = Path(path) if path is not None else builtin_checks_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read checks file: {exc}", file=str(file)) from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; a checks file has {', '.join(COLUMNS)}",
+            file=str(file),
+            line=1,
+        )
+    checks: list[Check] = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+
+        def bad(column: str, message: str, line: int = line) -> DataError:
+            return DataError(message, file=str(file), line=line, column=column)
+
+        cid = (row["id"] or "").strip()
+        if not cid or cid in seen:
+            raise bad("id", f"id must be present and unique (got {cid!r})")
+        seen.add(cid)
+        quantity = (row["quantity"] or "").strip()
+        if quantity not in QUANTITIES:
+            raise bad("quantity", f"quantity must be one of {', '.join(QUANTITIES)}")
+        select = tuple(s.strip() for s in (row["select"] or "").split(";") if s.strip())
+        if not select:
+            raise bad("select", "select names at least one product, customer= or line=")
+        period = (row["period"] or "").strip()
+        try:
+            period_months(period)
+        except ValueError as exc:
+            raise bad("period", str(exc)) from None
+        try:
+            low, high = float(row["low"]), float(row["high"])
+        except (TypeError, ValueError):
+            raise bad("low", "low and high must be numbers") from None
+        if not 0 <= low <= high:
+            raise bad("high", f"need 0 <= low <= high (got {low}, {high})")
+        source = (row["source"] or "").strip()
+        if not source:
+            raise bad("source", "every check names its public source")
+        counted = (row["counted"] or "").strip()
+        checks.append(Check(cid, quantity, select, period, low, high, source, counted))
+    if not checks:
+        raise DataError("no checks in the file", file=str(file))
+    return checks

@@ -1,0 +1,183 @@
+"""The hindcast: solve the industry scenario over 2022-10 … 2025-12 and compare it with checks.
+
+The industry scenario (built-in ``ai-accelerators-2023``) is planned like any other with
+:func:`fabnet.plan.solve_plan`: the designers are its customers, the foundry's wafers and the
+packaging houses are outside supply, packaging bookings are contracted minimums, and the policy
+(bookings, then max-min fill rate) shares what is left. What each product, designer and
+packaging line delivered per month is read from the plan's tables, and each check's model value
+is computed from those (:func:`model_value`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from fabnet.backtest.checks import Check, period_months
+from fabnet.scenario import Scenario
+from fabnet.scenario._base import month_index
+
+__all__ = [
+    "HINDCAST_END",
+    "BacktestResult",
+    "hindcast_scenario",
+    "model_value",
+    "quarter_of",
+    "run_backtest",
+]
+
+HINDCAST_END = "2025-12"
+"""Last month the hindcast plans (the checks lie in 2023-2025)."""
+
+
+def quarter_of(month: str) -> str:
+    """``"2024-05"`` → ``"2024Q2"``."""
+    year, mon = month.split("-")
+    return f"{year}Q{(int(mon) - 1) // 3 + 1}"
+
+
+def hindcast_scenario(sc: Scenario, end: str = HINDCAST_END) -> Scenario:
+    """The scenario cut at ``end`` (monthly buckets throughout): the projections after it do not
+    shape the allocation of the years being checked."""
+    months = month_index(end, sc.policy.start) + 1
+    if months < 1:
+        raise ValueError(f"end {end} lies before the scenario's start {sc.policy.start}")
+    months = min(months, sc.policy.horizon_months)
+    policy = sc.policy.model_copy(
+        update={"horizon_months": months, "monthly_detail_months": None, "bucket": "month"}
+    )
+    return sc.model_copy(update={"policy": policy})
+
+
+@dataclass
+class BacktestResult:
+    """The hindcast's outputs and the checks against them.
+
+    Attributes:
+        scenario: the scenario's name.
+        checks: one row per check: id, quantity, select, period, low, high, model, inside,
+            source, counted.
+        deliveries: the plan's deliveries (customer, product, month, demand, delivered, shortage).
+        packaging: interposer wafers per packaging line, product and month.
+        products: product → (compute dies per package, packaging kind).
+        seconds: wall time of the solve (s).
+        summary: the plan's summary.
+    """
+
+    scenario: str
+    checks: pd.DataFrame
+    deliveries: pd.DataFrame
+    packaging: pd.DataFrame
+    products: dict[str, tuple[int, str]]
+    seconds: float
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inside_fraction(self) -> float:
+        """Share of checks whose model value lies inside the band."""
+        return float(self.checks["inside"].mean()) if len(self.checks) else 0.0
+
+    def output_by_quarter(self) -> dict[str, dict[str, float]]:
+        """Delivered packages per product and calendar quarter: ``{product: {"YYYYQn": units}}``."""
+        d = self.deliveries.assign(quarter=self.deliveries["month"].map(quarter_of))
+        wide = d.pivot_table(index="product", columns="quarter", values="delivered", aggfunc="sum")
+        return {
+            str(p): {str(q): float(round(v, 1)) for q, v in row.dropna().items()}
+            for p, row in wide.iterrows()
+        }
+
+    def by_quarter(self, what: str) -> pd.DataFrame:
+        """Quarterly table: ``what`` = ``product`` or ``customer`` (delivered packages) or
+        ``line`` (interposer wafers a month, quarter average)."""
+        if what == "line":
+            pk = self.packaging.assign(quarter=self.packaging["month"].map(quarter_of))
+            wide = pk.pivot_table(
+                index="line", columns="quarter", values="interposer_wafers", aggfunc="sum"
+            )
+            return wide.fillna(0.0) / 3.0
+        d = self.deliveries.assign(quarter=self.deliveries["month"].map(quarter_of))
+        return d.pivot_table(index=what, columns="quarter", values="delivered", aggfunc="sum")
+
+    def to_json(self) -> dict[str, Any]:
+        """``checks``, ``inside_fraction`` and ``output_by_quarter`` (``fabnet backtest --json``)."""
+        cols = ["id", "quantity", "period", "low", "high", "model", "inside", "source"]
+        return {
+            "scenario": self.scenario,
+            "checks": [
+                {k: (bool(v) if k == "inside" else v) for k, v in row.items()}
+                for row in self.checks[cols].to_dict(orient="records")
+            ],
+            "inside_fraction": self.inside_fraction,
+            "output_by_quarter": self.output_by_quarter(),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def model_value(
+    check: Check,
+    deliveries: pd.DataFrame,
+    packaging: pd.DataFrame,
+    products: dict[str, tuple[int, str]],
+) -> float:
+    """The model's figure for ``check`` (see :mod:`fabnet.backtest.checks` for the quantities)."""
+    months = set(period_months(check.period))
+    if check.quantity in ("cowos_wafers", "cowos_wpm"):
+        lines = {s.split("=", 1)[1] for s in check.select if s.startswith("line=")}
+        rows = packaging[packaging["month"].isin(months) & packaging["line"].isin(lines)]
+        total = float(rows["interposer_wafers"].sum())
+        return total / len(months) if check.quantity == "cowos_wpm" else total
+    customers = {s.split("=", 1)[1] for s in check.select if s.startswith("customer=")}
+    names = {s for s in check.select if "=" not in s}
+    rows = deliveries[deliveries["month"].isin(months)]
+    rows = rows[rows["product"].isin(names) | rows["customer"].isin(customers)]
+    if check.quantity == "dies":
+        dies = rows["product"].map(lambda p: products[p][0])
+        return float((rows["delivered"] * dies).sum())
+    return float(rows["delivered"].sum())
+
+
+def run_backtest(
+    sc: Scenario,
+    checks: list[Check],
+    end: str = HINDCAST_END,
+    progress: Any = None,
+) -> BacktestResult:
+    """Solve the industry scenario up to ``end`` and compute every check's model value."""
+    from fabnet.plan import solve_plan
+
+    unknown = [
+        (c.id, s)
+        for c in checks
+        for s in c.select
+        if "=" not in s and s not in {p.name for p in sc.products}
+    ]
+    if unknown:
+        from fabnet.errors import DataError
+
+        cid, name = unknown[0]
+        known = ", ".join(p.name for p in sc.products)
+        raise DataError(f"check {cid!r} selects unknown product {name!r} (known: {known})")
+    hc = hindcast_scenario(sc, end)
+    t0 = time.perf_counter()
+    result = solve_plan(hc, explain=False, progress=progress)
+    seconds = time.perf_counter() - t0
+    deliveries = result.tables["deliveries"]
+    packaging = result.tables["packaging"]
+    products = {p.name: (p.compute_dies, p.packaging) for p in sc.products}
+    rows = []
+    for c in checks:
+        value = model_value(c, deliveries, packaging, products)
+        rows.append({**c.as_dict(), "model": value, "inside": c.low <= value <= c.high})
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "id", "quantity", "select", "period", "low", "high", "model", "inside", "source",
+            "counted",
+        ],
+    )  # fmt: skip
+    return BacktestResult(
+        sc.name, table, deliveries, packaging, products, seconds, dict(result.summary)
+    )

@@ -1,0 +1,163 @@
+"""The hindcast: checks file, bookings as contracts (hand-solved), check arithmetic, the built-in
+backtest end to end through the CLI, and the shortage arithmetic."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fabnet.plan.generate import tiny_scenario
+from typer.testing import CliRunner
+
+from fabnet.backtest import Check, closing_quarter, load_checks, model_value
+from fabnet.backtest.checks import period_months
+from fabnet.cli import app
+from fabnet.errors import DataError
+from fabnet.plan import solve_plan
+from fabnet.scenario import builtin_scenario_path, load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_builtin_checks_each_name_a_source_and_a_band():
+    checks = load_checks()
+    assert len(checks) >= 10
+    for c in checks:
+        assert c.source.strip(), c.id
+        assert c.counted.strip(), c.id
+        assert 0 <= c.low <= c.high, c.id
+
+
+def test_checks_file_errors_name_line_and_column(tmp_path):
+    bad = tmp_path / "checks.csv"
+    bad.write_text(
+        "id,quantity,select,period,low,high,source,counted\n"
+        "a,units,P,2024,1,2,somewhere,packages\n"
+        "b,units,P,2024,1,2,,packages\n"
+    )
+    with pytest.raises(DataError, match=r"line 3, column source: every check names"):
+        load_checks(bad)
+    bad.write_text(
+        "id,quantity,select,period,low,high,source,counted\na,units,P,2024Q5,1,2,s,packages\n"
+    )
+    with pytest.raises(DataError, match="period must be YYYY or YYYYQn"):
+        load_checks(bad)
+
+
+def test_period_months():
+    assert period_months("2023") == [f"2023-{m:02d}" for m in range(1, 13)]
+    assert period_months("2025Q4") == ["2025-10", "2025-11", "2025-12"]
+
+
+def test_packaging_bookings_are_served_first_hand_solved():
+    """One line of 100 interposer wafers a month × 10 packages; two buyers want 1,000 a month
+    each. 'small' (priority 2) booked 30 wafers a month: it gets 30 × 10 = 300, 'big' the 700
+    left; without the booking 'big' (priority 1) takes all 1,000."""
+    customers = [
+        {"name": "big", "priority": 1, "demand": {"P": 1000}},
+        {
+            "name": "small",
+            "priority": 2,
+            "demand": {"P": 1000},
+            "packaging_bookings": {"CoWoS": 30},
+        },
+    ]
+    sc = tiny_scenario(customers, policy={"allocation": "contracts", "contracts_then": "priority"})
+    got = solve_plan(sc, explain=False).tables["deliveries"].groupby("customer")["delivered"].sum()
+    assert got["small"] == pytest.approx(3 * 300, abs=1e-6)
+    assert got["big"] == pytest.approx(3 * 700, abs=1e-6)
+    customers[1].pop("packaging_bookings")
+    sc = tiny_scenario(customers, policy={"allocation": "contracts", "contracts_then": "priority"})
+    got = solve_plan(sc, explain=False).tables["deliveries"].groupby("customer")["delivered"].sum()
+    assert got["big"] == pytest.approx(3 * 1000, abs=1e-6)
+
+
+def test_model_value_counts_packages_dies_and_wafers():
+    deliveries = pd.DataFrame(
+        {
+            "customer": ["N", "N", "A"],
+            "product": ["B200", "B200", "MI300"],
+            "month": ["2025-01", "2025-04", "2025-02"],
+            "delivered": [10.0, 20.0, 5.0],
+        }
+    )
+    packaging = pd.DataFrame(
+        {"line": ["L", "L", "M"], "month": ["2025-01", "2025-02", "2025-01"],
+         "interposer_wafers": [30.0, 60.0, 7.0]}
+    )  # fmt: skip
+    products = {"B200": (2, "CoWoS-L"), "MI300": (8, "CoWoS-S")}
+
+    def chk(quantity, select, period):
+        return Check("x", quantity, tuple(select), period, 0, 1, "s", "c")
+
+    assert model_value(chk("units", ["B200"], "2025"), deliveries, packaging, products) == 30
+    assert model_value(chk("dies", ["B200"], "2025Q1"), deliveries, packaging, products) == 20
+    assert model_value(chk("units", ["customer=A"], "2025"), deliveries, packaging, products) == 5
+    wpm = chk("cowos_wpm", ["line=L"], "2025Q1")
+    assert model_value(wpm, deliveries, packaging, products) == pytest.approx(30.0)
+    wafers = chk("cowos_wafers", ["line=L", "line=M"], "2025Q1")
+    assert model_value(wafers, deliveries, packaging, products) == pytest.approx(97.0)
+
+
+def test_closing_quarter():
+    q = pd.DataFrame(
+        {"quarter": ["2026Q1", "2026Q2", "2026Q3", "2026Q4"], "demand": [100.0] * 4,
+         "short": [50.0, 0.0, 20.0, 0.5]}
+    )  # fmt: skip
+    assert closing_quarter(q, "short") == "2026Q4"  # 0.5 % of demand is within the 1 % tolerance
+    assert closing_quarter(q.assign(short=np.zeros(4)), "short") == "2026Q1"
+    assert closing_quarter(q.assign(short=np.full(4, 5.0)), "short") is None
+
+
+def test_industry_scenario_cites_existing_sections_and_marks_every_figure():
+    text = builtin_scenario_path("ai-accelerators-2023").read_text()
+    headings = set(re.findall(r"^## §([A-Z])\b", (ROOT / "docs" / "sources.md").read_text(), re.M))
+    cited = set()
+    for group in re.findall(r"\[S\??((?:[ ,]*§[A-Z])+)", text):
+        cited |= set(re.findall(r"§([A-Z])", group))
+    assert cited and cited <= headings, sorted(cited - headings)
+    unmarked = [
+        line
+        for line in text.splitlines()
+        if re.search(r":\s*\{?[-0-9.]+", line.split("#", 1)[0])
+        and "#" not in line
+        and not re.match(r"\s*(\d{4}-\d{2}|start|horizon_months|mip_gap|time_limit_seconds)", line)
+    ]
+    assert not unmarked, unmarked
+    sc = load_scenario("ai-accelerators-2023")
+    assert {c.name for c in sc.customers} >= {"NVIDIA", "AMD", "Google", "Amazon"}
+    assert sc.product("B200").compute_dies == 2
+
+
+def test_backtest_builtin_through_the_cli(tmp_path):
+    """`fabnet backtest --json` on the built-in hindcast: every check named with its source, the
+    inside fraction as measured (the issue's target of 75 % is not reached: README, "Does the
+    model reproduce 2023–2025?"), output per product and quarter, and a stored report."""
+    res = CliRunner().invoke(
+        app, ["backtest", "--json", "--home", str(tmp_path / "home"), "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert len(out["checks"]) >= 10
+    for c in out["checks"]:
+        assert set(c) == {"id", "quantity", "period", "low", "high", "model", "inside", "source"}
+        assert c["source"].strip()
+        assert c["inside"] == (c["low"] <= c["model"] <= c["high"])
+    inside = sum(c["inside"] for c in out["checks"]) / len(out["checks"])
+    assert out["inside_fraction"] == pytest.approx(inside)
+    assert out["inside_fraction"] >= 0.25  # measured: 4 of 16 (see the README)
+    assert out["output_by_quarter"]["H100"]["2023Q4"] > 0
+    assert "2025Q4" in out["output_by_quarter"]["B200"]
+    assert (tmp_path / "o" / "report.html").read_text().count("plotly") > 0
+
+
+def test_booking_of_an_unknown_packaging_kind_names_the_field():
+    from fabnet.errors import ScenarioError
+
+    customers = [{"name": "a", "demand": {"P": 10}, "packaging_bookings": {"CoWos": 5}}]
+    with pytest.raises(ScenarioError, match=r"customers\[0\]\.packaging_bookings\.CoWos"):
+        tiny_scenario(customers)
