@@ -49,6 +49,54 @@ _STATIC = Path(__file__).parent / "static"
 _BODY_SLACK = 64 * 1024
 
 
+def _install_error_handlers(app: FastAPI) -> None:
+    """One error format per status, for pages and the API alike; never a traceback or a path."""
+
+    @app.exception_handler(FabnetError)
+    async def fabnet_error(request: Request, error: FabnetError) -> Response:
+        return error_response(request, error)
+
+    @app.exception_handler(NotAuthorized)
+    async def not_authorized(request: Request, error: NotAuthorized) -> Response:
+        return error_response(request, error, 401)
+
+    @app.exception_handler(CrossSiteRequest)
+    async def cross_site(request: Request, error: CrossSiteRequest) -> Response:
+        return error_response(request, error, 403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if not wants_json(request) and error.status_code == 404:
+            return error_response(
+                request, StarletteHTTPException(404, "There is no page at this address."), 404
+            )
+        response = error_response(request, error, error.status_code)
+        for key, value in (getattr(error, "headers", None) or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # a bug: the same format as every other error, never a traceback or a server path
+        return error_response(request, RuntimeError("internal error; see the server's log"), 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            {
+                "path": shorten(".".join(str(p) for p in e.get("loc", ()) if p != "body"), 200),
+                "message": shorten(str(e.get("msg", "")), 300),
+            }
+            for e in error.errors()[:MAX_PROBLEMS]
+        ]
+        text = shorten("; ".join(f"{p['path']}: {p['message']}" for p in problems), 2000)
+        return JSONResponse(
+            {"error": "RequestValidationError", "message": text, "problems": problems},
+            status_code=422,
+        )
+
+
+
 def create_app(
     home: Path | str | None = None,
     *,
@@ -137,49 +185,7 @@ def create_app(
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @app.exception_handler(FabnetError)
-    async def fabnet_error(request: Request, error: FabnetError) -> Response:
-        return error_response(request, error)
-
-    @app.exception_handler(NotAuthorized)
-    async def not_authorized(request: Request, error: NotAuthorized) -> Response:
-        return error_response(request, error, 401)
-
-    @app.exception_handler(CrossSiteRequest)
-    async def cross_site(request: Request, error: CrossSiteRequest) -> Response:
-        return error_response(request, error, 403)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if not wants_json(request) and error.status_code == 404:
-            return error_response(
-                request, StarletteHTTPException(404, "There is no page at this address."), 404
-            )
-        response = error_response(request, error, error.status_code)
-        for key, value in (getattr(error, "headers", None) or {}).items():
-            response.headers[key] = value
-        return response
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> Response:
-        # a bug: the same format as every other error, never a traceback or a server path
-        return error_response(request, RuntimeError("internal error; see the server's log"), 500)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        problems = [
-            {
-                "path": shorten(".".join(str(p) for p in e.get("loc", ()) if p != "body"), 200),
-                "message": shorten(str(e.get("msg", "")), 300),
-            }
-            for e in error.errors()[:MAX_PROBLEMS]
-        ]
-        text = shorten("; ".join(f"{p['path']}: {p['message']}" for p in problems), 2000)
-        return JSONResponse(
-            {"error": "RequestValidationError", "message": text, "problems": problems},
-            status_code=422,
-        )
-
+    _install_error_handlers(app)
     return app
 
 
