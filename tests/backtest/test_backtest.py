@@ -3,6 +3,7 @@ backtest end to end through the CLI, and the shortage arithmetic."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fabnet.plan.generate import tiny_scenario
 from typer.testing import CliRunner
 
 from fabnet.backtest import Check, closing_quarter, load_checks, model_value
@@ -19,6 +19,14 @@ from fabnet.cli import app
 from fabnet.errors import DataError
 from fabnet.plan import solve_plan
 from fabnet.scenario import builtin_scenario_path, load_scenario
+
+_spec = importlib.util.spec_from_file_location(
+    "plan_tiny_scenarios", Path(__file__).parent.parent / "plan" / "tiny_scenarios.py"
+)
+assert _spec is not None and _spec.loader is not None
+_tiny = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_tiny)
+tiny_scenario = _tiny.tiny_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

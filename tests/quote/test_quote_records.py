@@ -101,6 +101,14 @@ def test_accepted_quote_is_honoured_by_the_next_plan(tmp_path):
     assert dl[("A", "2024-01")] == pytest.approx(1000, abs=1e-3)
     assert with_accepted_quotes(store, nxt) is nxt  # applied once only
 
+    # `fabnet plan` (the plan pipeline) applies the store's accepted quotes by itself
+    from fabnet.pipelines import PlanOptions, ScenarioInput, run_plan
+
+    outcome = run_plan(ScenarioInput.of(sc), PlanOptions(), store)
+    dl2 = outcome.tables["deliveries"].set_index(["customer", "month"])["delivered"]
+    assert dl2[(names[0], "2024-02")] == pytest.approx(300, abs=1e-3)
+    assert store.get(outcome.run_id).options["accepted_quotes"] == [ctp.id]
+
 
 # -- CLI ---------------------------------------------------------------------------------------
 

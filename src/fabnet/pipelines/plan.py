@@ -27,9 +27,11 @@ from fabnet.pipelines.inputs import ScenarioInput
 from fabnet.pipelines.options import PlanOptions
 from fabnet.plan import PlanResult, compare_plans, solve_plan
 from fabnet.plan.summary import PlanSummary
+from fabnet.quote import scenario_with_quotes
 from fabnet.report import plan_report, runs_compare_report
 from fabnet.scenario import Scenario, dump_scenario
 from fabnet.store import Run, RunStore
+from fabnet.store.quotes import QuoteStore
 
 __all__ = [
     "CompareOutcome",
@@ -94,7 +96,8 @@ def run_plan(
     progress: ProgressCallback | None = None,
     on_start: OnStart | None = None,
 ) -> PlanOutcome:
-    """Plan ``source`` in a new ``plan`` run of ``store``.
+    """Plan ``source`` in a new ``plan`` run of ``store``, with the store's accepted quotes for
+    that scenario as contracted customers (:func:`fabnet.quote.scenario_with_quotes`).
 
     Args:
         recorded_options: the options the run keeps (default: the plan options given).
@@ -104,12 +107,16 @@ def run_plan(
     Raises:
         InfeasibleError, SolverError: the plan failed (the run is kept, marked ``failed``).
     """
-    recorded = options.solve_kwargs() if recorded_options is None else recorded_options
+    recorded = dict(options.solve_kwargs() if recorded_options is None else recorded_options)
+    accepted = QuoteStore(store).list(scenario_name=source.scenario.name, status="accepted")
+    scenario = scenario_with_quotes(source.scenario, [(q.id, q.answer) for q in accepted])
+    if accepted:  # the next plan honours accepted quotes as contracts (kept with the run)
+        recorded["accepted_quotes"] = [q.id for q in accepted]
     with started_run(
         store, "plan", source.name, source.text, recorded, None, progress, on_start
     ) as (run, report):
         report(0.02, "building the model")
-        result = solve(source.scenario, options, scaled(report, 0.05, 0.85))
+        result = solve(scenario, options, scaled(report, 0.05, 0.85))
         report(0.92, "saving tables and the report")
         summary, html = record_plan(run, result, source.name)
         report(1.0, "done")
