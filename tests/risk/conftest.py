@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from fabnet.scenario import builtin_scenario_path, scenario_from_dict
+from merchant_only import strip_business_terms
 
 _BUILTIN = yaml.safe_load(builtin_scenario_path().read_text())
 
@@ -18,27 +19,9 @@ def tiny_dict() -> dict:
     d = copy.deepcopy(_BUILTIN)
     d["policy"].update(horizon_months=48, monthly_detail_months=None, time_limit_seconds=30)
     d["nodes"] = [n for n in d["nodes"] if n["name"] == "N4"]
-    # without the built-in's business terms (foundry prices, outside supply, tax, grants, ...):
-    # this instance keeps the merchant-only economics its expected results were computed with
-    for key in ("price_lists", "outside_foundries", "outside_packaging"):
-        d.pop(key, None)
-    for key in (
-        "tax_loss_carry_forward_years",
-        "sustaining_capex_share",
-        "terminal_value",
-        "grants",
-    ):
-        d["financing"].pop(key, None)
-    d["financing"]["tax_rate"] = 0.0
-    for item in d["nodes"] + d["fabs"] + d["products"]:
-        for key in (
-            "licence_fee_per_wafer_usd",
-            "newcomer",
-            "launch",
-            "end_of_life",
-            "price_index",
-        ):
-            item.pop(key, None)
+    # without the built-in's business terms: this instance keeps the merchant-only economics its
+    # expected results were computed with
+    strip_business_terms(d)
     d["nodes"][0]["d0_start_per_cm2"] = d["nodes"][0]["d0_mature_per_cm2"]
     taiwan = next(f for f in d["fabs"] if f["name"] == "Taiwan (Tainan)")
     taiwan.update(

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from fabnet.scenario import builtin_scenario_path
+from merchant_only import strip_business_terms
 
 _BUILTIN = yaml.safe_load(builtin_scenario_path().read_text())
 
@@ -21,27 +22,9 @@ def tiny_scenario() -> dict[str, Any]:
     d["name"] = "tiny"
     d["policy"].update(horizon_months=36, monthly_detail_months=12, time_limit_seconds=30)
     d["nodes"] = [n for n in d["nodes"] if n["name"] in ("N4", "N7", "N45")]
-    # without the built-in's business terms (foundry prices, outside supply, tax, grants, ...):
-    # this instance keeps the merchant-only economics its expected results were computed with
-    for key in ("price_lists", "outside_foundries", "outside_packaging"):
-        d.pop(key, None)
-    for key in (
-        "tax_loss_carry_forward_years",
-        "sustaining_capex_share",
-        "terminal_value",
-        "grants",
-    ):
-        d["financing"].pop(key, None)
-    d["financing"]["tax_rate"] = 0.0
-    for item in d["nodes"] + d["fabs"] + d["products"]:
-        for key in (
-            "licence_fee_per_wafer_usd",
-            "newcomer",
-            "launch",
-            "end_of_life",
-            "price_index",
-        ):
-            item.pop(key, None)
+    # without the built-in's business terms: this instance keeps the merchant-only economics its
+    # expected results were computed with
+    strip_business_terms(d)
     d["fabs"] = [f for f in d["fabs"] if f["name"] in ("Utah 300mm fab", "Taiwan (Tainan)")]
     d["fabs"][1]["nodes"] = d["fabs"][1]["nodes"][:1]
     d["fabs"][1]["lead_time_months"] = 12
