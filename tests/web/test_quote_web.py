@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from web_support import form_token
 
 from fabnet.pipelines.plan import record_plan
 from fabnet.plan import solve_plan
@@ -101,6 +102,9 @@ def test_quote_page_form_chart_and_displacements(client, plan_home):
     assert form.status_code == 200 and 'id="quote-form"' in form.text
     data = {"buyer": "NewCo", "product": "P", "quantity": "200", "wanted": "2024-02", "ctp": "on"}
     client.cookies.set("fabnet_token", TOKEN)
+    refused = client.post(f"/runs/{run_id}/quote", data=data)  # no form token: a cross-site post
+    assert refused.status_code == 403
+    data["csrf_token"] = form_token(client, f"/runs/{run_id}/quote")
     r = client.post(f"/runs/{run_id}/quote", data=data)
     assert r.status_code == 200, r.text
     assert 'id="quote-chart"' in r.text and 'id="quote-displaced"' in r.text

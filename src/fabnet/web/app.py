@@ -96,7 +96,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-
 def create_app(
     home: Path | str | None = None,
     *,

@@ -31,7 +31,7 @@ from fabnet.web.security import (
 from fabnet.web.service import JOB_KINDS_OFFERED, ScenarioForm, WebService
 from fabnet.web.views import compare_figures, run_view, supply_chart_of
 
-__all__ = ["render", "router"]
+__all__ = ["check_form", "render", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,7 +99,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
-def _check_form(request: Request, given: object) -> None:
+def check_form(request: Request, given: object) -> None:
     """The form's token must be the session's (403 otherwise)."""
     csrf: CsrfTokens = request.app.state.csrf
     csrf.check(request, given if isinstance(given, str) else None)
@@ -139,7 +139,7 @@ async def upload(
     """Upload form: keep the scenario and go to its parameters, or show its problems."""
     svc = _svc(request)
     check_token(request, svc.settings.token)
-    _check_form(request, csrf_token)
+    check_form(request, csrf_token)
     limit = svc.settings.max_upload_bytes
     raw = await file.read(limit + 1)
     if len(raw) > limit:
@@ -206,7 +206,7 @@ async def start_from_form(request: Request, scenario_id: ScenarioId) -> Response
     svc = _svc(request)
     check_token(request, svc.settings.token)
     data = await request.form()
-    _check_form(request, data.get(CSRF_FIELD))
+    check_form(request, data.get(CSRF_FIELD))
     submitted = {k: str(v) for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
     form = await svc.bounded(svc.form, scenario_id)
     edits, problems = parse_form(submitted, form.fields)
@@ -306,7 +306,7 @@ def login_form(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Check the token; set the cookie and go on, or show the form again."""
-    _check_form(request, csrf_token)
+    check_form(request, csrf_token)
     expected = _svc(request).settings.token
     if expected and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
         response = RedirectResponse(_safe_next(next), status_code=303)
@@ -320,7 +320,7 @@ def login_form(
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Forget the token cookie."""
-    _check_form(request, csrf_token)
+    check_form(request, csrf_token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE_NAME)
     return response

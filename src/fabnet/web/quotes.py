@@ -31,8 +31,8 @@ from fabnet.pipelines import quote as pipeline
 from fabnet.report.builder import figure_html
 from fabnet.store.quotes import QuoteRecord, QuoteStore
 from fabnet.web.api import writer
-from fabnet.web.pages import render
-from fabnet.web.security import check_token
+from fabnet.web.pages import check_form, render
+from fabnet.web.security import CSRF_FIELD, check_token
 from fabnet.web.service import WebService
 
 __all__ = ["QuoteBody", "api_router", "atp_chart", "install", "page_router"]
@@ -179,6 +179,7 @@ async def quote_form(request: Request, run_id: RunId) -> Response:
     svc = _svc(request)
     check_token(request, svc.settings.token)
     data = await request.form()
+    check_form(request, data.get(CSRF_FIELD))  # the form's per-session token (CSRF)
     form = {k: str(v).strip() for k, v in data.items() if isinstance(v, str)}
     try:
         rec = await run_in_threadpool(
