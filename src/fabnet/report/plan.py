@@ -133,8 +133,7 @@ def plan_summary_cards(
         cards["Accelerators delivered"] = format_number(total, 0)
     decisions = _table(tables, "decisions")
     if decisions is not None:
-        fab = decisions[~decisions["node"].astype(str).str.contains("CoWoS")]
-        pack = decisions[decisions["node"].astype(str).str.contains("CoWoS")]
+        fab, pack = _fabs_and_packaging(decisions, tables)
         counts = fab["action"].value_counts()
         cards["Fabs bought · built"] = f"{counts.get('buy', 0)} · {counts.get('build', 0)}"
         cards["Packaging expansions"] = format_number(float(pack["modules"].sum()), 0)
@@ -154,16 +153,31 @@ def _horizon_end(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp | None:
     return max(ends) if ends else None
 
 
+def _fabs_and_packaging(
+    decisions: pd.DataFrame, tables: Mapping[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fab decisions and own packaging expansions (rows whose site is a packaging line: the
+    ``packaging`` table's lines, else a CoWoS-class node)."""
+    is_line = decisions["node"].astype(str).str.contains("CoWoS")
+    packaging = _table(tables, "packaging")
+    if packaging is not None and "line" in packaging.columns:
+        is_line |= decisions["site"].isin(set(packaging["line"]))
+    return decisions[~is_line], decisions[is_line]
+
+
 def _decisions_section(tables: Mapping[str, pd.DataFrame]) -> Section:
     decisions = _table(tables, "decisions")
     if decisions is None:
         return Section("Decisions", text="The plan buys and builds nothing.")
     ordered = decisions.sort_values(["start", "site"]).reset_index(drop=True)
     columns = [c for c in PLAN_TABLES["decisions"] if c in ordered.columns]
-    counts = ordered["action"].value_counts()
+    fab, pack = _fabs_and_packaging(ordered, tables)
+    counts = fab["action"].value_counts()
     text = (
-        f"{counts.get('buy', 0)} existing fab(s) bought and {counts.get('build', 0)} greenfield "
-        f"build(s), {format_money(ordered['capex'].sum())} of capex. Each bar runs from the "
+        f"{counts.get('buy', 0)} existing fab(s) bought, {counts.get('build', 0)} greenfield "
+        f"build(s) and {len(pack)} own packaging expansion(s) "
+        f"({int(pack['modules'].sum()) if len(pack) else 0} blocks), "
+        f"{format_money(ordered['capex'].sum())} of capex. Each bar runs from the "
         "decision to first output (construction and tool install, or retooling a bought fab) "
         "and then to the end of the horizon."
     )
