@@ -159,7 +159,7 @@ def _fabs_and_packaging(
     """Fab decisions and own packaging expansions (rows whose site is a packaging line: the
     ``packaging`` table's lines, else a CoWoS-class node)."""
     is_line = decisions["node"].astype(str).str.contains("CoWoS")
-    packaging = _table(tables, "packaging")
+    packaging = tables.get("packaging")  # the planner's packaging table (line, product, ...)
     if packaging is not None and "line" in packaging.columns:
         is_line |= decisions["site"].isin(set(packaging["line"]))
     return decisions[~is_line], decisions[is_line]
