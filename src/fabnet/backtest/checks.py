@@ -3,8 +3,10 @@
 Columns (all required):
 
 * ``id`` — unique name of the check;
-* ``quantity`` — what the model counts: ``units`` (finished packages delivered of the selected
-  products, summed over the period), ``dies`` (the same × compute dies per package),
+* ``quantity`` — what the model counts: ``units`` (finished packages *shipped* by the designers
+  of the selected products, summed over the period: packaged in month m − ``ship_lag_months``
+  of the product), ``packaged`` (the same counted in the month they leave packaging, for figures
+  of production), ``dies`` (shipped units × compute dies per package),
   ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed) or
   ``cowos_wpm`` (the same, as a monthly average over the period);
 * ``select`` — ``;``-separated product names, or ``line=NAME`` entries for the packaging
@@ -27,7 +29,7 @@ from fabnet.errors import DataError
 
 __all__ = ["QUANTITIES", "Check", "builtin_checks_path", "load_checks", "period_months"]
 
-QUANTITIES = ("units", "dies", "cowos_wafers", "cowos_wpm")
+QUANTITIES = ("units", "packaged", "dies", "cowos_wafers", "cowos_wpm")
 COLUMNS = ("id", "quantity", "select", "period", "low", "high", "source", "counted")
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
 
