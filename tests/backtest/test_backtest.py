@@ -52,7 +52,7 @@ def test_checks_file_errors_name_line_and_column(tmp_path):
     bad.write_text(
         "id,quantity,select,period,low,high,source,counted\na,units,P,2024Q5,1,2,s,packages\n"
     )
-    with pytest.raises(DataError, match="period must be YYYY or YYYYQn"):
+    with pytest.raises(DataError, match="period must be YYYY, YYYYQn or YYYY-MM..YYYY-MM"):
         load_checks(bad)
 
 

@@ -52,8 +52,9 @@ def _check_figure(result: BacktestResult, row: pd.Series) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=list(series.index), y=list(series.values), name="model", marker_color="#457b9d")
     low, high = float(row["low"]), float(row["high"])
-    if not per_quarter:  # an annual figure: the band of its quarterly average
-        low, high = low / len(quarters), high / len(quarters)
+    if not per_quarter:  # a figure over several quarters: the band of its quarterly average
+        n_quarters = len(period_months(str(row["period"]))) / 3.0
+        low, high = low / n_quarters, high / n_quarters
     colour = _INSIDE if row["inside"] else _OUTSIDE
     fig.add_scatter(
         x=quarters + quarters[::-1],
