@@ -125,7 +125,9 @@ class BacktestResult:
         }
 
 
-def shipments(deliveries: pd.DataFrame, lags: dict[str, int], end: str | None = None) -> pd.DataFrame:
+def shipments(
+    deliveries: pd.DataFrame, lags: dict[str, int], end: str | None = None
+) -> pd.DataFrame:
     """Deliveries moved to the month the designer ships them: a package made in month m ships in
     m + ``lags[product]`` (final test, module or board assembly; ``Product.ship_lag_months``).
     Rows shipped after ``end`` are dropped; the months before the first lag are empty (the
