@@ -3,7 +3,9 @@
 The industry scenario (built-in ``ai-accelerators-2023``) is planned like any other with
 :func:`fabnet.plan.solve_plan`: the designers are its customers, the foundry's wafers and the
 packaging houses are outside supply, packaging bookings are contracted minimums, and the policy
-(bookings, then max-min fill rate) shares what is left. What each product, designer and
+(bookings, then the scenario's ``contracts_then`` rule) shares what is left. Packages
+count when they leave packaging; the unit checks count them when the designer ships them
+(``Product.ship_lag_months`` later, :func:`shipments`). What each product, designer and
 packaging line delivered per month is read from the plan's tables, and each check's model value
 is computed from those (:func:`model_value`).
 """
