@@ -217,3 +217,22 @@ def test_booking_of_an_unknown_packaging_kind_names_the_field():
     customers = [{"name": "a", "demand": {"P": 10}, "packaging_bookings": {"CoWos": 5}}]
     with pytest.raises(ScenarioError, match=r"customers\[0\]\.packaging_bookings\.CoWos"):
         tiny_scenario(customers)
+
+
+def test_shortage_counts_only_accelerators_hand_solved():
+    """Demand and deliveries of an accelerator A (100 wanted, 60 made in 2026-01, 50/50 in
+    2026-02) and of a switch ASIC S (40/40) per quarter: with S left out, 2026Q1 demand is 200 and
+    supply 110; with it, 240 and 150."""
+    from fabnet.backtest.shortage import _quarterly
+
+    d = pd.DataFrame(
+        {"customer": ["c", "c", "n"], "product": ["A", "A", "S"],
+         "month": ["2026-01", "2026-02", "2026-01"],
+         "demand": [100.0, 100.0, 40.0], "delivered": [60.0, 50.0, 40.0]}
+    )  # fmt: skip
+    assert _quarterly(d, "demand", {"A"})["2026Q1"] == 200.0
+    assert _quarterly(d, "delivered", {"A"})["2026Q1"] == 110.0
+    assert _quarterly(d, "demand")["2026Q1"] == 240.0
+    assert _quarterly(d, "delivered")["2026Q1"] == 150.0
+    sc = load_scenario("ai-accelerators-2023")
+    assert [p.name for p in sc.products if not p.accelerator] == ["Non-AI-CoWoS"]

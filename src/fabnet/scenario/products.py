@@ -41,6 +41,12 @@ class Product(StrictModel):
         gt=0, le=500, description="Packages per interposer wafer [-]."
     )
     harvesting: Harvesting | None = Field(None, description="Die redundancy, if any.")
+    accelerator: bool = Field(
+        True,
+        description="False for a package that is not an AI accelerator (an FPGA, a switch ASIC): "
+        "it takes packaging, wafers and HBM like the others but is not counted as accelerator "
+        "supply or demand (fabnet shortage).",
+    )
     ship_lag_months: int = Field(
         0,
         ge=0,
