@@ -142,7 +142,8 @@ def shipments(
     >>> len(shipments(d, {"P": 2}, end="2024-12"))
     0
     """
-    out = deliveries.copy()
+    keep = [c for c in ("customer", "product", "month", "delivered") if c in deliveries]
+    out = deliveries[keep].copy()
 
     def moved(row: pd.Series) -> str:
         year, mon = (int(x) for x in str(row["month"]).split("-"))

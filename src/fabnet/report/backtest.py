@@ -158,7 +158,7 @@ def backtest_report(result: BacktestResult, extra: dict[str, Any] | None = None)
             "packaging line (quarter average).",
             figures=figs[1:2],
             tables=[
-                ("Delivered per designer", by_customer.reset_index()),
+                ("Shipped per designer", by_customer.reset_index()),
                 ("Interposer wafers a month per line", lines.reset_index()),
             ],
         ),
