@@ -18,6 +18,7 @@ import typer
 from fabnet.cli._common import console, fail, print_json
 from fabnet.cli._progress import progress_bar
 from fabnet.errors import FabnetError
+from fabnet.vocab import AllocationPolicy, Objective, parse
 
 if TYPE_CHECKING:
     from fabnet.pipelines.sweep import SweepOutcome
@@ -42,7 +43,7 @@ def sweep_cmd(
     time_limit: float | None = typer.Option(
         None, "--time-limit", help="seconds per point's design MIP"
     ),
-    mip_gap: float | None = typer.Option(None, "--mip-gap", help="relative MIP gap per point"),
+    gap: float | None = typer.Option(None, "--gap", help="relative MIP gap per point, e.g. 0.01"),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default fabnet-runs/sweep-<time>)"
     ),
@@ -53,7 +54,7 @@ def sweep_cmd(
 
     At most 30 points (each is a plan solve). A field path names sections and fields with dots,
     list items by name (or * for all): financing.tax_rate, policy.discount_rate,
-    fabs.US (Arizona).nodes.N4.capex_per_kwspm_usd, customers.OpenAI.price_usd.H100-class.
+    fabs.US (Arizona).nodes.N4.capex_per_kwspm_usd, customers.other.price_usd.Infer-N7.
     """
     # imported here: CLI start-up time
     from fabnet.pipelines import PlanOptions, ScenarioInput, export_outputs
@@ -63,7 +64,10 @@ def sweep_cmd(
     try:
         axes = parse_axes(grid)
         options = PlanOptions(
-            objective=objective, policy=policy, time_limit=time_limit, mip_gap=mip_gap
+            objective=parse(Objective, objective, "objective"),
+            policy=parse(AllocationPolicy, policy, "policy"),
+            time_limit=time_limit,
+            mip_gap=gap,
         )
         source = ScenarioInput.load(scenario)
         store = RunStore(home)

@@ -10,7 +10,7 @@ The syntax extends the uncertainty targets' ``"<collection>.<name or *>.<field>"
   ``fabs.US (Arizona).nodes.N4.capex_per_kwspm_usd``, ``fabs.*.lead_time_months``. A name may
   contain dots: the longest name that matches is taken;
 - in a mapping (a customer's ``demand`` or ``price_usd`` per product, a series per month), a key:
-  ``customers.OpenAI.price_usd.H100-class``.
+  ``customers.other.price_usd.Infer-N7``.
 
 A path must end at one value (a number, a yes/no, a text), not at a section or a list. Values
 are parsed as written on a command line (:func:`parse_value`): ``30`` a whole number, ``0.25`` or
@@ -110,7 +110,8 @@ def _targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
     nodes: list[tuple[Any, Any]] = [(None, data)]  # (container, key) — the root has none
     i, starred = 0, False
     while i < len(parts):
-        step, used = [], 1
+        step: list[tuple[Any, Any]] = []
+        used = 1
         for container, key in nodes:
             here = data if container is None else container[key]
             if isinstance(here, dict):
@@ -119,7 +120,9 @@ def _targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
                 if parts[i] not in here:
                     where = ".".join(parts[:i]) or "the scenario"
                     known = ", ".join(map(str, list(here)[:16])) + (" …" if len(here) > 16 else "")
-                    raise _problem(path, f"{where} has no field {parts[i]!r}; known: {known}")
+                    raise _problem(
+                        path, f"{where} has no field {parts[i]!r}; known: {known or '(none)'}"
+                    )
                 step.append((here, parts[i]))
             elif isinstance(here, list):
                 idx, used = _list_step(here, parts, i, path)
@@ -162,10 +165,13 @@ def with_values(
     """
     data = scenario.model_dump(mode="json")
     data.pop("demand_table", None)  # already merged into the customers' demand
-    for path, value in assignments.items():
-        for container, key in _targets(data, path):
-            _check_leaf(path, container[key], value)
-            container[key] = value
+    try:
+        for path, value in assignments.items():
+            for container, key in _targets(data, path):
+                _check_leaf(path, container[key], value)
+                container[key] = value
+    except ScenarioError as error:
+        raise ScenarioError(error.problems, file=source) from None
     try:
         return scenario_from_dict(data, file=source)
     except ScenarioError as error:
