@@ -98,5 +98,5 @@ def sweep_report(scenario: str, fields: Sequence[str], table: pd.DataFrame) -> s
         Section("Headline figures", text, figures),
         Section("Points", "", [], [("one row per point", _readable(table))]),
     ]
-    cards = {"points": len(table), "fields": " × ".join(fields), "failed": failed}
+    cards = {"points": len(table), "fields swept": len(fields), "failed": failed}
     return build_report(f"Sweep — {scenario}", cards, sections, subtitle=", ".join(fields))
