@@ -2,7 +2,9 @@
 
 Without ``--plan`` the deterministic plan is solved first. The run is kept in the store
 (kind ``risk``) with its tables, ``summary.json`` and an HTML report with fan charts and
-histograms, and written to ``--out`` (default ``fabnet-runs/<run id>``).
+histograms, and written to ``--out`` (default ``fabnet-runs/<run id>``). ``--tornado`` adds each
+uncertainty alone at its P10 and P90 (:mod:`fabnet.risk.tornado`): a table here, ``tornado`` in
+the JSON, a chart in the report.
 
 The command parses its flags into :class:`~fabnet.pipelines.RiskOptions`, runs the risk
 pipeline (:func:`fabnet.pipelines.run_risk`, the same one the web service runs) and prints.
