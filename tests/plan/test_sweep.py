@@ -106,3 +106,54 @@ def test_no_grid_at_all_is_refused():
     with pytest.raises(UsageError, match="give at least one FIELD=v1,v2"):
         parse_axes([])
     assert parse_axes(["a.b= 1 , x "]) == [SweepAxis("a.b", (1, "x"), ("1", "x"))]
+
+
+def test_a_failed_point_is_kept_and_the_sweep_goes_on(monkeypatch, tmp_path):
+    """A point whose plan fails (here: made to raise InfeasibleError once its run exists) is a
+    row with its run id and the reason; the other points are planned and charted."""
+    import pandas as pd
+
+    from fabnet._json import to_jsonable
+    from fabnet.errors import InfeasibleError
+    from fabnet.pipelines import PlanOptions, ScenarioInput
+    from fabnet.pipelines import sweep as sweep_mod
+
+    real = sweep_mod.run_plan
+
+    def flaky(source, options, store, **kwargs):
+        if source.scenario.customer("C").price_usd["P"] == 120:
+            kwargs["on_start"]("run-that-failed")
+            raise InfeasibleError("no plan meets the contracts")
+        return real(source, options, store, **kwargs)
+
+    monkeypatch.setattr(sweep_mod, "run_plan", flaky)
+    store = RunStore(tmp_path / "home")
+    source = ScenarioInput.of(scenario_from_dict(sweep_dict()))
+    outcome = sweep_mod.run_sweep(
+        source, parse_axes(["customers.C.price_usd.P=80,120"]), PlanOptions(), store
+    )
+    ok, failed = outcome.table.to_dict("records")
+    assert ok["status"] == "optimal" and ok["npv"] == pytest.approx(92_000)
+    assert failed["status"] == "failed: no plan meets the contracts" and pd.isna(failed["npv"])
+    assert to_jsonable(outcome.to_dict())["points"][1]["npv"] is None  # JSON: null, not NaN
+    assert failed["run_id"] == "run-that-failed"
+    assert "1 point(s) failed" in outcome.report_html
+
+
+def test_report_draws_one_line_per_value_of_the_second_field():
+    import pandas as pd
+
+    from fabnet.report.sweep import FIGURE_TITLES, _figure
+
+    rows = [
+        {"point": i + 1, "a": a, "b": b, "run_id": f"r{i}", "status": "optimal",
+         "npv": 1e9 * (a + b), "irr": 0.1, "capex_total": 2e9, "funding_gap": 0.0,
+         "delivered_total": 1e6, "first_good_accelerator": "2026-01"}
+        for i, (a, b) in enumerate([(1, 10), (2, 10), (1, 20), (2, 20)])
+    ]  # fmt: skip
+    fig = _figure(pd.DataFrame(rows), ["a", "b"], "npv")
+    assert [t.name for t in fig.data] == ["b=10", "b=20"]
+    assert list(fig.data[1].y) == [21.0, 22.0]  # B$
+    assert fig.layout.yaxis.title.text == "NPV [B$]"
+    assert set(FIGURE_TITLES) == {"npv", "irr", "capex_total", "funding_gap", "delivered_total",
+                                  "first_good_accelerator"}  # fmt: skip
