@@ -286,3 +286,11 @@ def test_cli_tornado_table_and_json(cli, tmp_path):
              ("demand", "price", "slots")]  # fmt: skip
     assert order == sorted(order)
     assert "$156.00 k" in res.stdout and "base (all at their medians): NPV $140.00 k" in res.stdout
+
+
+def test_tornado_reports_progress_after_each_task(planned):
+    sc, plan = planned
+    seen = []
+    tornado(model_from_plan(sc, plan), lambda m: partial(evaluate_chunk, m), chunk_size=2,
+            progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    assert seen == [(2, 7), (4, 7), (6, 7), (7, 7)]  # 1 + 2 × 3 futures, 2 a task

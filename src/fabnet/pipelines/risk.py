@@ -271,9 +271,9 @@ def run_risk(
                 )  # fmt: skip
                 tables.update(robust_tables)
             if options.tornado:
-                report(0.9, "tornado: each uncertainty at its P10 and P90")
+                stage = scaled(report, 0.9, 0.02)
                 bars = tornado_stage(source.scenario, planned.model, planned.decisions,
-                                     options.recourse, executor)  # fmt: skip
+                                     options.recourse, executor, stage)  # fmt: skip
                 data["tornado"], tables["tornado"] = bars.to_dict(), bars.table()
             report(0.92, "saving tables")
             summary = RiskSummary.from_dict(to_jsonable(data))

@@ -14,6 +14,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from fabnet.pipelines._run import ProgressCallback
 from fabnet.risk import DEFAULT_CHUNK_SIZE, Chunk, Executor, RiskModel, evaluate_chunk
 from fabnet.risk.lp_recourse import LPRecourse
 from fabnet.risk.tornado import Tornado, tornado
@@ -31,8 +32,17 @@ def tornado_stage(
     decisions: pd.DataFrame,
     recourse: Recourse,
     executor: Executor,
+    progress: ProgressCallback | None = None,
 ) -> Tornado:
-    """The tornado of the plan of ``model`` (decisions ``decisions``) with ``recourse``."""
+    """The tornado of the plan of ``model`` (decisions ``decisions``) with ``recourse``;
+    ``progress(fraction, message)`` after each task."""
+
+    def futures(done: int, total: int) -> None:
+        if progress is not None:
+            progress(
+                done / total, f"tornado: future {done}/{total} (P10 and P90 of each uncertainty)"
+            )
+
     if recourse is Recourse.LP:
         chunk_size = 1
 
@@ -51,4 +61,5 @@ def tornado_stage(
         executor=executor,
         chunk_size=chunk_size,
         recourse=recourse.value,
+        progress=futures,
     )

@@ -212,10 +212,16 @@ def _evaluate_rows(
     chunk_fn_for: Callable[[RiskModel], ChunkFn],
     executor: Executor,
     chunk_size: int,
+    progress: Callable[[int, int], None] | None,
 ) -> dict[str, FloatArray]:
     fixed = FixedSampler(model.sampler.targets, model.sampler.specs, model.sampler.factors, rows)
     fn = chunk_fn_for(replace(model, sampler=fixed))
-    parts = list(executor.map(fn, make_chunks(rows.n, 0, chunk_size)))
+    parts, done = [], 0
+    for part in executor.map(fn, make_chunks(rows.n, 0, chunk_size)):
+        parts.append(part)
+        done += int(np.asarray(part["npv"]).shape[0])
+        if progress is not None:
+            progress(done, rows.n)
     return {m: np.concatenate([np.asarray(p[m]) for p in parts]) for m in TORNADO_METRICS}
 
 
@@ -229,6 +235,7 @@ def tornado(
     recourse: str = "fast",
     low: float = LOW_QUANTILE,
     high: float = HIGH_QUANTILE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Tornado:
     """The tornado of the plan of ``model`` (see the module docstring).
 
@@ -239,11 +246,14 @@ def tornado(
         targets: spec name → its target as written (labels only).
         executor: where the futures run (default: this process); chunk_size: futures per task
             (one per task suits the LP recourse).
+        progress: callback ``(futures_done, futures)`` after each task.
     """
     t0 = time.perf_counter()
     sampler = model.sampler
     rows = tornado_draws(sampler, low, high)
-    res = _evaluate_rows(model, rows, chunk_fn_for, executor or LocalExecutor(1), chunk_size)
+    res = _evaluate_rows(
+        model, rows, chunk_fn_for, executor or LocalExecutor(1), chunk_size, progress
+    )
 
     def at(i: int) -> dict[str, float | None]:
         return {m: _finite(res[m][i]) for m in TORNADO_METRICS}
