@@ -32,6 +32,7 @@ def sweep_cmd(
         help="FIELD=v1,v2,... per swept field (a grid over all of them), e.g. "
         "financing.tax_rate=0.1,0.2 'fabs.*.lead_time_months=30,36'",
         show_default=False,
+        metavar="FIELD=V1,V2,...",
     ),
     scenario: str | None = typer.Option(
         None, "--scenario", "-s", help="scenario file or built-in name (default: the built-in)"
