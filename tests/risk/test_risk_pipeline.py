@@ -25,8 +25,9 @@ def test_defaults_and_recorded_options_are_plain_json():
     recorded = options.recorded()
     assert recorded == {"samples": 1000, "seed": 0, "executor": "local", "address": None,
                         "workers": 1, "recourse": "fast", "robust": None,
-                        "robust_method": "saa", "robust_time_limit": None}  # fmt: skip
-    assert all(type(v) in (int, str, type(None)) for v in recorded.values())
+                        "robust_method": "saa", "robust_time_limit": None,
+                        "tornado": False}  # fmt: skip
+    assert all(type(v) in (int, str, bool, type(None)) for v in recorded.values())
 
 
 @pytest.mark.parametrize(

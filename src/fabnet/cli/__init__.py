@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("fabnet.cli.data_cmd", "Fetch the datasets fabnet uses (SMT2020)."),
     "risk": ("fabnet.cli.risk_cmd", "Evaluate a plan over many sampled futures: P5/P50/P95 of NPV, "
              "deliveries, shortage, funding."),
+    "sweep": ("fabnet.cli.sweep_cmd", "Plan a grid of scenario values (FIELD=v1,v2 ...), each "
+              "point a stored run, with a report."),
     "quote": ("fabnet.cli.quote_cmd", "Quote a buyer: what the plan can promise (ATP) and, with "
               "--ctp, what re-planning can."),
     "quotes": ("fabnet.cli.quote_cmd", "List, show, accept and expire the quotes kept in the run "

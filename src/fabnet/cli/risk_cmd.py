@@ -2,7 +2,9 @@
 
 Without ``--plan`` the deterministic plan is solved first. The run is kept in the store
 (kind ``risk``) with its tables, ``summary.json`` and an HTML report with fan charts and
-histograms, and written to ``--out`` (default ``fabnet-runs/<run id>``).
+histograms, and written to ``--out`` (default ``fabnet-runs/<run id>``). ``--tornado`` adds each
+uncertainty alone at its P10 and P90 (:mod:`fabnet.risk.tornado`): a table here, ``tornado`` in
+the JSON, a chart in the report.
 
 The command parses its flags into :class:`~fabnet.pipelines.RiskOptions`, runs the risk
 pipeline (:func:`fabnet.pipelines.run_risk`, the same one the web service runs) and prints.
@@ -51,6 +53,9 @@ def risk_cmd(
     robust_time_limit: float | None = typer.Option(
         None, "--robust-time-limit", help="seconds for the SAA MIP (default: the policy's × K)"
     ),
+    tornado: bool = typer.Option(
+        False, "--tornado", help="also each uncertainty at its P10 and P90, the others at median"
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default fabnet-runs/<run id>)"
     ),
@@ -79,6 +84,7 @@ def risk_cmd(
             robust=robust,
             robust_method=RobustMethod.parse(robust_method, "--robust-method"),
             robust_time_limit=robust_time_limit,
+            tornado=tornado,
         )
         store = RunStore(home)
         stored = None
@@ -144,7 +150,38 @@ def _print(summary: RiskSummary, target: Path) -> None:
         console.print(
             f"robust plan: {r.chosen} (VSS {format_money(r.vss)} ± {format_money(r.vss_se)})"
         )
+    if summary.tornado is not None:
+        _print_tornado(summary.tornado.to_dict())
     console.print(f"{summary.wall_seconds:.1f} s; run {summary.run_id}; outputs in {target}")
+
+
+def _print_tornado(tornado: dict[str, Any]) -> None:
+    """The tornado's bars, largest NPV swing first, and its base."""
+    from rich.table import Table
+
+    from fabnet.report import format_money, format_number  # imported here: CLI start-up time
+    from fabnet.report.tornado import effect_text
+
+    lo = f"P{round(100 * tornado['low_quantile'])}"
+    hi = f"P{round(100 * tornado['high_quantile'])}"
+    t = Table(title=f"Tornado — one uncertainty at its {lo} / {hi}, the others at their medians")
+    for col in ("uncertainty", f"value {lo} / {hi}", "NPV swing", f"NPV {lo}", f"NPV {hi}",
+                f"funding need {lo} / {hi}", f"delivered {lo} / {hi}"):  # fmt: skip
+        t.add_column(col, justify="left" if col == "uncertainty" else "right")
+    for b in tornado["bars"]:
+        low, high = b["low"], b["high"]
+        t.add_row(
+            b["name"],
+            f"{effect_text(b['effect'], b['low_value'])} / {effect_text(b['effect'], b['high_value'])}",
+            format_money(b["swing_npv"]), format_money(low["npv"]), format_money(high["npv"]),
+            f"{format_money(low['funding_need'])} / {format_money(high['funding_need'])}",
+            f"{format_number(low['delivered_total'])} / {format_number(high['delivered_total'])}",
+        )  # fmt: skip
+    console.print(t)
+    base = tornado["base"]
+    console.print(f"base (all at their medians): NPV {format_money(base['npv'])}, funding need "
+                  f"{format_money(base['funding_need'])}, "
+                  f"{format_number(base['delivered_total'])} delivered")  # fmt: skip
 
 
 def _print_saa(r: RobustSummary, saa: SAADetails) -> None:

@@ -94,6 +94,8 @@ class RiskOptions:
         robust: K futures for a robust plan compared out of sample (``None``: no robust plan).
         robust_method: ``saa`` (two-stage MIP) or ``candidates``.
         robust_time_limit: seconds for the SAA MIP (default: the policy's × K).
+        tornado: also each uncertainty at its P10 and P90, the others at their medians
+            (:mod:`fabnet.risk.tornado`).
     """
 
     samples: int = 1000
@@ -105,8 +107,11 @@ class RiskOptions:
     robust: int | None = None
     robust_method: RobustMethod = RobustMethod.SAA
     robust_time_limit: float | None = None
+    tornado: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.tornado, bool):
+            raise UsageError(f"tornado must be true or false (got {self.tornado!r})")
         if not (_is_whole(self.samples) and 1 <= self.samples <= MAX_SAMPLES):
             raise UsageError(
                 f"--samples must be between 1 and {MAX_SAMPLES:,} (got {self.samples!r})"

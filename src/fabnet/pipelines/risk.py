@@ -11,6 +11,7 @@ Stages, each a function: :func:`check_inputs` (uncertainties compiled, options t
 other; before any run exists) → :func:`plan_model` (the deterministic plan solved, or the
 decisions of an earlier plan, as a risk model) → :func:`evaluate` (the futures, fast or LP
 recourse) → :func:`robust` (``--robust K``: the robust plan compared out of sample) →
+:func:`~fabnet.pipelines.tornado.tornado_stage` (``--tornado``) →
 :func:`record_risk` (tables, ``summary.json``, the key figures, ``report.html``) → a
 :class:`RiskOutcome`.
 """
@@ -28,6 +29,7 @@ from fabnet.errors import UsageError
 from fabnet.pipelines._run import OnStart, ProgressCallback, scaled, started_run
 from fabnet.pipelines.inputs import ScenarioInput, StoredPlan
 from fabnet.pipelines.options import PlanOptions, RiskOptions
+from fabnet.pipelines.tornado import tornado_stage
 from fabnet.plan import PlanResult, solve_plan
 from fabnet.report.risk import risk_report
 from fabnet.risk import (
@@ -268,6 +270,11 @@ def run_risk(
                     scaled(report, *stages.robust),
                 )  # fmt: skip
                 tables.update(robust_tables)
+            if options.tornado:
+                stage = scaled(report, 0.9, 0.02)
+                bars = tornado_stage(source.scenario, planned.model, planned.decisions,
+                                     options.recourse, executor, stage)  # fmt: skip
+                data["tornado"], tables["tornado"] = bars.to_dict(), bars.table()
             report(0.92, "saving tables")
             summary = RiskSummary.from_dict(to_jsonable(data))
             html = record_risk(run, summary, tables, report)

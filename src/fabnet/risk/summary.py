@@ -17,6 +17,7 @@ from typing import Any
 
 from fabnet.errors import DataError
 from fabnet.plan.summary import check_keys
+from fabnet.risk.tornado import Tornado
 from fabnet.vocab import Recourse, RobustMethod
 
 __all__ = ["FIGURES", "Figure", "RiskSummary", "RobustSummary", "SAADetails"]
@@ -142,6 +143,8 @@ class RiskSummary:
         scenario, run_id: the scenario's name and the run that keeps the summary (``None``
             before it is kept: :meth:`fabnet.risk.RiskResult.summary` has neither).
         robust: the robust plan's comparison, after ``--robust K``.
+        tornado: each uncertainty at its P10 and P90, the others at their medians, after
+            ``--tornado`` (:class:`~fabnet.risk.tornado.Tornado`; the JSON's last key).
     """
 
     samples: int
@@ -160,6 +163,7 @@ class RiskSummary:
     scenario: str | None = None
     run_id: str | None = None
     robust: RobustSummary | None = None
+    tornado: Tornado | None = None
 
     _HEAD = ("samples", "seed", "executor", "workers", "recourse", "chunk_size")
     _TAIL = (
@@ -190,7 +194,10 @@ class RiskSummary:
             UsageError: recourse or the robust method is not a valid value.
         """
         check_keys(
-            "risk summary", data, cls.json_keys()[:-3], optional=("scenario", "run_id", "robust")
+            "risk summary",
+            data,
+            cls.json_keys()[:-3],
+            optional=("scenario", "run_id", "robust", "tornado"),
         )
         head = {k: data[k] for k in cls._HEAD}
         head["recourse"] = Recourse.parse(data["recourse"], "recourse")
@@ -210,6 +217,7 @@ class RiskSummary:
             scenario=data.get("scenario"),
             run_id=data.get("run_id"),
             robust=None if robust is None else RobustSummary.from_dict(robust),
+            tornado=None if data.get("tornado") is None else Tornado.from_dict(data["tornado"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,6 +236,8 @@ class RiskSummary:
             out["run_id"] = self.run_id
         if self.robust is not None:
             out["robust"] = self.robust.to_dict()
+        if self.tornado is not None:
+            out["tornado"] = self.tornado.to_dict()
         return out
 
     def key_figures(self) -> dict[str, float]:
