@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,22 @@ def objective_value(m: linopy.Model) -> float:
     return float(value)
 
 
+_SANITIZED: weakref.WeakKeyDictionary[linopy.Model, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _sanitize_new(m: linopy.Model) -> None:
+    """linopy's ``sanitize_zeros`` and ``sanitize_infinities`` (drop zero terms, rows ``<= inf``)
+    for the constraints added since the last solve of ``m`` only: the planner re-solves one model
+    up to eight times (design MIP, explain LP, allocation stages) adding a row or two each time,
+    and linopy's own pass over every constraint took about a third of each LP re-solve."""
+    done = _SANITIZED.setdefault(m, {})
+    for name, con in m.constraints.data.items():
+        if done.get(name) is not con:
+            con.sanitize_zeros()
+            con.sanitize_infinities()
+            done[name] = con
+
+
 def run_highs(
     m: linopy.Model,
     *,
@@ -118,8 +135,15 @@ def run_highs(
     start = time.perf_counter()
     with warnings.catch_warnings(), quiet_solver():
         warnings.simplefilter("ignore")
+        _sanitize_new(m)
         try:
-            _status, condition = m.solve(solver_name="highs", io_api="direct", **options)
+            _status, condition = m.solve(
+                solver_name="highs",
+                io_api="direct",
+                sanitize_zeros=False,
+                sanitize_infinities=False,
+                **options,
+            )
         except Exception as exc:  # pragma: no cover - solver crash
             raise SolverError(f"HiGHS failed: {exc}") from exc
     seconds = time.perf_counter() - start
