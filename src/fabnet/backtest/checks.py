@@ -3,13 +3,17 @@
 Columns (all required):
 
 * ``id`` — unique name of the check;
-* ``quantity`` — what the model counts: ``units`` (finished packages delivered of the selected
-  products, summed over the period), ``dies`` (the same × compute dies per package),
+* ``quantity`` — what the model counts: ``units`` (finished packages *shipped* by the designers
+  of the selected products, summed over the period: packaged in month m − ``ship_lag_months``
+  of the product), ``packaged`` (the same counted in the month they leave packaging, for figures
+  of production), ``dies`` (shipped units × compute dies per package),
   ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed) or
   ``cowos_wpm`` (the same, as a monthly average over the period);
 * ``select`` — ``;``-separated product names, or ``line=NAME`` entries for the packaging
   quantities, or ``customer=NAME`` for all of a designer's products;
-* ``period`` — ``YYYY`` or ``YYYYQn``;
+* ``period`` — ``YYYY``, ``YYYYQn`` or a month range ``YYYY-MM..YYYY-MM`` (e.g. a designer's
+  fiscal quarters: NVIDIA's fiscal year ends in late January, so its FY2026 Q1 is
+  ``2025-02..2025-04``);
 * ``low``, ``high`` — the band the public figures span (``low ≤ high``);
 * ``source`` — who said it, where (a check without one is an error);
 * ``counted`` — how the figure is counted (packages or dies, which products).
@@ -27,9 +31,10 @@ from fabnet.errors import DataError
 
 __all__ = ["QUANTITIES", "Check", "builtin_checks_path", "load_checks", "period_months"]
 
-QUANTITIES = ("units", "dies", "cowos_wafers", "cowos_wpm")
+QUANTITIES = ("units", "packaged", "dies", "cowos_wafers", "cowos_wpm")
 COLUMNS = ("id", "quantity", "select", "period", "low", "high", "source", "counted")
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+_RANGE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,23 @@ class Check:
 
 
 def period_months(period: str) -> list[str]:
-    """Months ``YYYY-MM`` of a period ``YYYY`` or ``YYYYQn``.
+    """Months ``YYYY-MM`` of a period ``YYYY``, ``YYYYQn`` or ``YYYY-MM..YYYY-MM`` (inclusive).
 
     >>> period_months("2024Q2")
     ['2024-04', '2024-05', '2024-06']
+    >>> period_months("2024-11..2025-01")
+    ['2024-11', '2024-12', '2025-01']
     """
+    r = _RANGE.match(period)
+    if r:
+        first = int(r.group(1)) * 12 + int(r.group(2)) - 1
+        last = int(r.group(3)) * 12 + int(r.group(4)) - 1
+        if last < first:
+            raise ValueError(f"period range ends before it starts (got {period!r})")
+        return [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, last + 1)]
     m = _PERIOD.match(period)
     if not m:
-        raise ValueError(f"period must be YYYY or YYYYQn (got {period!r})")
+        raise ValueError(f"period must be YYYY, YYYYQn or YYYY-MM..YYYY-MM (got {period!r})")
     year, q = int(m.group(1)), m.group(2)
     first, n = (1, 12) if q is None else (3 * (int(q) - 1) + 1, 3)
     return [f"{year:04d}-{first + i:02d}" for i in range(n)]

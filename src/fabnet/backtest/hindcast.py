@@ -3,7 +3,9 @@
 The industry scenario (built-in ``ai-accelerators-2023``) is planned like any other with
 :func:`fabnet.plan.solve_plan`: the designers are its customers, the foundry's wafers and the
 packaging houses are outside supply, packaging bookings are contracted minimums, and the policy
-(bookings, then max-min fill rate) shares what is left. What each product, designer and
+(bookings, then the scenario's ``contracts_then`` rule) shares what is left. Packages
+count when they leave packaging; the unit checks count them when the designer ships them
+(``Product.ship_lag_months`` later, :func:`shipments`). What each product, designer and
 packaging line delivered per month is read from the plan's tables, and each check's model value
 is computed from those (:func:`model_value`).
 """
@@ -27,6 +29,7 @@ __all__ = [
     "model_value",
     "quarter_of",
     "run_backtest",
+    "shipments",
 ]
 
 HINDCAST_END = "2025-12"
@@ -65,6 +68,8 @@ class BacktestResult:
         products: product → (compute dies per package, packaging kind).
         seconds: wall time of the solve (s).
         summary: the plan's summary.
+        shipped: ``deliveries`` moved to the month the designers ship them (each product's
+            ``ship_lag_months``; :func:`shipments`); None: the same as ``deliveries``.
     """
 
     scenario: str
@@ -74,6 +79,12 @@ class BacktestResult:
     products: dict[str, tuple[int, str]]
     seconds: float
     summary: dict[str, Any] = field(default_factory=dict)
+    shipped: pd.DataFrame | None = None
+
+    @property
+    def shipments(self) -> pd.DataFrame:
+        """Shipped packages (customer, product, month, delivered), lag applied."""
+        return self.deliveries if self.shipped is None else self.shipped
 
     @property
     def inside_fraction(self) -> float:
@@ -81,8 +92,8 @@ class BacktestResult:
         return float(self.checks["inside"].mean()) if len(self.checks) else 0.0
 
     def output_by_quarter(self) -> dict[str, dict[str, float]]:
-        """Delivered packages per product and calendar quarter: ``{product: {"YYYYQn": units}}``."""
-        d = self.deliveries.assign(quarter=self.deliveries["month"].map(quarter_of))
+        """Shipped packages per product and calendar quarter: ``{product: {"YYYYQn": units}}``."""
+        d = self.shipments.assign(quarter=self.shipments["month"].map(quarter_of))
         wide = d.pivot_table(index="product", columns="quarter", values="delivered", aggfunc="sum")
         return {
             str(p): {str(q): float(round(v, 1)) for q, v in row.dropna().items()}
@@ -91,14 +102,14 @@ class BacktestResult:
 
     def by_quarter(self, what: str) -> pd.DataFrame:
         """Quarterly table: ``what`` = ``product`` or ``customer`` (delivered packages) or
-        ``line`` (interposer wafers a month, quarter average)."""
+        ``line`` (interposer wafers a month, quarter average); packages are counted when shipped."""
         if what == "line":
             pk = self.packaging.assign(quarter=self.packaging["month"].map(quarter_of))
             wide = pk.pivot_table(
                 index="line", columns="quarter", values="interposer_wafers", aggfunc="sum"
             )
             return wide.fillna(0.0) / 3.0
-        d = self.deliveries.assign(quarter=self.deliveries["month"].map(quarter_of))
+        d = self.shipments.assign(quarter=self.shipments["month"].map(quarter_of))
         return d.pivot_table(index=what, columns="quarter", values="delivered", aggfunc="sum")
 
     def to_json(self) -> dict[str, Any]:
@@ -116,13 +127,46 @@ class BacktestResult:
         }
 
 
+def shipments(
+    deliveries: pd.DataFrame, lags: dict[str, int], end: str | None = None
+) -> pd.DataFrame:
+    """Deliveries moved to the month the designer ships them: a package made in month m ships in
+    m + ``lags[product]`` (final test, module or board assembly; ``Product.ship_lag_months``).
+    Rows shipped after ``end`` are dropped; the months before the first lag are empty (the
+    packages of the months before the scenario's start are not modelled).
+
+    >>> d = pd.DataFrame({"customer": ["N"], "product": ["P"], "month": ["2024-11"],
+    ...                   "delivered": [5.0]})
+    >>> shipments(d, {"P": 2})["month"].tolist()
+    ['2025-01']
+    >>> len(shipments(d, {"P": 2}, end="2024-12"))
+    0
+    """
+    keep = [c for c in ("customer", "product", "month", "delivered") if c in deliveries]
+    out = deliveries[keep].copy()
+
+    def moved(row: pd.Series) -> str:
+        year, mon = (int(x) for x in str(row["month"]).split("-"))
+        k = year * 12 + mon - 1 + int(lags.get(str(row["product"]), 0))
+        return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+    if len(out):
+        out["month"] = out.apply(moved, axis=1)
+    if end is not None:
+        out = out[out["month"] <= end]
+    return out.reset_index(drop=True)
+
+
 def model_value(
     check: Check,
     deliveries: pd.DataFrame,
     packaging: pd.DataFrame,
     products: dict[str, tuple[int, str]],
+    shipped: pd.DataFrame | None = None,
 ) -> float:
-    """The model's figure for ``check`` (see :mod:`fabnet.backtest.checks` for the quantities)."""
+    """The model's figure for ``check`` (see :mod:`fabnet.backtest.checks` for the quantities):
+    ``units`` and ``dies`` count ``shipped`` (default: ``deliveries``, i.e. no lag), ``packaged``
+    counts ``deliveries``."""
     months = set(period_months(check.period))
     if check.quantity in ("cowos_wafers", "cowos_wpm"):
         lines = {s.split("=", 1)[1] for s in check.select if s.startswith("line=")}
@@ -131,7 +175,8 @@ def model_value(
         return total / len(months) if check.quantity == "cowos_wpm" else total
     customers = {s.split("=", 1)[1] for s in check.select if s.startswith("customer=")}
     names = {s for s in check.select if "=" not in s}
-    rows = deliveries[deliveries["month"].isin(months)]
+    table = deliveries if check.quantity == "packaged" or shipped is None else shipped
+    rows = table[table["month"].isin(months)]
     rows = rows[rows["product"].isin(names) | rows["customer"].isin(customers)]
     if check.quantity == "dies":
         dies = rows["product"].map(lambda p: products[p][0])
@@ -167,9 +212,10 @@ def run_backtest(
     deliveries = result.tables["deliveries"]
     packaging = result.tables["packaging"]
     products = {p.name: (p.compute_dies, p.packaging) for p in sc.products}
+    shipped = shipments(deliveries, {p.name: p.ship_lag_months for p in sc.products}, end)
     rows = []
     for c in checks:
-        value = model_value(c, deliveries, packaging, products)
+        value = model_value(c, deliveries, packaging, products, shipped)
         rows.append({**c.as_dict(), "model": value, "inside": c.low <= value <= c.high})
     table = pd.DataFrame(
         rows,
@@ -179,5 +225,5 @@ def run_backtest(
         ],
     )  # fmt: skip
     return BacktestResult(
-        sc.name, table, deliveries, packaging, products, seconds, dict(result.summary)
+        sc.name, table, deliveries, packaging, products, seconds, dict(result.summary), shipped
     )

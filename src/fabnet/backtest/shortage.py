@@ -8,6 +8,8 @@ the venture's network.
    industry's capacity, and the industry is planned again.
 4. World supply with the venture = that industry supply + the venture's deliveries.
 
+Only accelerators count (products with ``accelerator: false``, e.g. the FPGAs and switch ASICs
+that share CoWoS, take capacity but are left out of supply and demand).
 A quarter is *short* when supply falls below demand by more than ``tolerance`` of demand; the
 shortage *closes* in the first quarter from which no later quarter is short.
 HBM the venture buys is not taken out of the industry's HBM (its suppliers are its own entries).
@@ -65,7 +67,12 @@ def closing_quarter(quarters: pd.DataFrame, shortage: str, tolerance: float = 0.
     return str(quarters["quarter"].iloc[last + 1]) if last + 1 < len(quarters) else None
 
 
-def _quarterly(deliveries: pd.DataFrame, column: str) -> pd.Series:
+def _quarterly(
+    deliveries: pd.DataFrame, column: str, products: set[str] | None = None
+) -> pd.Series:
+    """``column`` summed per calendar quarter (only ``products``, if given)."""
+    if products is not None:
+        deliveries = deliveries[deliveries["product"].isin(products)]
     q = deliveries.assign(quarter=deliveries["month"].map(quarter_of))
     return q.groupby("quarter")[column].sum()
 
@@ -137,10 +144,12 @@ def world_with_venture(
     base = solve_plan(industry, explain=False)
     ven = solve_plan(venture, explain=False)
     drawn = solve_plan(_without_draw(industry, ven.tables, venture), explain=False)
-    demand = _quarterly(base.tables["deliveries"], "demand")
-    supply0 = _quarterly(base.tables["deliveries"], "delivered")
-    supply1 = _quarterly(drawn.tables["deliveries"], "delivered")
-    vq = _quarterly(ven.tables["deliveries"], "delivered")
+    acc = {p.name for p in industry.products if p.accelerator}
+    acc |= {p.name for p in venture.products if p.accelerator}
+    demand = _quarterly(base.tables["deliveries"], "demand", acc)
+    supply0 = _quarterly(base.tables["deliveries"], "delivered", acc)
+    supply1 = _quarterly(drawn.tables["deliveries"], "delivered", acc)
+    vq = _quarterly(ven.tables["deliveries"], "delivered", acc)
     first = quarter_of(venture.policy.start)
     last = min(quarter_of(industry.end_month), quarter_of(venture.end_month))
     idx = [q for q in demand.index if first <= q <= last]

@@ -59,6 +59,7 @@ def backtest(
             run.save_json("summary.json", {k: v for k, v in payload.items() if k != "checks"})
             run.save_table("checks", result.checks)
             run.save_table("deliveries", result.deliveries)
+            run.save_table("shipments", result.shipments)
             run.save_table("packaging", result.packaging)
             html = backtest_report(result)
             run.save_text("report.html", html)

@@ -35,7 +35,7 @@ def _check_series(result: BacktestResult, row: pd.Series) -> pd.Series:
         return per_month if row["quantity"] == "cowos_wpm" else per_month * 3.0
     customers = [s.split("=", 1)[1] for s in sel if s.startswith("customer=")]
     names = [s for s in sel if "=" not in s]
-    d = result.deliveries
+    d = result.deliveries if row["quantity"] == "packaged" else result.shipments
     d = d[d["product"].isin(names) | d["customer"].isin(customers)]
     if row["quantity"] == "dies":
         d = d.assign(delivered=d["delivered"] * d["product"].map(lambda p: result.products[p][0]))
@@ -52,8 +52,9 @@ def _check_figure(result: BacktestResult, row: pd.Series) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=list(series.index), y=list(series.values), name="model", marker_color="#457b9d")
     low, high = float(row["low"]), float(row["high"])
-    if not per_quarter:  # an annual figure: the band of its quarterly average
-        low, high = low / len(quarters), high / len(quarters)
+    if not per_quarter:  # a figure over several quarters: the band of its quarterly average
+        n_quarters = len(period_months(str(row["period"]))) / 3.0
+        low, high = low / n_quarters, high / n_quarters
     colour = _INSIDE if row["inside"] else _OUTSIDE
     fig.add_scatter(
         x=quarters + quarters[::-1],
@@ -115,7 +116,7 @@ def backtest_figures(result: BacktestResult) -> list[go.Figure]:
         out.add_bar(x=list(row.index), y=list(row.values), name=str(product))
     out.update_layout(
         barmode="stack",
-        title="Accelerators delivered per quarter (packages), by product",
+        title="Accelerators shipped per quarter (packages, after each product's packaging-to-shipment lag), by product",
         height=420,
         margin={"l": 60, "r": 20, "t": 50, "b": 40},
     )
@@ -153,11 +154,11 @@ def backtest_report(result: BacktestResult, extra: dict[str, Any] | None = None)
         ),
         Section(
             "Output per quarter",
-            "Packages delivered per product and per designer; interposer wafers a month per "
+            "Packages shipped per product and per designer; interposer wafers a month per "
             "packaging line (quarter average).",
             figures=figs[1:2],
             tables=[
-                ("Delivered per designer", by_customer.reset_index()),
+                ("Shipped per designer", by_customer.reset_index()),
                 ("Interposer wafers a month per line", lines.reset_index()),
             ],
         ),

@@ -41,6 +41,20 @@ class Product(StrictModel):
         gt=0, le=500, description="Packages per interposer wafer [-]."
     )
     harvesting: Harvesting | None = Field(None, description="Die redundancy, if any.")
+    accelerator: bool = Field(
+        True,
+        description="False for a package that is not an AI accelerator (an FPGA, a switch ASIC): "
+        "it takes packaging, wafers and HBM like the others but is not counted as accelerator "
+        "supply or demand (fabnet shortage).",
+    )
+    ship_lag_months: int = Field(
+        0,
+        ge=0,
+        le=24,
+        description="Months from packaging to the designer's shipment (final test, module or "
+        "board assembly) [months]: shipments in month m are the packages of month m - lag. "
+        "The planner counts packages; the hindcast counts shipments.",
+    )
     test_cost_usd: Number = Field(
         0.0, ge=0, le=MAX_UNIT_PRICE_USD, description="Final test and assembly per package [USD]."
     )
