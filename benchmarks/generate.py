@@ -50,11 +50,16 @@ def generate_scenario(
     products = [p["name"] for p in base["products"]]
     customers = []
     start = Month.parse(data["policy"]["start"])
+    # a demand series starts at or after its product's launch (the scenario refuses one before)
+    launch_at = {
+        p["name"]: max(Month.parse(p["launch"]) - start, 0) if p.get("launch") else 0
+        for p in base["products"]
+    }
     for c in range(n_customers):
         wanted = rng.choice(products, size=int(rng.integers(1, 3)), replace=False)
         demand = {}
         for p in wanted:
-            first = int(rng.integers(0, 24))
+            first = max(int(rng.integers(0, 24)), launch_at[str(p)])
             peak = (
                 float(rng.uniform(2_000, 40_000))
                 * max(n_sites / 8.0, 1.0)

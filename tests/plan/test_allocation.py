@@ -72,3 +72,42 @@ def test_contracts_come_before_priority():
     assert _fills(r)["A"] == pytest.approx(500 / 800, abs=1e-6)
     r2 = solve_plan(sc, policy="priority")
     assert _fills(r2)["A"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_contracts_beyond_supply_keep_the_least_shortfall(monkeypatch):
+    """Contracts that supply cannot meet: the contracts stage solves its LP; contracts that it
+    can meet: the stage needs none (the plan has no shortfall, which is already the least).
+
+    By hand, per month: supply 1,000 P; A (priority 1) and B both want 800 with 700 contracted.
+    Least total shortfall: a + b = 1,000 with a, b ≤ 700 gives (700 − a) + (700 − b) = 400 (for
+    a > 700 it is a − 300 > 400). Keeping it, priority gives A the most: a = 700, b = 300, so fill
+    A = 700/800 = 0.875 and B = 300/800 = 0.375 (priority alone would give A 800).
+    """
+    import fabnet.plan.allocation as allocation
+
+    calls: list[str] = []
+    real = allocation.run_highs
+
+    def counting(m, **kw):
+        calls.append("lp")
+        return real(m, **kw)
+
+    monkeypatch.setattr(allocation, "run_highs", counting)
+    policy = {"allocation": "contracts", "contracts_then": "priority"}
+    customers = [
+        {"name": "A", "priority": 1, "demand": {"P": 800}, "contracted": {"P": 700}},
+        {"name": "B", "priority": 2, "demand": {"P": 800}, "contracted": {"P": 700}},
+    ]
+    r = solve_plan(tiny_scenario(customers, policy=policy))
+    assert _fills(r)["A"] == pytest.approx(700 / 800, abs=1e-6)
+    assert _fills(r)["B"] == pytest.approx(300 / 800, abs=1e-6)
+    assert len(calls) == 2  # the contracts stage and priority level 1
+
+    calls.clear()
+    customers[0]["contracted"] = {"P": 300}
+    customers[1]["contracted"] = {"P": 500}
+    r = solve_plan(tiny_scenario(customers, policy=policy))
+    # contracts 300 + 500 fit in 1,000: none short; then A gets the other 200 by priority
+    assert _fills(r)["A"] == pytest.approx(500 / 800, abs=1e-6)
+    assert _fills(r)["B"] == pytest.approx(500 / 800, abs=1e-6)
+    assert len(calls) == 1  # priority level 1 only: the contracts stage needed no LP

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from fabnet.plan import solve_plan
-from fabnet.scenario import load_scenario
+from fabnet.plan import PlanResult, solve_plan
+from fabnet.scenario import load_scenario, scenario_from_dict
+
+
+@pytest.fixture(scope="module")
+def builtin() -> PlanResult:
+    return solve_plan(load_scenario(None), time_limit=120)
 
 
 @pytest.mark.slow
-def test_builtin_plan_is_sensible():
-    r = solve_plan(load_scenario(None), time_limit=120)
+def test_builtin_plan_is_sensible(builtin):
+    r = builtin
     s = r.summary
     assert s["status"] in ("optimal", "time_limit")
     assert s["mip_gap"] is not None and s["mip_gap"] <= 0.01 + 1e-9
@@ -41,3 +46,23 @@ def test_builtin_plan_is_sensible():
     assert "CoWoS packaging" in limits or "supply" in limits
     # capex stays within partners' money plus the debt limit
     assert s["capex_total"] <= 9e9 + 10e9
+
+
+@pytest.mark.slow
+def test_builtin_npv_depends_on_the_tax_rate(builtin):
+    """Issue 10: ``financing.tax_rate`` was accepted and did nothing. With the built-in plan's
+    decisions held, operations re-optimised: untaxed, the NPV is higher by the tax paid
+    (discounted), and the cash-flow table shows no tax; the NPV also moves with the rate."""
+    base = load_scenario(None)
+    rate = base.financing.tax_rate
+    assert rate > 0
+    data = base.model_dump(mode="json", exclude_none=True)
+    data["financing"]["tax_rate"] = 0.0
+    untaxed = solve_plan(scenario_from_dict(data), fixed=builtin, explain=False)
+    assert untaxed.tables["cash_flow"]["tax"].abs().sum() == pytest.approx(0.0, abs=1e-3)
+    paid = builtin.tables["cash_flow"]["tax"].sum()
+    assert paid > 0
+    assert untaxed.summary["npv"] > builtin.summary["npv"] + 1e6
+    data["financing"]["tax_rate"] = 2 * rate
+    heavier = solve_plan(scenario_from_dict(data), fixed=builtin, explain=False)
+    assert heavier.summary["npv"] < builtin.summary["npv"] - 1e6

@@ -36,6 +36,9 @@ __all__ = ["LEX_TOL", "POLICIES", "add_proportional", "apply_policy"]
 
 POLICIES = AllocationPolicy.values()
 LEX_TOL = 1e-6
+ZERO_SHORTFALL = 1e-9
+"""Contract shortfall (thousand units, summed) below which the current solution already has
+none: the contracts stage then needs no LP of its own."""
 
 
 def _keep(value: float) -> float:
@@ -68,11 +71,26 @@ def _solve(pm: PlanModel, expr, sense: str, time_limit: float, threads: int | No
     return objective_value(pm.m)
 
 
+def _current(expr: linopy.LinearExpression) -> float | None:
+    """Value of ``expr`` at the model's current solution (the previous stage's optimum, feasible
+    for every constraint added since), or None when there is none."""
+    try:
+        value = float(np.nansum(np.asarray(expr.solution.values, dtype=float)))
+    except Exception:  # no solution yet
+        return None
+    return value if np.isfinite(value) else None
+
+
 def _stage_contracts(pm: PlanModel, time_limit: float, threads: int | None) -> None:
     if "Contract-shortfall" not in pm.m.variables:
         return
     short = pm.m.variables["Contract-shortfall"].fillna(0).sum()
-    best = _solve(pm, short, "min", time_limit, threads)
+    now = _current(short)
+    if now is not None and abs(now) <= ZERO_SHORTFALL:
+        # shortfall is >= 0: a solution without any is already this stage's optimum (no LP)
+        best = 0.0
+    else:
+        best = _solve(pm, short, "min", time_limit, threads)
     pm.m.add_constraints(short <= best + LEX_TOL * max(1.0, abs(best)), name="Allocation-contracts")
 
 

@@ -37,7 +37,7 @@ from fabnet.errors import SolverError, UsageError
 from fabnet.plan.allocation import LEX_TOL, add_proportional, apply_policy
 from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
 from fabnet.plan.explain import collect_duals, raise_infeasible
-from fabnet.plan.highs import SolveInfo, objective_value, run_highs
+from fabnet.plan.highs import DESIGN_MIP_OPTIONS, SolveInfo, objective_value, run_highs
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms
 from fabnet.plan.tables import build_tables, make_summary
 from fabnet.scenario import Scenario
@@ -206,7 +206,13 @@ def _solve_design(st: _Stages, limit: float, gap: float) -> tuple[SolveInfo, flo
     limit_b = limit
     if st.objective in (Objective.SHORTAGE, Objective.COST):
         pm.m.add_objective(st.weighted, sense="min", overwrite=True)
-        info_a = run_highs(pm.m, time_limit=limit / 2, mip_gap=gap, threads=st.threads)
+        info_a = run_highs(
+            pm.m,
+            time_limit=limit / 2,
+            mip_gap=gap,
+            threads=st.threads,
+            mip_options=DESIGN_MIP_OPTIONS,
+        )
         _check(info_a, pm, "design model (least shortage)")
         best = objective_value(pm.m)
         slack = max(abs(best) * max(gap, LEX_TOL), 1e-6)
@@ -214,7 +220,9 @@ def _solve_design(st: _Stages, limit: float, gap: float) -> tuple[SolveInfo, flo
         limit_b = max(limit / 2, limit - info_a.seconds)
     expr, sense = st.final_objective()
     pm.m.add_objective(expr, sense=sense, overwrite=True)
-    info = run_highs(pm.m, time_limit=limit_b, mip_gap=gap, threads=st.threads)
+    info = run_highs(
+        pm.m, time_limit=limit_b, mip_gap=gap, threads=st.threads, mip_options=DESIGN_MIP_OPTIONS
+    )
     _check(info, pm, "design model")
     st.timings["mip"] = time.perf_counter() - t0
     return info, objective_value(pm.m)
