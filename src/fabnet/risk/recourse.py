@@ -301,62 +301,91 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
     )
 
 
+def _line_order(model: RiskModel) -> IntArray:
+    """Packaging lines highest assembly yield first, then cheapest: the planner's allocation
+    stages maximise the units delivered, so a scarce die goes where it yields most."""
+    return np.lexsort(
+        (model.values("line_cost"), -model.values("line_assembly_yield"))
+    ).astype(np.int64)
+
+
 def _assemble(
     model: RiskModel, dies: FloatArray, line_cap: FloatArray, hbm_sup: FloatArray,
     dem: FloatArray, con: FloatArray,
-) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """Greedy packaging and HBM over [F, T] (step 3): good packages made [F, T, P] and
-    packages assembled per line [F, T, L, P]."""
+) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    """Greedy packaging and HBM bucket by bucket (step 3), with good dies carried in stock.
+
+    Returns good packages made [F, T, P], packages assembled per line [F, T, L, P] and the good
+    dies made that are never started [F, T, P] (left over and not needed by the next bucket:
+    their wafers are not run, as the planner would not start them).
+    """
     supplier_type, product_type, n_types = _hbm_type_index(model)
     line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
     ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
     stacks = model.values("hbm_stacks")
     n_f, n_p, n_t = dies.shape
-    dies_left = np.moveaxis(dies, 1, 2).copy()  # F x T x P
-    cap_left = np.moveaxis(line_cap, 1, 2).copy()  # F x T x L
-    hbm_left = np.zeros((n_f, n_t, n_types))
+    n_l = line_cap.shape[1]
+    hbm_all = np.zeros((n_f, n_types, n_t))
     for s in range(hbm_sup.shape[1]):
-        hbm_left[..., supplier_type[s]] += hbm_sup[:, s]
-    dem_tot = np.moveaxis(dem.sum(axis=1), 1, 2)  # F x T x P
-    con_tot = np.moveaxis(con.sum(axis=1), 1, 2)
+        hbm_all[:, supplier_type[s]] += hbm_sup[:, s]
+    dem_tot = dem.sum(axis=1)  # F x P x T
+    con_tot = con.sum(axis=1)
     contracts = model.allocation == AllocationPolicy.CONTRACTS
-    passes = [con_tot, dem_tot] if contracts and con_tot.any() else [dem_tot]
+    use_con = contracts and bool(con_tot.any())
     made = np.zeros((n_f, n_t, n_p))
-    assembled = np.zeros((n_f, n_t, line_cap.shape[1], n_p))
-    line_order = np.argsort(model.values("line_cost"), kind="stable")
-    for target in passes:
-        for p in _product_order(model):
-            h = product_type[p]
-            for li in line_order:
-                if not line_product[li, p]:
-                    continue
-                y = line_yield[li]
-                lim = np.maximum(target[..., p] - made[..., p], 0.0) / y
-                lim = np.minimum(lim, dies_left[..., p] / compute_dies[p])
-                lim = np.minimum(lim, cap_left[..., li] * ppw[p])
-                if h >= 0:
-                    lim = np.minimum(lim, hbm_left[..., h] / stacks[p])
-                a = np.maximum(lim, 0.0)
-                assembled[..., li, p] += a
-                made[..., p] += a * y
-                dies_left[..., p] -= a * compute_dies[p]
-                cap_left[..., li] -= a / ppw[p]
-                if h >= 0:
-                    hbm_left[..., h] -= a * stacks[p]
-    return made, assembled
+    assembled = np.zeros((n_f, n_t, n_l, n_p))
+    unstarted = np.zeros((n_f, n_t, n_p))
+    order, lines = _product_order(model), _line_order(model)
+    min_yield = float(line_yield.min()) if n_l else 1.0
+    stock = np.zeros((n_f, n_p))
+    for t in range(n_t):
+        dies_left = dies[:, :, t] + stock
+        cap_left = line_cap[:, :, t].copy()
+        hbm_left = hbm_all[:, :, t].copy()
+        passes = [con_tot[:, :, t], dem_tot[:, :, t]] if use_con else [dem_tot[:, :, t]]
+        for target in passes:
+            for p in order:
+                h = product_type[p]
+                for li in lines:
+                    if not line_product[li, p]:
+                        continue
+                    y = line_yield[li]
+                    lim = np.maximum(target[:, p] - made[:, t, p], 0.0) / y
+                    lim = np.minimum(lim, dies_left[:, p] / compute_dies[p])
+                    lim = np.minimum(lim, cap_left[:, li] * ppw[p])
+                    if h >= 0:
+                        lim = np.minimum(lim, hbm_left[:, h] / stacks[p])
+                    a = np.maximum(lim, 0.0)
+                    assembled[:, t, li, p] += a
+                    made[:, t, p] += a * y
+                    dies_left[:, p] -= a * compute_dies[p]
+                    cap_left[:, li] -= a / ppw[p]
+                    if h >= 0:
+                        hbm_left[:, h] -= a * stacks[p]
+        dies_left = np.maximum(dies_left, 0.0)
+        if t + 1 < n_t:  # keep what the next bucket may package beyond its own dies
+            need = dem_tot[:, :, t + 1] / min_yield * compute_dies - dies[:, :, t + 1]
+            stock = np.minimum(dies_left, np.maximum(need, 0.0))
+        else:
+            stock = np.zeros_like(dies_left)
+        # dies neither packaged nor kept: first from the old stock (already paid), then new
+        waste = dies_left - stock
+        unstarted[:, t] = np.minimum(waste, dies[:, :, t])
+    return made, assembled, unstarted
 
 
 def _operating_cost(
     model: RiskModel, dies: FloatArray, wafers: FloatArray, opex_ratio: FloatArray,
-    assembled: FloatArray, line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
+    assembled: FloatArray, unstarted: FloatArray, line_cost: FloatArray, hbm_sup: FloatArray,
+    hbm_price: FloatArray,
 ) -> FloatArray:  # fmt: skip
     """Opex per bucket [F, T]: wafers for the dies packaged, packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
     ds = model.ds
     compute_dies, ppw = model.values("compute_dies"), model.values("packages_per_interposer_wafer")
-    dies_used = assembled.sum(axis=2) * compute_dies  # F x T x P
-    df_tp = np.moveaxis(dies, 1, 2)
-    frac = np.minimum(np.divide(dies_used, df_tp, out=np.zeros_like(dies_used), where=df_tp > 0), 1)
+    df_tp = np.moveaxis(dies, 1, 2)  # F x T x P
+    started = np.maximum(df_tp - unstarted, 0.0)
+    frac = np.minimum(np.divide(started, df_tp, out=np.zeros_like(started), where=df_tp > 0), 1)
     used = (wafers * np.moveaxis(frac, 1, 2)[:, None]).sum(axis=2)  # F x O x T
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
@@ -495,13 +524,13 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
         draws, "hbm", suppliers, "stacks_per_month", model.values("hbm_supply"), length
     )
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
-    made, assembled = _assemble(model, dies, line_cap, hbm_sup, dem, con)
+    made, assembled, unstarted = _assemble(model, dies, line_cap, hbm_sup, dem, con)
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
     delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
     opex = _operating_cost(
-        model, dies, wafers, opex_ratio, assembled, line_cost, hbm_sup, hbm_price
+        model, dies, wafers, opex_ratio, assembled, unstarted, line_cost, hbm_sup, hbm_price
     )
     opex = opex + _outside_cost(model)[None]
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
