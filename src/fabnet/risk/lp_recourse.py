@@ -109,9 +109,14 @@ def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     capex, opex, rev = (cf[c].to_numpy(float) for c in ("capex", "opex", "revenue"))
     inflow, interest = cf["investor_in"].to_numpy(float), cf["interest"].to_numpy(float)
     debt = cf["debt_balance"].to_numpy(float)
-    spend = capex + opex - rev
+    # the fast recourse's definitions (:func:`fabnet.risk.recourse._money_metrics`)
+    other = (
+        cf["sustaining_capex"] + cf["tax"] - cf["grants"] - cf["prepayments_in"]
+        + cf["prepayments_recovered"]
+    ).to_numpy(float)  # fmt: skip
+    spend = capex + opex - rev + other
     cov = funding_coverage(spend, inflow, model.debt_limit)
-    flows = rev - opex - capex
+    flows = rev - opex - capex - other
     length = b.length.astype(float)
     monthly = np.repeat(flows / length, b.length)
     quarters = np.add.reduceat(monthly, np.arange(0, model.n_months, 3))

@@ -18,6 +18,13 @@ variable            dimensions                meaning
 ``plan_sustaining`` bucket                    the plan's sustaining capex
 ``plan_depreciation`` bucket                  depreciation of the plan's capex
 ``plan_grants``     bucket                    grants on the plan's capex (within their caps)
+``option_capex_plan`` option, bucket          the plan's capex per chosen option (and its
+                                              ``_sustaining_``/``_depreciation_`` twins): what
+                                              a sampled capex overrun scales
+``gdpw_by_age_d0``  d0_factor, option,        ``gdpw_by_age`` with every node's mature defect
+                    product, age              density times ``d0_factor`` (only when the
+                                              uncertainties vary ``d0_mature_per_cm2``)
+``node_d0_mature``  node                      the scenario's mature defect density per node
 =================== ========================= =================================================
 
 Conventions shared with the planner (:mod:`fabnet.plan.data`):
@@ -56,6 +63,7 @@ from fabnet.scenario import Scenario
 
 __all__ = [
     "AGE_STEP",
+    "D0_FACTORS",
     "RiskModel",
     "build_risk_model",
     "model_from_decisions",
@@ -64,6 +72,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+D0_FACTORS = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0)
+"""Multiples of the mature defect density at which ``gdpw_by_age_d0`` is tabulated; a sampled
+density between two is interpolated linearly in the factor (outside, clipped to the range)."""
 
 AGE_STEP = 0.25
 """Grid step of the good-dies-per-wafer table in the first ``_AGE_FINE`` months [months]; whole
@@ -205,11 +217,7 @@ def _risk_variables(
 
     capex = per_unit("option_capex", "expansion_capex")
     ages = _age_grid(b.n_months)
-    cache: dict[str, FloatArray] = {}
-    for s in {str(x) for x in site}:
-        nc = scenario.fab(s).newcomer
-        cache[s] = np.array([good_dies_per_wafer_at(scenario, p, ages, nc) for p in d.products])
-    table = np.array([cache[str(s)] for s in site]).reshape(chosen.size, len(d.products), ages.size)
+    table = _gdpw_table(scenario, d, site, ages)
     n_out = int(d.ds.sizes.get("outside", 0))
     outside = np.zeros((n_out, len(d.products), b.n))
     if outside_wafers is not None and len(outside_wafers) and n_out:
@@ -249,7 +257,37 @@ def _risk_variables(
         "plan_outside": (("outside", "product", "bucket"), outside),
         "gdpw_by_age": (("option", "product", "age"), table),
         "age": ages,
+        **{
+            f"option_{k}_plan": (
+                ("option", "bucket"),
+                units[chosen, None] * d.values(f"option_{k}")[chosen],
+            )
+            for k in ("capex", "sustaining", "depreciation")
+        },
+        "node_d0_mature": (
+            "node",
+            np.array(
+                [scenario.node(str(n)).d0_mature_per_cm2 for n in d.labels("node")],
+                dtype=np.float64,
+            ),
+        ),
     }
+
+
+def _gdpw_table(
+    scenario: Scenario, d: PlanData, site: npt.NDArray[Any], ages: FloatArray, factor: float = 1.0
+) -> FloatArray:
+    """Good dies per wafer [option, product, age] at each option's site, with every node's
+    mature defect density times ``factor``."""
+    if factor != 1.0:
+        nodes = [n.model_copy(update={"d0_mature_per_cm2": n.d0_mature_per_cm2 * factor})
+                 for n in scenario.nodes]  # fmt: skip
+        scenario = scenario.model_copy(update={"nodes": nodes})
+    cache: dict[str, FloatArray] = {}
+    for s in {str(x) for x in site}:
+        nc = scenario.fab(s).newcomer
+        cache[s] = np.array([good_dies_per_wafer_at(scenario, p, ages, nc) for p in d.products])
+    return np.array([cache[str(s)] for s in site]).reshape(site.size, len(d.products), ages.size)
 
 
 def build_risk_model(
@@ -279,12 +317,23 @@ def build_risk_model(
     if units.shape != (d.n_options,) or blocks.shape != (d.n_expansions,):
         raise UsageError("units/blocks do not match the plan data (options or expansions differ)")
     chosen = np.flatnonzero(units > 0)
+    sampler = sampler or compile_uncertainties(scenario, file=file)
     extra = _risk_variables(scenario, d, units, blocks, chosen, wafer_starts, outside_wafers)
     ages = extra.pop("age")
-    ds = d.ds.isel(option=chosen).assign_coords(age=ages).assign(extra)
+    coords: dict[str, Any] = {"age": ages}
+    if any(t[0] == "nodes" and t[2] == "d0_mature_per_cm2" for t in sampler.targets):
+        site = d.values("option_site")[chosen]
+        extra["gdpw_by_age_d0"] = (
+            ("d0_factor", "option", "product", "age"),
+            np.array([_gdpw_table(scenario, d, site, ages, f) for f in D0_FACTORS]).reshape(
+                len(D0_FACTORS), chosen.size, len(d.products), ages.size
+            ),
+        )
+        coords["d0_factor"] = np.array(D0_FACTORS)
+    ds = d.ds.isel(option=chosen).assign_coords(coords).assign(extra)
     return RiskModel(
         data=PlanData(ds, d.buckets),
-        sampler=sampler or compile_uncertainties(scenario, file=file),
+        sampler=sampler,
         allocation=allocation or scenario.policy.allocation,
         contracts_then=scenario.policy.contracts_then,
     )

@@ -44,6 +44,15 @@ import numpy as np
 import numpy.typing as npt
 
 from fabnet.econ import funding_coverage, income_tax, irr, prepayment_flows
+from fabnet.risk.effects import (
+    capital,
+    gdpw_lookup,
+    line_inputs,
+    outside_wafers,
+    price_erosion,
+    ramp_warp,
+    stuck_age,
+)
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
 from fabnet.vocab import AllocationPolicy
@@ -208,13 +217,13 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     site, kind = model.values("option_site"), model.values("option_kind")
     lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
     output, mix = model.values("option_output"), model.values("option_mix")
-    ages, table = ds["age"].values, model.values("gdpw_by_age")
     month_bucket = np.repeat(np.arange(n_t), b.length)
     months = np.arange(n_m, dtype=np.float64)
     n_o, n_p = len(site), len(model.data.products)
     dies = np.zeros((n_f, n_p, n_t))
     wafers = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
+    d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
     for k in range(n_o):
         delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
@@ -225,30 +234,44 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         opex_ratio[:, k] = draws.value("fabs", site[k], "opex_per_wafer_usd", opex_base[k]) / max(
             opex_base[k], 1e-300
         )
-        if not delay.any():
-            out = np.broadcast_to(output[k], (n_f, n_m)) * cap_ratio[:, None]
+        stretch = draws.affine("fabs", site[k], "ramp_stretch")
+        if stretch is not None:
+            series = ramp_warp(output[k], float(first[k]), stretch[1])
         else:
-            out = _shift(output[k], delay, hold_end=True) * cap_ratio[:, None]
+            series = np.broadcast_to(output[k], (n_f, n_m))
+        if not delay.any():
+            out = series * cap_ratio[:, None]
+        else:
+            out = _shift_rows(series, delay) * cap_ratio[:, None]
         age = months[None, :] - lag[k] - first[k] - delay[:, None]
         age = age * tau_ratio[:, [option_node[k]]]
+        stuck = draws.affine("fabs", site[k], "yield_stuck_months")
+        if stuck is not None:
+            age = stuck_age(age, np.maximum(stuck[1], 0.0))
+        node = model.data.labels("node")[option_node[k]]
+        d0 = draws.affine("nodes", node, "d0_mature_per_cm2")
+        d0_ratio = None
+        if d0 is not None and d0_base is not None:
+            base = float(d0_base[option_node[k]])
+            d0_ratio = (d0[0] * base + d0[1]) / max(base, 1e-300)
         for p in np.flatnonzero(product_node == option_node[k]):
             w = out * mix[k, p][month_bucket][None, :]
-            g = np.interp(age, ages, table[k, p])
+            g = gdpw_lookup(model, k, p, age, d0_ratio)
             wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
             dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
-    outside = model.values("plan_outside")  # bought wafers: no delay, the foundry's yield
-    if outside.size:
-        dies += (outside * model.values("outside_gdpw")[:, :, None]).sum(axis=0)[None]
+    bought, _ = outside_wafers(model, draws)  # no delay: the foundry's line runs; its yield
+    if bought.size:
+        dies += (bought * model.values("outside_gdpw")[None, :, :, None]).sum(axis=1)
     return dies, wafers, opex_ratio
 
 
-def _outside_cost(model: RiskModel) -> FloatArray:
-    """What the plan's bought-in wafers cost per bucket (T): price × max(wafers, take-or-pay)."""
-    outside = model.values("plan_outside")
-    if not outside.size:
-        return np.zeros(model.n_buckets)
-    paid = np.maximum(outside.sum(axis=1), model.values("outside_take_or_pay"))
-    return np.asarray((paid * model.values("outside_price")).sum(axis=0), dtype=np.float64)
+def _shift_rows(series: FloatArray, delay: FloatArray) -> FloatArray:
+    """Rows ``series[f]`` (F x M) shifted later by ``delay[f]`` months (last value held)."""
+    if series.shape[0] and np.all(series == series[:1]):
+        return _shift(series[0], delay, hold_end=True)
+    return np.stack(
+        [_shift(row, d[None], hold_end=True)[0] for row, d in zip(series, delay, strict=True)]
+    )
 
 
 def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -289,6 +312,9 @@ def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
             price[:, c] = np.maximum(
                 ma[0][:, None, None] * base_price[c] + ma[1][:, None, None], 0.0
             )
+        erosion = price_erosion(model, draws, name)
+        if erosion is not None:
+            price[:, c] *= erosion[:, None, :]
     return dem, np.minimum(con, dem), price
 
 
@@ -304,9 +330,9 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
 def _line_order(model: RiskModel) -> IntArray:
     """Packaging lines highest assembly yield first, then cheapest: the planner's allocation
     stages maximise the units delivered, so a scarce die goes where it yields most."""
-    return np.lexsort(
-        (model.values("line_cost"), -model.values("line_assembly_yield"))
-    ).astype(np.int64)
+    return np.lexsort((model.values("line_cost"), -model.values("line_assembly_yield"))).astype(
+        np.int64
+    )
 
 
 def _assemble(
@@ -382,7 +408,7 @@ def _operating_cost(
     """Opex per bucket [F, T]: wafers for the dies packaged, packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
     ds = model.ds
-    compute_dies, ppw = model.values("compute_dies"), model.values("packages_per_interposer_wafer")
+    ppw = model.values("packages_per_interposer_wafer")
     df_tp = np.moveaxis(dies, 1, 2)  # F x T x P
     started = np.maximum(df_tp - unstarted, 0.0)
     frac = np.minimum(np.divide(started, df_tp, out=np.zeros_like(started), where=df_tp > 0), 1)
@@ -430,10 +456,10 @@ def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
 
 def _money_metrics(
     model: RiskModel, revenue_c: FloatArray, opex: FloatArray, inflow: FloatArray,
-    shortage: FloatArray,
+    shortage: FloatArray, capital_flows: tuple[FloatArray, FloatArray, FloatArray],
 ) -> dict[str, FloatArray]:  # fmt: skip
     """NPV, objective, IRR, funding figures per future (step 5): revenue per customer
-    [F, C, T] with prepayments recovered from it, grants, sustaining capex, income tax with
+    [F, C, T], capex, sustaining capex and depreciation [F, T] (:func:`~fabnet.risk.effects.capital`), with prepayments recovered from it, grants, sustaining capex, income tax with
     losses carried forward (:func:`fabnet.econ.income_tax`) and the terminal value, as the
     planner defines them (:mod:`fabnet.plan.model`)."""
     b = model.data.buckets
@@ -441,8 +467,7 @@ def _money_metrics(
     length = b.length.astype(np.float64)
     n_f = revenue_c.shape[0]
     revenue = revenue_c.sum(axis=1)
-    capex = np.broadcast_to(model.capex, (n_f, b.n))
-    sustaining = model.values("plan_sustaining")[None]
+    capex, sustaining, depreciation = capital_flows
     grants = model.values("plan_grants")[None]
     prepaid_c = model.values("prepayment")
     if prepaid_c.sum() > 0:
@@ -464,8 +489,7 @@ def _money_metrics(
         debt = np.maximum(gap + model.minimum_cash, 0.0)
         interest = rate * debt
         if tax_rate > 0:
-            profit = (revenue + grants - opex - sustaining - model.values("plan_depreciation")
-                      - interest)  # fmt: skip
+            profit = revenue + grants - opex - sustaining - depreciation - interest
             tax = income_tax(profit, tax_rate).tax
     spend = capex + sustaining + opex + tax - revenue - grants - prepaid + recovered
     cov = funding_coverage(spend, inflow, model.debt_limit)
@@ -512,14 +536,8 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     length = b.length.astype(np.float64)
     dies, wafers, opex_ratio = _dies(model, draws)
     dem, con, price = _market(model, draws)
-    lines, suppliers = model.data.lines, model.data.suppliers
-    booked = _series_affine(
-        draws, "packaging", lines, "capacity_wpm", model.values("line_capacity"), length
-    )
-    line_cap = booked + model.values("line_added")[None]  # F x L x T
-    line_cost = _per_item(
-        draws, "packaging", lines, "cost_per_wafer_usd", model.values("line_cost")
-    )
+    suppliers = model.data.suppliers
+    line_cap, line_cost = line_inputs(model, draws)  # F x L x T, F x L
     hbm_sup = _series_affine(
         draws, "hbm", suppliers, "stacks_per_month", model.values("hbm_supply"), length
     )
@@ -532,12 +550,14 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     opex = _operating_cost(
         model, dies, wafers, opex_ratio, assembled, unstarted, line_cost, hbm_sup, hbm_price
     )
-    opex = opex + _outside_cost(model)[None]
+    opex = opex + outside_wafers(model, draws)[1]
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
     revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
-    out = _money_metrics(model, revenue_c, opex, _pay_ins(model, draws), shortage)
+    out = _money_metrics(
+        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws)
+    )
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))

@@ -1,0 +1,167 @@
+"""What the sampled uncertainties do to a plan's inputs, future by future (for the fast recourse).
+
+Each function reads one group of targets of :data:`fabnet.risk.sampling.SUPPORTED_TARGETS` and
+returns arrays over the futures ``F`` of a chunk:
+
+* :func:`ramp_warp` — ``fabs.*.ramp_stretch`` ``s``: the output of a chosen option in month
+  ``m`` after its first output ``f`` is the planned output at ``f + (m − f)/(1 + s)`` (linear
+  interpolation): a ramp of ``R`` months takes ``R (1 + s)``; full output is unchanged.
+* :func:`stuck_age` — ``fabs.*.yield_stuck_months`` ``N``: the learning age ``a ≥ 0`` becomes
+  ``max(a − N, 0)``: the yield stays at its start value for ``N`` months, then learns as
+  planned (the same form as a newcomer's ``learning_delay_months``,
+  :func:`fabnet.econ.accelerator.site_defect_density`).
+* :func:`gdpw_lookup` — ``nodes.*.d0_mature_per_cm2``: good dies per wafer at a learning age,
+  interpolated linearly between the tables the risk model keeps at multiples
+  :data:`fabnet.risk.model.D0_FACTORS` of every node's mature defect density.
+* :func:`capital` — ``fabs.*.capex_overrun`` ``x``: each chosen option's capex, sustaining capex
+  and depreciation times ``1 + x`` of its site (the plan's schedule; grants stay as planned).
+* :func:`outside_wafers` — ``outside_foundries.*``: the plan's orders capped by the sampled
+  maximum (``min(ordered, m · max + a · months)``, products cut in proportion) at the sampled
+  price per wafer (take-or-pay on the planned minimum).
+* :func:`line_inputs` — packaging capacity and price per interposer wafer: booked lines from
+  ``packaging.*``, outside houses from ``outside_packaging.*``.
+* :func:`price_erosion` — ``customers.*.price_erosion`` ``e``: prices times ``(1 − e)`` per
+  year from the start, compounded to each bucket's middle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from fabnet.risk.model import D0_FACTORS, RiskModel
+from fabnet.risk.sampling import Draws
+
+__all__ = [
+    "capital",
+    "gdpw_lookup",
+    "line_inputs",
+    "outside_wafers",
+    "price_erosion",
+    "ramp_warp",
+    "stuck_age",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def ramp_warp(series: FloatArray, first: float, stretch: FloatArray) -> FloatArray:
+    """``series`` (M) per future (F): ``s(f + (m − f)/(1 + stretch))`` from month ``f`` on."""
+    n_m = series.size
+    months = np.arange(n_m, dtype=np.float64)
+    rate = 1.0 / np.maximum(1.0 + stretch, 1e-3)
+    pos = np.where(months[None, :] >= first, first + (months[None, :] - first) * rate[:, None],
+                   months[None, :])  # fmt: skip
+    pos = np.clip(pos, 0.0, n_m - 1.0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n_m - 1)
+    w = pos - lo
+    return (1.0 - w) * series[lo] + w * series[hi]
+
+
+def stuck_age(age: FloatArray, months: FloatArray) -> FloatArray:
+    """Learning ages [F, M] with the yield held at its start value for ``months`` [F]."""
+    return np.where(age < 0.0, age, np.maximum(age - months[:, None], 0.0))
+
+
+def gdpw_lookup(model: RiskModel, k: int, p: int, age: FloatArray, d0_ratio: FloatArray | None):
+    """Good dies per wafer of option ``k``, product ``p`` at ages [F, M]; ``d0_ratio`` [F] is the
+    sampled mature defect density over the scenario's (None: the scenario's)."""
+    ages = model.ds["age"].values
+    if d0_ratio is None or "gdpw_by_age_d0" not in model.ds:
+        return np.interp(age, ages, model.values("gdpw_by_age")[k, p])
+    tables = model.values("gdpw_by_age_d0")[:, k, p]  # K x ages
+    grid = np.asarray(D0_FACTORS)
+    r = np.clip(d0_ratio, grid[0], grid[-1])
+    i = np.clip(np.searchsorted(grid, r, side="right") - 1, 0, grid.size - 2)
+    w = ((r - grid[i]) / (grid[i + 1] - grid[i]))[:, None]
+    out = np.empty_like(age)
+    for j in np.unique(i):
+        sel = i == j
+        lo = np.interp(age[sel], ages, tables[j])
+        hi = np.interp(age[sel], ages, tables[j + 1])
+        out[sel] = (1.0 - w[sel]) * lo + w[sel] * hi
+    return out
+
+
+def capital(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Capex, sustaining capex and depreciation per bucket [F, T] with sampled overruns."""
+    n_f = draws.n
+    plan = [
+        np.broadcast_to(model.values(v), (n_f, model.n_buckets)).copy()
+        for v in ("plan_capex", "plan_sustaining", "plan_depreciation")
+    ]
+    if "option_capex_plan" not in model.ds:
+        return plan[0], plan[1], plan[2]
+    per_option = [model.values(f"option_{k}_plan") for k in ("capex", "sustaining", "depreciation")]
+    for k, site in enumerate(model.values("option_site")):
+        over = draws.affine("fabs", str(site), "capex_overrun")
+        if over is None:
+            continue
+        x = over[1][:, None]  # base 0: the draw itself
+        for total, part in zip(plan, per_option, strict=True):
+            total += x * part[k][None, :]
+    return plan[0], plan[1], plan[2]
+
+
+def outside_wafers(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:
+    """Wafers bought per foundry and product [F, S, P, T] and what they cost per bucket [F, T]."""
+    plan = model.values("plan_outside")
+    n_f = draws.n
+    if not plan.size:
+        return np.zeros((n_f, *plan.shape)), np.zeros((n_f, model.n_buckets))
+    length = model.data.buckets.length.astype(np.float64)
+    bought = np.broadcast_to(plan, (n_f, *plan.shape)).copy()
+    price = np.broadcast_to(model.values("outside_price"), (n_f, *plan[:, 0].shape)).copy()
+    top = model.values("outside_take_or_pay")
+    for s, name in enumerate(model.data.labels("outside")):
+        cap = draws.affine("outside_foundries", name, "max_wafers_per_month")
+        if cap is not None:
+            base = model.values("outside_max")[s]
+            new_max = np.maximum(cap[0][:, None] * base + cap[1][:, None] * length, 0.0)
+            total = plan[s].sum(axis=0)
+            ratio = np.minimum(np.divide(new_max, total, out=np.ones_like(new_max),
+                                         where=total > 0), 1.0)  # fmt: skip
+            bought[:, s] *= ratio[:, None, :]
+        pr = draws.affine("outside_foundries", name, "price_per_wafer_usd")
+        if pr is not None:
+            base_p = model.values("outside_price")[s]
+            price[:, s] = np.maximum(pr[0][:, None] * base_p + pr[1][:, None], 0.0)
+    paid = np.maximum(bought.sum(axis=2), top[None])
+    return bought, (paid * price).sum(axis=1)
+
+
+def _line_target(owner: str) -> str:
+    """The scenario collection a packaging line comes from (outside houses: their own)."""
+    return "outside_packaging" if owner == "outside" else "packaging"
+
+
+def line_inputs(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:
+    """Interposer-wafer capacity per line [F, L, T] (booked + the plan's own expansions) and the
+    price per interposer wafer [F, L] (before the outside houses' index over time)."""
+    length = model.data.buckets.length.astype(np.float64)
+    base_cap, base_cost = model.values("line_capacity"), model.values("line_cost")
+    n_f = draws.n
+    cap = np.broadcast_to(base_cap, (n_f, *base_cap.shape)).copy()
+    cost = np.broadcast_to(base_cost, (n_f, base_cost.size)).copy()
+    owners = model.values("line_owner")
+    for i, line in enumerate(model.data.lines):
+        coll = _line_target(str(owners[i]))
+        ma = draws.affine(coll, line, "capacity_wpm")
+        if ma is not None:
+            cap[:, i] = np.maximum(ma[0][:, None] * base_cap[i] + ma[1][:, None] * length, 0.0)
+        field = "price_per_wafer_usd" if coll == "outside_packaging" else "cost_per_wafer_usd"
+        ma = draws.affine(coll, line, field)
+        if ma is not None:
+            cost[:, i] = np.maximum(ma[0] * base_cost[i] + ma[1], 0.0)
+    return cap + model.values("line_added")[None], cost
+
+
+def price_erosion(model: RiskModel, draws: Draws, customer: str) -> FloatArray | None:
+    """Price factor [F, T] of a customer's sampled extra erosion (None: not varied)."""
+    ma = draws.affine("customers", customer, "price_erosion")
+    if ma is None:
+        return None
+    b = model.data.buckets
+    years = (b.start + b.length / 2.0) / 12.0
+    return np.asarray((1.0 - np.clip(ma[1], -0.99, 0.99))[:, None] ** years[None, :])
