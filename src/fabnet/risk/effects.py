@@ -15,9 +15,9 @@ returns arrays over the futures ``F`` of a chunk:
   :data:`fabnet.risk.model.D0_FACTORS` of every node's mature defect density.
 * :func:`capital` — ``fabs.*.capex_overrun`` ``x``: each chosen option's capex, sustaining capex
   and depreciation times ``1 + x`` of its site (the plan's schedule; grants stay as planned).
-* :func:`outside_wafers` — ``outside_foundries.*``: the plan's orders capped by the sampled
-  maximum (``min(ordered, m · max + a · months)``, products cut in proportion) at the sampled
-  price per wafer (take-or-pay on the planned minimum).
+* :func:`outside_supply` — ``outside_foundries.*``: wafers on offer per bucket
+  (``m · max + a · months``) and their price; the recourse buys from them what its dies lack
+  (:func:`fabnet.risk.recourse._assemble`), as the planner's operations LP does.
 * :func:`line_inputs` — packaging capacity and price per interposer wafer: booked lines from
   ``packaging.*``, outside houses from ``outside_packaging.*``.
 * :func:`price_erosion` — ``customers.*.price_erosion`` ``e``: prices times ``(1 − e)`` per
@@ -36,7 +36,7 @@ __all__ = [
     "capital",
     "gdpw_lookup",
     "line_inputs",
-    "outside_wafers",
+    "outside_supply",
     "price_erosion",
     "ramp_warp",
     "stuck_age",
@@ -104,31 +104,23 @@ def capital(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
     return plan[0], plan[1], plan[2]
 
 
-def outside_wafers(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:
-    """Wafers bought per foundry and product [F, S, P, T] and what they cost per bucket [F, T]."""
-    plan = model.values("plan_outside")
+def outside_supply(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:
+    """Wafers on offer per outside foundry and bucket [F, S, T] (``m · max + a · months``) and
+    their price per wafer [F, S, T] (``m · price + a``)."""
+    base_cap, base_price = model.values("outside_max"), model.values("outside_price")
     n_f = draws.n
-    if not plan.size:
-        return np.zeros((n_f, *plan.shape)), np.zeros((n_f, model.n_buckets))
     length = model.data.buckets.length.astype(np.float64)
-    bought = np.broadcast_to(plan, (n_f, *plan.shape)).copy()
-    price = np.broadcast_to(model.values("outside_price"), (n_f, *plan[:, 0].shape)).copy()
-    top = model.values("outside_take_or_pay")
-    for s, name in enumerate(model.data.labels("outside")):
-        cap = draws.affine("outside_foundries", name, "max_wafers_per_month")
-        if cap is not None:
-            base = model.values("outside_max")[s]
-            new_max = np.maximum(cap[0][:, None] * base + cap[1][:, None] * length, 0.0)
-            total = plan[s].sum(axis=0)
-            ratio = np.minimum(np.divide(new_max, total, out=np.ones_like(new_max),
-                                         where=total > 0), 1.0)  # fmt: skip
-            bought[:, s] *= ratio[:, None, :]
-        pr = draws.affine("outside_foundries", name, "price_per_wafer_usd")
-        if pr is not None:
-            base_p = model.values("outside_price")[s]
-            price[:, s] = np.maximum(pr[0][:, None] * base_p + pr[1][:, None], 0.0)
-    paid = np.maximum(bought.sum(axis=2), top[None])
-    return bought, (paid * price).sum(axis=1)
+    cap = np.broadcast_to(base_cap, (n_f, *base_cap.shape)).copy()
+    price = np.broadcast_to(base_price, (n_f, *base_price.shape)).copy()
+    for s, name in enumerate(model.data.labels("outside") if base_cap.size else ()):
+        ma = draws.affine("outside_foundries", name, "max_wafers_per_month")
+        if ma is not None:
+            on = (base_cap[s] > 0).astype(np.float64)  # nothing before it is available
+            cap[:, s] = np.maximum(ma[0][:, None] * base_cap[s] + ma[1][:, None] * length * on, 0)
+        ma = draws.affine("outside_foundries", name, "price_per_wafer_usd")
+        if ma is not None:
+            price[:, s] = np.maximum(ma[0][:, None] * base_price[s] + ma[1][:, None], 0.0)
+    return cap, price
 
 
 def _line_target(owner: str) -> str:

@@ -40,6 +40,8 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -48,7 +50,7 @@ from fabnet.risk.effects import (
     capital,
     gdpw_lookup,
     line_inputs,
-    outside_wafers,
+    outside_supply,
     price_erosion,
     ramp_warp,
     stuck_age,
@@ -259,9 +261,6 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
             g = gdpw_lookup(model, k, p, age, d0_ratio)
             wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
             dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
-    bought, _ = outside_wafers(model, draws)  # no delay: the foundry's line runs; its yield
-    if bought.size:
-        dies += (bought * model.values("outside_gdpw")[None, :, :, None]).sum(axis=1)
     return dies, wafers, opex_ratio
 
 
@@ -335,56 +334,97 @@ def _line_order(model: RiskModel) -> IntArray:
     )
 
 
+@dataclass(frozen=True)
+class Assembly:
+    """What step 3 decides over [F, T]: good packages ``made`` [F, T, P], packages ``assembled``
+    per line [F, T, L, P], own good dies never started ``unstarted`` [F, T, P] and outside
+    wafers ``bought`` per foundry [F, S, P, T]."""
+
+    made: FloatArray
+    assembled: FloatArray
+    unstarted: FloatArray
+    bought: FloatArray
+
+
+def _take_outside(
+    need: FloatArray, gdpw: FloatArray, cap_left: FloatArray, bought: FloatArray,
+    foundries: IntArray,
+) -> None:  # fmt: skip
+    """Buy wafers for ``need`` good dies [F] from ``foundries`` in order (in place)."""
+    rest = need.copy()
+    for s in foundries:
+        w = np.minimum(rest / gdpw[s], cap_left[:, s])
+        cap_left[:, s] -= w
+        bought[:, s] += w
+        rest -= w * gdpw[s]
+
+
 def _assemble(
     model: RiskModel, dies: FloatArray, line_cap: FloatArray, hbm_sup: FloatArray,
-    dem: FloatArray, con: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
-    """Greedy packaging and HBM bucket by bucket (step 3), with good dies carried in stock.
-
-    Returns good packages made [F, T, P], packages assembled per line [F, T, L, P] and the good
-    dies made that are never started [F, T, P] (left over and not needed by the next bucket:
-    their wafers are not run, as the planner would not start them).
-    """
+    dem: FloatArray, con: FloatArray, outside_cap: FloatArray,
+) -> Assembly:  # fmt: skip
+    """Greedy packaging, HBM and bought-in wafers bucket by bucket (step 3), with good dies
+    carried in stock: own dies first, then the outside foundries' wafers on offer
+    (``outside_cap`` [F, S, T]), cheapest per good die first. Own dies left over and not needed
+    by the next bucket are never started (their wafers are not run, as the planner would not
+    start them)."""
     supplier_type, product_type, n_types = _hbm_type_index(model)
     line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
     ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
     stacks = model.values("hbm_stacks")
     n_f, n_p, n_t = dies.shape
-    n_l = line_cap.shape[1]
+    n_l, n_s = line_cap.shape[1], outside_cap.shape[1]
     hbm_all = np.zeros((n_f, n_types, n_t))
     for s in range(hbm_sup.shape[1]):
         hbm_all[:, supplier_type[s]] += hbm_sup[:, s]
-    dem_tot = dem.sum(axis=1)  # F x P x T
-    con_tot = con.sum(axis=1)
-    contracts = model.allocation == AllocationPolicy.CONTRACTS
-    use_con = contracts and bool(con_tot.any())
+    dem_tot, con_tot = dem.sum(axis=1), con.sum(axis=1)  # F x P x T
+    use_con = model.allocation == AllocationPolicy.CONTRACTS and bool(con_tot.any())
     made = np.zeros((n_f, n_t, n_p))
     assembled = np.zeros((n_f, n_t, n_l, n_p))
     unstarted = np.zeros((n_f, n_t, n_p))
+    bought = np.zeros((n_f, n_s, n_p, n_t))
+    gdpw = model.values("outside_gdpw") if n_s else np.zeros((0, n_p))
+    base_price = model.values("outside_price").mean(axis=1) if n_s else np.zeros(0)
+    sources = [
+        np.array([s for s in np.argsort(base_price / np.maximum(gdpw[:, p], 1e-300), kind="stable")
+                  if gdpw[s, p] > 0], dtype=np.int64)
+        for p in range(n_p)
+    ]  # fmt: skip
     order, lines = _product_order(model), _line_order(model)
     min_yield = float(line_yield.min()) if n_l else 1.0
     stock = np.zeros((n_f, n_p))
     for t in range(n_t):
         dies_left = dies[:, :, t] + stock
-        cap_left = line_cap[:, :, t].copy()
-        hbm_left = hbm_all[:, :, t].copy()
+        cap_left, hbm_left = line_cap[:, :, t].copy(), hbm_all[:, :, t].copy()
+        out_left = outside_cap[:, :, t].copy()
         passes = [con_tot[:, :, t], dem_tot[:, :, t]] if use_con else [dem_tot[:, :, t]]
-        for target in passes:
+        # own dies first for every product, then wafers bought in
+        for target, buy in [(x, False) for x in passes] + [(x, True) for x in passes]:
             for p in order:
-                h = product_type[p]
+                h, src = product_type[p], sources[p]
+                if buy and not src.size:
+                    continue
                 for li in lines:
                     if not line_product[li, p]:
                         continue
                     y = line_yield[li]
+                    avail = (
+                        (out_left[:, src] * gdpw[src, p]).sum(axis=1) if buy else dies_left[:, p]
+                    )
                     lim = np.maximum(target[:, p] - made[:, t, p], 0.0) / y
-                    lim = np.minimum(lim, dies_left[:, p] / compute_dies[p])
+                    lim = np.minimum(lim, avail / compute_dies[p])
                     lim = np.minimum(lim, cap_left[:, li] * ppw[p])
                     if h >= 0:
                         lim = np.minimum(lim, hbm_left[:, h] / stacks[p])
                     a = np.maximum(lim, 0.0)
                     assembled[:, t, li, p] += a
                     made[:, t, p] += a * y
-                    dies_left[:, p] -= a * compute_dies[p]
+                    if buy:
+                        _take_outside(
+                            a * compute_dies[p], gdpw[:, p], out_left, bought[:, :, p, t], src
+                        )
+                    else:
+                        dies_left[:, p] -= a * compute_dies[p]
                     cap_left[:, li] -= a / ppw[p]
                     if h >= 0:
                         hbm_left[:, h] -= a * stacks[p]
@@ -395,9 +435,8 @@ def _assemble(
         else:
             stock = np.zeros_like(dies_left)
         # dies neither packaged nor kept: first from the old stock (already paid), then new
-        waste = dies_left - stock
-        unstarted[:, t] = np.minimum(waste, dies[:, :, t])
-    return made, assembled, unstarted
+        unstarted[:, t] = np.minimum(dies_left - stock, dies[:, :, t])
+    return Assembly(made, assembled, unstarted, bought)
 
 
 def _operating_cost(
@@ -542,7 +581,9 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
         draws, "hbm", suppliers, "stacks_per_month", model.values("hbm_supply"), length
     )
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
-    made, assembled, unstarted = _assemble(model, dies, line_cap, hbm_sup, dem, con)
+    outside_cap, outside_price = outside_supply(model, draws)
+    asm = _assemble(model, dies, line_cap, hbm_sup, dem, con, outside_cap)
+    made, assembled, unstarted = asm.made, asm.assembled, asm.unstarted
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
     delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
@@ -550,7 +591,9 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     opex = _operating_cost(
         model, dies, wafers, opex_ratio, assembled, unstarted, line_cost, hbm_sup, hbm_price
     )
-    opex = opex + outside_wafers(model, draws)[1]
+    if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
+        paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
+        opex = opex + (paid * outside_price).sum(axis=1)
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from fabnet.errors import Problem, ScenarioError
 from fabnet.risk.distributions import RiskDistribution, make_distribution
 from fabnet.scenario import Scenario
+from fabnet.scenario.uncertainty import VIRTUAL_FIELDS
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -86,14 +87,7 @@ SUPPORTED_TARGETS: dict[tuple[str, str], str] = {
 }
 """(collection, field) pairs the risk engine can vary, with what they mean."""
 
-_VIRTUAL_TARGETS = {
-    ("investors", "pay_in_delay_months"),
-    ("customers", "demand_growth"),
-    ("customers", "price_erosion"),
-    ("fabs", "capex_overrun"),
-    ("fabs", "ramp_stretch"),
-    ("fabs", "yield_stuck_months"),
-}
+_VIRTUAL_TARGETS = {(c, f) for c, names in VIRTUAL_FIELDS.items() for f in names}
 """Targets that are effects rather than stored fields; their base value is 0."""
 
 

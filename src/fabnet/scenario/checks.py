@@ -17,6 +17,7 @@ from fabnet.scenario._base import Series, month_index, series_values
 from fabnet.scenario.fabs import ExistingFab, GreenfieldSite
 from fabnet.scenario.model import Scenario
 from fabnet.scenario.products import RETICLE_LIMIT_MM2
+from fabnet.scenario.uncertainty import VIRTUAL_FIELDS
 
 __all__ = ["check_scenario", "did_you_mean"]
 
@@ -297,10 +298,9 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
     return problems
 
 
-_VIRTUAL_FIELDS = {"investors": {"pay_in_delay_months"}, "customers": {"demand_growth"}}
-"""Targets that are not stored fields but effects the risk engine knows how to apply:
-an investor's pay-ins slip by ``pay_in_delay_months``; a customer's demand grows by
-``demand_growth`` per year (compounded from the start of the horizon; base 0)."""
+_VIRTUAL_FIELDS = VIRTUAL_FIELDS
+"""Targets that are not stored fields but effects the risk engine knows how to apply
+(:data:`fabnet.scenario.uncertainty.VIRTUAL_FIELDS`)."""
 
 
 def _check_month(s: Scenario, path: str, month: str | None) -> list[Problem]:
