@@ -40,12 +40,11 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
 from fabnet.econ import funding_coverage, income_tax, irr, prepayment_flows
+from fabnet.risk.assembly import assemble, hbm_type_index
 from fabnet.risk.effects import (
     capital,
     gdpw_lookup,
@@ -165,36 +164,10 @@ def _allocate(model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArr
     return out
 
 
-def _product_order(model: RiskModel) -> IntArray:
-    """Products by value per interposer wafer: packages per wafer × (best price + its penalty)."""
-    demand, price = model.values("demand"), model.values("price")
-    penalty, ppw = model.values("penalty"), model.values("packages_per_interposer_wafer")
-    score = np.zeros(demand.shape[1])
-    for j in range(demand.shape[1]):
-        has = demand[:, j, :].sum(axis=1) > 0
-        if has.any():
-            score[j] = ppw[j] * float(np.max((price[:, j].max(axis=-1) + penalty)[has]))
-    return np.argsort(-score, kind="stable").astype(np.int64)
-
-
-def _hbm_type_index(model: RiskModel) -> tuple[IntArray, IntArray, int]:
-    """HBM types as indices: per supplier, per product (-1 without HBM), and their number."""
-    supplier_type = [str(t) for t in model.values("supplier_hbm_type")]
-    kind, stacks = model.values("hbm_type"), model.values("hbm_stacks")
-    types = sorted(
-        set(supplier_type) | {str(t) for t, s in zip(kind, stacks, strict=True) if s > 0}
-    )
-    index = {t: i for i, t in enumerate(types)}
-    per_supplier = np.array([index[t] for t in supplier_type], dtype=np.int64)
-    per_product = np.array(
-        [index[str(t)] if s > 0 else -1 for t, s in zip(kind, stacks, strict=True)], dtype=np.int64
-    )
-    return per_supplier, per_product, len(types)
-
-
-def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Good dies [F, P, T], wafers per option and product [F, O, P, T] and the opex ratio of
-    each option [F, O] in the sampled futures (steps 1-2 of the module docstring)."""
+def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Good dies at the plan's mix [F, P, T], wafers out per option [F, O, T], good dies per
+    wafer per option and product (bucket averages) [F, O, P, T] and the opex ratio of each
+    option [F, O] in the sampled futures (steps 1-2 of the module docstring)."""
     ds, b = model.ds, model.data.buckets
     n_f, n_t, n_m = draws.n, b.n, b.n_months
     nodes = model.data.labels("node")
@@ -219,11 +192,11 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     site, kind = model.values("option_site"), model.values("option_kind")
     lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
     output, mix = model.values("option_output"), model.values("option_mix")
-    month_bucket = np.repeat(np.arange(n_t), b.length)
     months = np.arange(n_m, dtype=np.float64)
     n_o, n_p = len(site), len(model.data.products)
     dies = np.zeros((n_f, n_p, n_t))
-    wafers = np.zeros((n_f, n_o, n_p, n_t))
+    wafers = np.zeros((n_f, n_o, n_t))
+    gdpw = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
     d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
     for k in range(n_o):
@@ -256,12 +229,13 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         if d0 is not None and d0_base is not None:
             base = float(d0_base[option_node[k]])
             d0_ratio = (d0[0] * base + d0[1]) / max(base, 1e-300)
+        wafers[:, k] = np.add.reduceat(out, b.start, axis=1)
         for p in np.flatnonzero(product_node == option_node[k]):
-            w = out * mix[k, p][month_bucket][None, :]
-            g = gdpw_lookup(model, k, p, age, d0_ratio)
-            wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
-            dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
-    return dies, wafers, opex_ratio
+            good = np.add.reduceat(out * gdpw_lookup(model, k, p, age, d0_ratio), b.start, axis=1)
+            gdpw[:, k, p] = np.divide(good, wafers[:, k], out=np.zeros_like(good),
+                                      where=wafers[:, k] > 0)  # fmt: skip
+            dies[:, p] += good * mix[k, p][None, :]
+    return dies, wafers, gdpw, opex_ratio
 
 
 def _shift_rows(series: FloatArray, delay: FloatArray) -> FloatArray:
@@ -326,132 +300,14 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
     )
 
 
-def _line_order(model: RiskModel) -> IntArray:
-    """Packaging lines highest assembly yield first, then cheapest: the planner's allocation
-    stages maximise the units delivered, so a scarce die goes where it yields most."""
-    return np.lexsort((model.values("line_cost"), -model.values("line_assembly_yield"))).astype(
-        np.int64
-    )
-
-
-@dataclass(frozen=True)
-class Assembly:
-    """What step 3 decides over [F, T]: good packages ``made`` [F, T, P], packages ``assembled``
-    per line [F, T, L, P], own good dies never started ``unstarted`` [F, T, P] and outside
-    wafers ``bought`` per foundry [F, S, P, T]."""
-
-    made: FloatArray
-    assembled: FloatArray
-    unstarted: FloatArray
-    bought: FloatArray
-
-
-def _take_outside(
-    need: FloatArray, gdpw: FloatArray, cap_left: FloatArray, bought: FloatArray,
-    foundries: IntArray,
-) -> None:  # fmt: skip
-    """Buy wafers for ``need`` good dies [F] from ``foundries`` in order (in place)."""
-    rest = need.copy()
-    for s in foundries:
-        w = np.minimum(rest / gdpw[s], cap_left[:, s])
-        cap_left[:, s] -= w
-        bought[:, s] += w
-        rest -= w * gdpw[s]
-
-
-def _assemble(
-    model: RiskModel, dies: FloatArray, line_cap: FloatArray, hbm_sup: FloatArray,
-    dem: FloatArray, con: FloatArray, outside_cap: FloatArray,
-) -> Assembly:  # fmt: skip
-    """Greedy packaging, HBM and bought-in wafers bucket by bucket (step 3), with good dies
-    carried in stock: own dies first, then the outside foundries' wafers on offer
-    (``outside_cap`` [F, S, T]), cheapest per good die first. Own dies left over and not needed
-    by the next bucket are never started (their wafers are not run, as the planner would not
-    start them)."""
-    supplier_type, product_type, n_types = _hbm_type_index(model)
-    line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
-    ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
-    stacks = model.values("hbm_stacks")
-    n_f, n_p, n_t = dies.shape
-    n_l, n_s = line_cap.shape[1], outside_cap.shape[1]
-    hbm_all = np.zeros((n_f, n_types, n_t))
-    for s in range(hbm_sup.shape[1]):
-        hbm_all[:, supplier_type[s]] += hbm_sup[:, s]
-    dem_tot, con_tot = dem.sum(axis=1), con.sum(axis=1)  # F x P x T
-    use_con = model.allocation == AllocationPolicy.CONTRACTS and bool(con_tot.any())
-    made = np.zeros((n_f, n_t, n_p))
-    assembled = np.zeros((n_f, n_t, n_l, n_p))
-    unstarted = np.zeros((n_f, n_t, n_p))
-    bought = np.zeros((n_f, n_s, n_p, n_t))
-    gdpw = model.values("outside_gdpw") if n_s else np.zeros((0, n_p))
-    base_price = model.values("outside_price").mean(axis=1) if n_s else np.zeros(0)
-    sources = [
-        np.array([s for s in np.argsort(base_price / np.maximum(gdpw[:, p], 1e-300), kind="stable")
-                  if gdpw[s, p] > 0], dtype=np.int64)
-        for p in range(n_p)
-    ]  # fmt: skip
-    order, lines = _product_order(model), _line_order(model)
-    min_yield = float(line_yield.min()) if n_l else 1.0
-    stock = np.zeros((n_f, n_p))
-    for t in range(n_t):
-        dies_left = dies[:, :, t] + stock
-        cap_left, hbm_left = line_cap[:, :, t].copy(), hbm_all[:, :, t].copy()
-        out_left = outside_cap[:, :, t].copy()
-        passes = [con_tot[:, :, t], dem_tot[:, :, t]] if use_con else [dem_tot[:, :, t]]
-        # own dies first for every product, then wafers bought in
-        for target, buy in [(x, False) for x in passes] + [(x, True) for x in passes]:
-            for p in order:
-                h, src = product_type[p], sources[p]
-                if buy and not src.size:
-                    continue
-                for li in lines:
-                    if not line_product[li, p]:
-                        continue
-                    y = line_yield[li]
-                    avail = (
-                        (out_left[:, src] * gdpw[src, p]).sum(axis=1) if buy else dies_left[:, p]
-                    )
-                    lim = np.maximum(target[:, p] - made[:, t, p], 0.0) / y
-                    lim = np.minimum(lim, avail / compute_dies[p])
-                    lim = np.minimum(lim, cap_left[:, li] * ppw[p])
-                    if h >= 0:
-                        lim = np.minimum(lim, hbm_left[:, h] / stacks[p])
-                    a = np.maximum(lim, 0.0)
-                    assembled[:, t, li, p] += a
-                    made[:, t, p] += a * y
-                    if buy:
-                        _take_outside(
-                            a * compute_dies[p], gdpw[:, p], out_left, bought[:, :, p, t], src
-                        )
-                    else:
-                        dies_left[:, p] -= a * compute_dies[p]
-                    cap_left[:, li] -= a / ppw[p]
-                    if h >= 0:
-                        hbm_left[:, h] -= a * stacks[p]
-        dies_left = np.maximum(dies_left, 0.0)
-        if t + 1 < n_t:  # keep what the next bucket may package beyond its own dies
-            need = dem_tot[:, :, t + 1] / min_yield * compute_dies - dies[:, :, t + 1]
-            stock = np.minimum(dies_left, np.maximum(need, 0.0))
-        else:
-            stock = np.zeros_like(dies_left)
-        # dies neither packaged nor kept: first from the old stock (already paid), then new
-        unstarted[:, t] = np.minimum(dies_left - stock, dies[:, :, t])
-    return Assembly(made, assembled, unstarted, bought)
-
-
 def _operating_cost(
-    model: RiskModel, dies: FloatArray, wafers: FloatArray, opex_ratio: FloatArray,
-    assembled: FloatArray, unstarted: FloatArray, line_cost: FloatArray, hbm_sup: FloatArray,
-    hbm_price: FloatArray,
+    model: RiskModel, used: FloatArray, opex_ratio: FloatArray, assembled: FloatArray,
+    line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
 ) -> FloatArray:  # fmt: skip
-    """Opex per bucket [F, T]: wafers for the dies packaged, packaging and test, HBM stacks from
+    """Opex per bucket [F, T]: own wafers started [F, O, T], packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
     ds = model.ds
     ppw = model.values("packages_per_interposer_wafer")
-    df_tp = np.moveaxis(dies, 1, 2)  # F x T x P
-    started = np.maximum(df_tp - unstarted, 0.0)
-    frac = np.minimum(np.divide(started, df_tp, out=np.zeros_like(started), where=df_tp > 0), 1)
-    used = (wafers * np.moveaxis(frac, 1, 2)[:, None]).sum(axis=2)  # F x O x T
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
     if line_cost.shape[1]:
@@ -459,7 +315,7 @@ def _operating_cost(
         cost = line_cost[:, None, :] * index[None]  # F x T x L
         per_pkg = cost[..., None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
-    supplier_type, product_type, n_types = _hbm_type_index(model)
+    supplier_type, product_type, n_types = hbm_type_index(model)
     stacks = np.zeros((*opex.shape, n_types))
     for p in range(len(product_type)):
         if product_type[p] >= 0:
@@ -573,7 +429,7 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
-    dies, wafers, opex_ratio = _dies(model, draws)
+    dies, wafers, gdpw, opex_ratio = _dies(model, draws)
     dem, con, price = _market(model, draws)
     suppliers = model.data.suppliers
     line_cap, line_cost = line_inputs(model, draws)  # F x L x T, F x L
@@ -582,15 +438,13 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     )
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
     outside_cap, outside_price = outside_supply(model, draws)
-    asm = _assemble(model, dies, line_cap, hbm_sup, dem, con, outside_cap)
-    made, assembled, unstarted = asm.made, asm.assembled, asm.unstarted
+    asm = assemble(model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap)
+    made, assembled = asm.made, asm.assembled
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
     delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
-    opex = _operating_cost(
-        model, dies, wafers, opex_ratio, assembled, unstarted, line_cost, hbm_sup, hbm_price
-    )
+    opex = _operating_cost(model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price)
     if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
         paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
         opex = opex + (paid * outside_price).sum(axis=1)
