@@ -40,6 +40,7 @@ __all__ = [
     "price_erosion",
     "ramp_warp",
     "stuck_age",
+    "unit_prices",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -147,6 +148,59 @@ def line_inputs(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]
         if ma is not None:
             cost[:, i] = np.maximum(ma[0] * base_cost[i] + ma[1], 0.0)
     return cap + model.values("line_added")[None], cost
+
+
+def unit_prices(model: RiskModel, draws: Draws) -> FloatArray:
+    """Unit prices [F, C, P, T] in the sampled futures.
+
+    A price is split into the HBM it passes through (``price_hbm``) and the rest. The rest
+    follows ``customers.*.price_usd`` (``m · rest + a``) and ``customers.*.price_erosion``
+    where the price follows the market (merchant and foundry terms; a cost-plus price follows
+    the agreed cost); the HBM part follows the sampled HBM price of its type (the cheapest
+    supplier's, as the price list passes it through).
+    """
+    base = model.values("price")  # C x P x T
+    hbm_part = model.values("price_hbm")[:, :, None] if "price_hbm" in model.ds else 0.0 * base
+    market = (
+        model.values("price_market")
+        if "price_market" in model.ds
+        else np.ones(base.shape[:2], bool)
+    )
+    rest = base - hbm_part
+    n_f = draws.n
+    price = np.broadcast_to(base, (n_f, *base.shape)).copy()
+    ratio = _hbm_price_ratio(model, draws)  # F x P
+    for c, name in enumerate(model.customers):
+        value = np.broadcast_to(rest[c], (n_f, *rest[c].shape)).copy()
+        ma = draws.affine("customers", name, "price_usd")
+        erosion = price_erosion(model, draws, name)
+        m = market[c][None, :, None]
+        if ma is not None:
+            moved = ma[0][:, None, None] * rest[c] + ma[1][:, None, None]
+            value = np.where(m, moved, value)
+        if erosion is not None:
+            value = np.where(m, value * erosion[:, None, :], value)
+        price[:, c] = np.maximum(value + hbm_part[c] * ratio[:, :, None], 0.0)
+    return price
+
+
+def _hbm_price_ratio(model: RiskModel, draws: Draws) -> FloatArray:
+    """Per future and product [F, P]: sampled over base cheapest HBM price of its type."""
+    suppliers, base = model.data.suppliers, model.values("hbm_price")
+    kinds, types = model.values("supplier_hbm_type"), model.values("hbm_type")
+    n_p = len(model.data.products)
+    out = np.ones((draws.n, n_p))
+    if not suppliers:
+        return out
+    sampled = np.stack(
+        [draws.value("hbm", n, "price_usd", v) for n, v in zip(suppliers, base, strict=True)],
+        axis=1,
+    )
+    for p in range(n_p):
+        sel = kinds == types[p]
+        if sel.any() and base[sel].min() > 0:
+            out[:, p] = sampled[:, sel].min(axis=1) / base[sel].min()
+    return out
 
 
 def price_erosion(model: RiskModel, draws: Draws, customer: str) -> FloatArray | None:

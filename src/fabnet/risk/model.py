@@ -25,6 +25,8 @@ variable            dimensions                meaning
                     product, age              density times ``d0_factor`` (only when the
                                               uncertainties vary ``d0_mature_per_cm2``)
 ``node_d0_mature``  node                      the scenario's mature defect density per node
+``price_hbm``       customer, product         HBM passed through in each unit price
+``price_market``    customer, product         the price follows the market (not cost-plus)
 =================== ========================= =================================================
 
 Conventions shared with the planner (:mod:`fabnet.plan.data`):
@@ -56,6 +58,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from fabnet.econ.accelerator import hbm_price
 from fabnet.errors import UsageError
 from fabnet.plan import PlanData, build_plan_data, good_dies_per_wafer_at, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
@@ -264,6 +267,7 @@ def _risk_variables(
             )
             for k in ("capex", "sustaining", "depreciation")
         },
+        **_price_parts(scenario, d),
         "node_d0_mature": (
             "node",
             np.array(
@@ -271,6 +275,34 @@ def _risk_variables(
                 dtype=np.float64,
             ),
         ),
+    }
+
+
+def _price_parts(scenario: Scenario, d: PlanData) -> dict[str, Any]:
+    """``price_hbm`` [customer, product]: the HBM passed through in each unit price (stacks ×
+    the cheapest supplier's price × (1 + markup) on foundry terms, × (1 + margin) cost-plus, 0
+    merchant); ``price_market`` [customer, product]: whether the price follows the market
+    (merchant and foundry terms; a cost-plus price follows the agreed cost)."""
+    n_c, n_p = len(d.customers), len(d.products)
+    hbm, market = np.zeros((n_c, n_p)), np.ones((n_c, n_p), dtype=bool)
+    for i, c in enumerate(d.customers):
+        cust = scenario.customer(c)
+        for j, name in enumerate(d.products):
+            p = scenario.product(name)
+            terms = cust.terms_for(name)
+            if terms.model == "merchant" or not p.hbm_stacks:
+                continue
+            stack = p.hbm_stacks * hbm_price(scenario, p.hbm_type)
+            if terms.model == "foundry":
+                pl = scenario.price_list(terms.price_list)
+                hbm[i, j] = stack * (
+                    1 + (pl.hbm_markup if terms.hbm_markup is None else terms.hbm_markup)
+                )
+            else:
+                hbm[i, j], market[i, j] = stack * (1 + terms.margin), False
+    return {
+        "price_hbm": (("customer", "product"), hbm),
+        "price_market": (("customer", "product"), market),
     }
 
 

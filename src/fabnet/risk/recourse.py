@@ -50,9 +50,9 @@ from fabnet.risk.effects import (
     gdpw_lookup,
     line_inputs,
     outside_supply,
-    price_erosion,
     ramp_warp,
     stuck_age,
+    unit_prices,
 )
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
@@ -251,15 +251,10 @@ def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
     """Demand and contracted units [F, C, P, T] and prices [F, C, P, T] in the sampled futures."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
-    demand, contracted, base_price = (
-        model.values("demand"),
-        model.values("contracted"),
-        model.values("price"),
-    )
+    demand, contracted = model.values("demand"), model.values("contracted")
     n_f = draws.n
     dem = np.empty((n_f, *demand.shape))
     con = np.empty((n_f, *demand.shape))
-    price = np.broadcast_to(base_price, (n_f, *base_price.shape)).copy()
     for c, name in enumerate(model.customers):
         has = (demand[c] > 0).astype(np.float64)
         for field, base, target in (
@@ -280,14 +275,7 @@ def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
             factor = (1.0 + np.maximum(growth[1], -0.99))[:, None] ** years[None, :]
             dem[:, c] *= factor[:, None, :]
             con[:, c] *= factor[:, None, :]
-        ma = draws.affine("customers", name, "price_usd")
-        if ma is not None:
-            price[:, c] = np.maximum(
-                ma[0][:, None, None] * base_price[c] + ma[1][:, None, None], 0.0
-            )
-        erosion = price_erosion(model, draws, name)
-        if erosion is not None:
-            price[:, c] *= erosion[:, None, :]
+    price = unit_prices(model, draws)
     return dem, np.minimum(con, dem), price
 
 
