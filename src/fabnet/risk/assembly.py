@@ -155,14 +155,20 @@ class _Plan:
     sources: list[IntArray]
     out_gdpw: FloatArray
     product_type: IntArray
+    line_product: npt.NDArray[np.bool_]
+    line_yield: FloatArray
+    ppw: FloatArray
+    compute_dies: FloatArray
+    stacks: FloatArray
 
 
-def _fill(model: RiskModel, pl: _Plan, bk: _Bucket, t: int, lines: list[IntArray]):
+def _fill(
+    pl: _Plan, bk: _Bucket, t: int, lines: list[IntArray]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Passes of one bucket with the lines of each product in ``lines[p]`` order; returns good
     packages [F, P], packages per line [F, L, P] and outside wafers [F, S, P] (``bk`` updated)."""
-    line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
-    ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
-    stacks = model.values("hbm_stacks")
+    line_product, line_yield, ppw = pl.line_product, pl.line_yield, pl.ppw
+    compute_dies, stacks = pl.compute_dies, pl.stacks
     n_f, n_p = bk.stock.shape
     made = np.zeros((n_f, n_p))
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
@@ -241,6 +247,11 @@ def assemble(
                           dtype=np.int64) for p in range(n_p)],
         out_gdpw=out_gdpw,
         product_type=product_type,
+        line_product=model.values("line_product"),
+        line_yield=line_yield,
+        ppw=model.values("packages_per_interposer_wafer"),
+        compute_dies=compute_dies,
+        stacks=model.values("hbm_stacks"),
     )  # fmt: skip
     by_yield = [line_order(model)] * n_p
     by_cost = cost_line_orders(model)
@@ -257,7 +268,7 @@ def assemble(
             bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
                          outside_cap[:, :, t].copy(), line_cap[:, :, t].copy(),
                          hbm_all[:, :, t].copy())  # fmt: skip
-            fills.append((bk, *_fill(model, pl, bk, t, lines)))
+            fills.append((bk, *_fill(pl, bk, t, lines)))
         (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
         use_b = made_b.sum(axis=1) >= made_a.sum(axis=1) * (1.0 - 1e-9) - 1e-9
         made[:, t] = _pick(use_b, made_a, made_b)
