@@ -76,6 +76,8 @@ def _share_below(result: RiskResult, name: str, value: float) -> float:
 
 
 def _money(x: float) -> str:
+    if abs(x) < 1e9:
+        return f"{x / 1e6:,.0f} M$"
     return f"{x / 1e9:,.2f} B$"
 
 
@@ -88,7 +90,7 @@ def explain(result: RiskResult, plan: dict[str, Any]) -> list[str]:
         p50 = result.stats["npv"].quantile(0.5)[0]
         out.append(
             f"The plan's NPV of {_money(npv)} assumes every uncertain input at its base value; "
-            f"over the futures the median is {_money(p50)} and {below:.0%} of futures "
+            f"over the futures the median is {_money(p50)} and {below * 100:.0f} % of futures "
             f"fall below the plan's NPV."
         )
     need, commit = plan.get("funding_need"), plan.get("commitments", 0.0)
@@ -97,15 +99,16 @@ def explain(result: RiskResult, plan: dict[str, Any]) -> list[str]:
         p95 = result.stats["funding_need"].quantile(0.95)[0]
         gap = plan.get("funding_gap") or 0.0
         plan_says = (
-            "the partners' commitments cover it"
+            "the partners' pay-ins cover it as they come"
             if gap <= 1e-6 * max(commit, 1.0)
-            else f"{_money(gap)} beyond the commitments, covered by debt"
+            else f"at the peak, spending runs {_money(gap)} ahead of the partners' pay-ins "
+            f"and debt bridges it"
         )
         out.append(
-            f"The plan needs {_money(need)} before revenue covers spending "
-            f"({plan_says}; commitments {_money(commit)}); in {ok:.0%} of futures the "
-            f"commitments suffice without debt, and in 5 % of futures the need exceeds "
-            f"{_money(p95)}."
+            f"In the plan, {_money(need)} is spent before revenue covers spending, against "
+            f"{_money(commit)} of partners' commitments ({plan_says}). Over the futures the "
+            f"commitments suffice without debt in {ok * 100:.0f} % of futures, and in 5 % of "
+            f"futures the need exceeds {_money(p95)}."
         )
     capex = plan.get("capex")
     if capex is not None:
