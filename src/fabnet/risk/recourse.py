@@ -211,7 +211,8 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         )
         stretch = draws.affine("fabs", site[k], "ramp_stretch")
         if stretch is not None:
-            series = ramp_warp(output[k], float(first[k]), stretch[1])
+            on = np.flatnonzero(output[k] > 0)  # the ramp starts at the first wafers out
+            series = ramp_warp(output[k], float(on[0] if on.size else n_m), stretch[1])
         else:
             series = np.broadcast_to(output[k], (n_f, n_m))
         if not delay.any():
