@@ -159,29 +159,52 @@ def unit_prices(model: RiskModel, draws: Draws) -> FloatArray:
     the agreed cost); the HBM part follows the sampled HBM price of its type (the cheapest
     supplier's, as the price list passes it through).
     """
-    base = model.values("price")  # C x P x T
-    hbm_part = model.values("price_hbm")[:, :, None] if "price_hbm" in model.ds else 0.0 * base
+    base = _yield_priced(model, draws)  # F x C x P x T
+    hbm_part = model.values("price_hbm")[:, :, None] if "price_hbm" in model.ds else 0.0 * base[0]
     market = (
         model.values("price_market")
         if "price_market" in model.ds
         else np.ones(base.shape[:2], bool)
     )
     rest = base - hbm_part
-    n_f = draws.n
-    price = np.broadcast_to(base, (n_f, *base.shape)).copy()
+    price = base.copy()
     ratio = _hbm_price_ratio(model, draws)  # F x P
     for c, name in enumerate(model.customers):
-        value = np.broadcast_to(rest[c], (n_f, *rest[c].shape)).copy()
+        value = rest[:, c].copy()
         ma = draws.affine("customers", name, "price_usd")
         erosion = price_erosion(model, draws, name)
         m = market[c][None, :, None]
         if ma is not None:
-            moved = ma[0][:, None, None] * rest[c] + ma[1][:, None, None]
+            moved = ma[0][:, None, None] * value + ma[1][:, None, None]
             value = np.where(m, moved, value)
         if erosion is not None:
             value = np.where(m, value * erosion[:, None, :], value)
         price[:, c] = np.maximum(value + hbm_part[c] * ratio[:, :, None], 0.0)
     return price
+
+
+def _yield_priced(model: RiskModel, draws: Draws) -> FloatArray:
+    """Unit prices [F, C, P, T] at each future's mature defect density (``price_d0``
+    interpolated in the density factor of the product's node; the scenario's prices when the
+    density is not varied)."""
+    base = model.values("price")
+    out = np.broadcast_to(base, (draws.n, *base.shape)).copy()
+    if "price_d0" not in model.ds or "node_d0_mature" not in model.ds:
+        return out
+    table, grid = model.values("price_d0"), np.asarray(D0_FACTORS)
+    nodes, d0_base = model.data.labels("node"), model.values("node_d0_mature")
+    product_node = model.data.positions("node", model.values("product_node"))
+    for p, k in enumerate(product_node):
+        ma = draws.affine("nodes", nodes[k], "d0_mature_per_cm2")
+        if ma is None:
+            continue
+        r = np.clip(
+            (ma[0] * d0_base[k] + ma[1]) / max(float(d0_base[k]), 1e-300), grid[0], grid[-1]
+        )
+        i = np.clip(np.searchsorted(grid, r, side="right") - 1, 0, grid.size - 2)
+        w = ((r - grid[i]) / (grid[i + 1] - grid[i]))[:, None, None]
+        out[:, :, p] = (1.0 - w) * table[i, :, p] + w * table[i + 1, :, p]
+    return out
 
 
 def _hbm_price_ratio(model: RiskModel, draws: Draws) -> FloatArray:

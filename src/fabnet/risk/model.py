@@ -27,6 +27,9 @@ variable            dimensions                meaning
 ``node_d0_mature``  node                      the scenario's mature defect density per node
 ``price_hbm``       customer, product         HBM passed through in each unit price
 ``price_market``    customer, product         the price follows the market (not cost-plus)
+``price_d0``        d0_factor, customer,      unit prices with the mature defect density times
+                    product, bucket           ``d0_factor`` (foundry and cost-plus prices
+                                              spread the wafer over the agreed mature yield)
 =================== ========================= =================================================
 
 Conventions shared with the planner (:mod:`fabnet.plan.data`):
@@ -59,6 +62,7 @@ import pandas as pd
 import xarray as xr
 
 from fabnet.econ.accelerator import hbm_price
+from fabnet.econ.revenue import unit_price
 from fabnet.errors import UsageError
 from fabnet.plan import PlanData, build_plan_data, good_dies_per_wafer_at, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
@@ -306,6 +310,23 @@ def _price_parts(scenario: Scenario, d: PlanData) -> dict[str, Any]:
     }
 
 
+def _prices_at(scenario: Scenario, d: PlanData, factor: float) -> FloatArray:
+    """Unit prices [customer, product, bucket] with every node's mature defect density times
+    ``factor``: a foundry bills wafers over the good dies its agreed (mature) yield gives, so a
+    worse mature yield raises the price per unit (:func:`fabnet.econ.revenue.unit_price`)."""
+    nodes = [n.model_copy(update={"d0_mature_per_cm2": n.d0_mature_per_cm2 * factor})
+             for n in scenario.nodes]  # fmt: skip
+    sc = scenario.model_copy(update={"nodes": nodes})
+    out = d.values("price").copy()
+    model = d.values("revenue_model")  # "merchant" also where the customer wants nothing
+    b = d.buckets
+    for i, c in enumerate(d.customers):
+        for j, p in enumerate(d.products):
+            if str(model[i, j]) != "merchant":
+                out[i, j] = b.aggregate(unit_price(sc, c, p, sc.months)) / b.length
+    return out
+
+
 def _gdpw_table(
     scenario: Scenario, d: PlanData, site: npt.NDArray[Any], ages: FloatArray, factor: float = 1.0
 ) -> FloatArray:
@@ -360,6 +381,10 @@ def build_risk_model(
             np.array([_gdpw_table(scenario, d, site, ages, f) for f in D0_FACTORS]).reshape(
                 len(D0_FACTORS), chosen.size, len(d.products), ages.size
             ),
+        )
+        extra["price_d0"] = (
+            ("d0_factor", "customer", "product", "bucket"),
+            np.array([_prices_at(scenario, d, f) for f in D0_FACTORS]),
         )
         coords["d0_factor"] = np.array(D0_FACTORS)
     ds = d.ds.isel(option=chosen).assign_coords(coords).assign(extra)

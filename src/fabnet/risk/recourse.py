@@ -134,33 +134,49 @@ def _proportional(supply: FloatArray, want: FloatArray) -> FloatArray:
     return want * np.minimum(ratio, 1.0)[..., None]
 
 
+def _best_paid_first(supply: FloatArray, want: FloatArray, price: FloatArray) -> FloatArray:
+    """Share ``supply`` (...) over the last axis of ``want`` (..., C), highest ``price`` first
+    (each customer filled before the next; the planner's last stage maximises NPV)."""
+    order = np.argsort(-price, axis=-1, kind="stable")
+    w = np.take_along_axis(want, order, axis=-1)
+    before = np.cumsum(w, axis=-1) - w
+    give = np.clip(supply[..., None] - before, 0.0, w)
+    out = np.empty_like(want)
+    np.put_along_axis(out, order, give, axis=-1)
+    return out
+
+
 def _by_rule(
-    rule: str, supply: FloatArray, want: FloatArray, priority: npt.NDArray[np.int64]
-) -> FloatArray:
+    rule: str, supply: FloatArray, want: FloatArray, priority: npt.NDArray[np.int64],
+    price: FloatArray,
+) -> FloatArray:  # fmt: skip
     if rule != "priority":
         return _proportional(supply, want)
     out = np.zeros_like(want)
     left = supply.copy()
     for level in np.unique(priority):
         sel = priority == level
-        x = _proportional(left, want[..., sel])
+        x = _best_paid_first(left, want[..., sel], price[..., sel])
         out[..., sel] = x
         left = np.maximum(left - x.sum(axis=-1), 0.0)
     return out
 
 
-def _allocate(model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArray) -> FloatArray:
-    """Deliveries [F, T, C, P] of good packages [F, T, P] by the model's policy."""
+def _allocate(
+    model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArray, price: FloatArray
+) -> FloatArray:
+    """Deliveries [F, T, C, P] of good packages [F, T, P] by the model's policy; within a
+    priority level the best-paying customer first (``price`` [F, T, C, P])."""
     out = np.zeros_like(dem)
     priority = model.values("priority")
     for p in range(good.shape[-1]):
-        g, d, c = good[..., p], dem[..., p], con[..., p]
+        g, d, c, pr = good[..., p], dem[..., p], con[..., p], price[..., p]
         if model.allocation == AllocationPolicy.CONTRACTS:
             first = _proportional(g, c)
             rest = np.maximum(g - first.sum(axis=-1), 0.0)
-            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority)
+            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority, pr)
         else:
-            out[..., p] = _by_rule(model.allocation, g, d, priority)
+            out[..., p] = _by_rule(model.allocation, g, d, priority, pr)
     return out
 
 
@@ -431,13 +447,13 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     made, assembled = asm.made, asm.assembled
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
-    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
+    price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
+    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
     opex = _operating_cost(model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price)
     if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
         paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
         opex = opex + (paid * outside_price).sum(axis=1)
-    price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
     revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
