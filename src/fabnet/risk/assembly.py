@@ -160,6 +160,7 @@ class _Plan:
     ppw: FloatArray
     compute_dies: FloatArray
     stacks: FloatArray
+    buy_for_last: npt.NDArray[np.bool_] | None = None
 
 
 def _fill(
@@ -173,13 +174,17 @@ def _fill(
     made = np.zeros((n_f, n_p))
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
     bought = np.zeros((n_f, bk.outside.shape[1], n_p))
+    last = len(pl.targets) - 1
     for buy in (False, True):
-        for target in pl.targets:
+        for n_pass, target in enumerate(pl.targets):
             for p in pl.order:
                 src, h = pl.sources[p], pl.product_type[p]
                 if buy and not src.size:
                     continue
                 want = target[:, p, t]
+                if buy and n_pass == last and pl.buy_for_last is not None:
+                    # the lowest level gets bought-in wafers only where they pay
+                    want = np.where(pl.buy_for_last[:, p, t], want, 0.0)
                 if not want.any():
                     continue
                 for li in lines[p]:
@@ -210,6 +215,42 @@ def _fill(
     return made, assembled, bought
 
 
+def _pays(
+    model: RiskModel, price: FloatArray | None, outside_price: FloatArray | None,
+    out_gdpw: FloatArray,
+) -> npt.NDArray[np.bool_] | None:  # fmt: skip
+    """[F, P, T]: a unit made from bought-in wafers earns more than it costs when sold to the
+    lowest priority level (the planner maximises the units of every level but the last, whose
+    deliveries only its NPV stage decides). Cost per good unit: (wafer price × compute dies /
+    good dies per wafer + cheapest line's cost per package + test + HBM stacks × the mean HBM
+    price) / that line's yield, with the cheapest foundry per good die."""
+    if price is None or outside_price is None or not out_gdpw.size:
+        return None
+    priority = model.values("priority")
+    if np.unique(priority).size < 2 or model.allocation == AllocationPolicy.PROPORTIONAL:
+        return None
+    low = price[:, priority == priority.max()].max(axis=1)  # F x P x T
+    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
+    line_cost, line_yield = model.values("line_cost"), model.values("line_assembly_yield")
+    line_product = model.values("line_product")
+    hbm_price = model.values("hbm_price")
+    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
+    test = model.values("test_cost")
+    out = np.zeros(low.shape, dtype=bool)
+    for p in range(low.shape[1]):
+        gd = out_gdpw[:, p]
+        if not (gd > 0).any() or not line_product[:, p].any():
+            continue
+        die = np.min(np.where(gd[None, :, None] > 0,
+                              outside_price * cd[p] / np.maximum(gd, 1e-300)[None, :, None],
+                              np.inf), axis=1)  # fmt: skip
+        li = np.flatnonzero(line_product[:, p])
+        per_good = np.min((line_cost[li] / ppw[p]) / line_yield[li])
+        cost = (die + test[p] + hbm[p]) / float(line_yield[li].max()) + per_good
+        out[:, p] = low[:, p] > cost
+    return out
+
+
 def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatArray:
     return np.where(use_b.reshape(-1, *([1] * (a.ndim - 1))), b, a)
 
@@ -217,7 +258,8 @@ def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatAr
 def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
-    outside_cap: FloatArray,
+    outside_cap: FloatArray, price: FloatArray | None = None,
+    outside_price: FloatArray | None = None,
 ) -> Assembly:  # fmt: skip
     """Step 3 over every bucket (module docstring). ``wafers`` [F, O, T] own wafers out,
     ``gdpw`` [F, O, P, T], ``dies_at_mix`` [F, P, T] (the plan's mix, for the stock estimate),
@@ -252,6 +294,7 @@ def assemble(
         ppw=model.values("packages_per_interposer_wafer"),
         compute_dies=compute_dies,
         stacks=model.values("hbm_stacks"),
+        buy_for_last=_pays(model, price, outside_price, out_gdpw),
     )  # fmt: skip
     by_yield = [line_order(model)] * n_p
     by_cost = cost_line_orders(model)

@@ -443,7 +443,9 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     )
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
     outside_cap, outside_price = outside_supply(model, draws)
-    asm = assemble(model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap)
+    asm = assemble(
+        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price
+    )
     made, assembled = asm.made, asm.assembled
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
