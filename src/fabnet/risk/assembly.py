@@ -185,16 +185,19 @@ def _fill(
                 if buy and n_pass == last and pl.buy_for_last is not None:
                     # the lowest level gets bought-in wafers only where they pay
                     want = np.where(pl.buy_for_last[:, p, t], want, 0.0)
-                if not want.any():
-                    continue
                 for li in lines[p]:
                     if not line_product[li, p]:
                         continue
+                    need = want - made[:, p]
+                    if not (need > 1e-9).any():
+                        break
                     if buy:
                         avail = (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
                     else:
                         avail = bk.own_dies(p, pl.own_opts[p])
-                    lim = np.maximum(want - made[:, p], 0.0) / line_yield[li]
+                    if not (avail > 1e-9).any():
+                        break
+                    lim = np.maximum(need, 0.0) / line_yield[li]
                     lim = np.minimum(lim, avail / compute_dies[p])
                     lim = np.minimum(lim, bk.lines[:, li] * ppw[p])
                     if h >= 0:

@@ -256,12 +256,16 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
 
 
 def _shift_rows(series: FloatArray, delay: FloatArray) -> FloatArray:
-    """Rows ``series[f]`` (F x M) shifted later by ``delay[f]`` months (last value held)."""
-    if series.shape[0] and np.all(series == series[:1]):
-        return _shift(series[0], delay, hold_end=True)
-    return np.stack(
-        [_shift(row, d[None], hold_end=True)[0] for row, d in zip(series, delay, strict=True)]
-    )
+    """Rows ``series[f]`` (F x M) shifted later by ``delay[f]`` months, linear in the delay
+    (0 before the start, the last value held beyond the end), as :func:`_shift` row by row."""
+    n_f, n_m = series.shape
+    ext = np.concatenate([np.zeros((n_f, 1)), series, series[:, -1:]], axis=1)
+    pos = np.arange(n_m)[None, :] - delay[:, None]
+    lo = np.floor(pos)
+    w = pos - lo
+    i0 = np.clip(lo.astype(np.int64) + 1, 0, n_m + 1)
+    i1 = np.clip(lo.astype(np.int64) + 2, 0, n_m + 1)
+    return (1.0 - w) * np.take_along_axis(ext, i0, axis=1) + w * np.take_along_axis(ext, i1, axis=1)
 
 
 def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
