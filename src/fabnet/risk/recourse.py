@@ -248,7 +248,9 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
             d0_ratio = (d0[0] * base + d0[1]) / max(base, 1e-300)
         wafers[:, k] = np.add.reduceat(out, b.start, axis=1)
         for p in np.flatnonzero(product_node == option_node[k]):
-            good = np.add.reduceat(out * gdpw_lookup(model, k, p, age, d0_ratio), b.start, axis=1)
+            good = np.add.reduceat(
+                out * gdpw_lookup(model, k, int(p), age, d0_ratio), b.start, axis=1
+            )
             gdpw[:, k, p] = np.divide(good, wafers[:, k], out=np.zeros_like(good),
                                       where=wafers[:, k] > 0)  # fmt: skip
             dies[:, p] += good * mix[k, p][None, :]
