@@ -2,29 +2,33 @@
 
 For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy decisions fixed:
 
-1. **Capacity.** Each chosen option's monthly wafer output is shifted by its sampled delay
-   ``δ`` (linear interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the
-   sampled capacity ratio; learning ages move with it and are scaled by the node's
-   ``τ_base / τ_sampled`` (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ``
-   only, so a slower learning rate is the same curve at a younger age).
-2. **Dies.** ``dies[p] = Σ_o Σ_{m∈t} out'_o(m) · mix_o(p, t) · GDPW_p(age_o(m))``.
-3. **Packaging and HBM (greedy, vectorised).** Products in a fixed order of value per
-   interposer wafer (:func:`_product_order`), each on its packaging lines
-   cheapest first: ``assembled = min(target/yield, dies/compute_dies, slots × packages_per_wafer,
-   HBM left / stacks)``. With the ``contracts`` policy a first pass fills the contracted
-   quantities of every product, a second the rest of the demand. Nothing is made beyond demand
-   and no stock is carried between buckets (wafers are started only for the dies packaged):
-   the LP may pre-build stock, so this recourse is a lower bound on what the LP delivers.
+1. **Capacity.** Each chosen option's monthly wafer output is stretched by its sampled ramp
+   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` (linear
+   interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the sampled
+   capacity ratio; learning ages move with it, are scaled by the node's ``τ_base / τ_sampled``
+   (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ`` only, so a slower
+   learning rate is the same curve at a younger age) and held at the start for a site whose
+   yield is stuck (:func:`fabnet.risk.effects.stuck_age`).
+2. **Good dies per wafer** per option, product and bucket: the bucket's wafer-weighted average
+   of ``GDPW_p(age_o(m))`` at the sampled mature defect density
+   (:func:`fabnet.risk.effects.gdpw_lookup`); and the dies at the plan's product mix
+   ``Σ_o Σ_{m∈t} out'_o(m) · mix_o(p, t) · GDPW_p(age_o(m))`` (only to size the die stock).
+3. **Packaging, HBM, wafer mix and bought-in wafers** bucket by bucket, as the planner's
+   allocation stages decide them (:mod:`fabnet.risk.assembly`): passes per contract and priority
+   level, own wafers assigned to products in each future, dies carried in stock, lines by yield
+   (and by cost where that makes as many units), outside foundries' wafers bought as recourse.
 4. **Allocation** of each product's good packages to customers by the policy: ``priority``
-   (level by level, proportional within a level), ``proportional`` (to demand), ``maxmin``
-   (for one product with only a supply limit, the max-min fill rate is the equal fill rate, i.e.
-   proportional), ``contracts`` (contracted quantities first, proportionally if short, then the
-   scenario's ``contracts_then`` rule on the rest of the demand). Unmet demand is lost.
-5. **Money** per bucket: capex, sustaining capex, depreciation and grants (the plan's
-   schedules), opex (wafers × opex per wafer with licence fees, the plan's bought-in wafers at
-   their price, packages × (line cost over time / packages per wafer + test), HBM stacks from
+   (level by level, the best-paying customer first within a level: the planner's last stage
+   maximises NPV), ``proportional`` (to demand), ``maxmin`` (for one product with only a supply
+   limit, the max-min fill rate is the equal fill rate, i.e. proportional), ``contracts``
+   (contracted quantities first, proportionally if short, then the scenario's ``contracts_then``
+   rule on the rest of the demand). Unmet demand is lost.
+5. **Money** per bucket: capex, sustaining capex and depreciation (the plan's schedules times
+   each site's sampled overrun, :func:`fabnet.risk.effects.capital`) and grants (the plan's),
+   opex (own wafers started × opex per wafer with licence fees, bought-in wafers at their
+   sampled price, packages × (line cost over time / packages per wafer + test), HBM stacks from
    the cheapest suppliers first), revenue (deliveries × each customer's price per product and
-   bucket under its revenue model, plus take-or-pay on demand below the commitment),
+   bucket under its revenue model, :func:`fabnet.risk.effects.unit_prices`, plus take-or-pay on demand below the commitment),
    prepayments in and recovered from invoices (:func:`fabnet.econ.prepayment_flows`), income
    tax with losses carried forward (:func:`fabnet.econ.income_tax`), the terminal value, and
    investor pay-ins shifted by their sampled delays. Debt covers
