@@ -235,9 +235,11 @@ def compile_uncertainties(
             )
             continue
         items = _items_with_field(scenario, coll, name, field)
-        if not items:
+        if not items and not (name == "*" and not getattr(scenario, coll)):
             problems.append(Problem(path, f"no item of {coll} has field {field!r}", u.target))
             continue
+        # ('*' over an empty collection: a spec that varies nothing, kept so that the specs
+        # after it keep their random streams)
         idx = []
         for item in items:
             key = (coll, item, field)
