@@ -122,3 +122,24 @@ def test_price_erosion_compounds_per_year(tiny_model):
     ratio = eroded["revenue_total"][0] / base["revenue_total"][0]
     weights = base["delivered_by_bucket"][0] / base["delivered_by_bucket"][0].sum()
     assert ratio == pytest.approx(float((weights * 0.9**years).sum()), rel=1e-9)
+
+
+def test_spec_over_an_empty_collection_varies_nothing_and_keeps_streams():
+    """The built-in without outside foundries or packaging houses: its uncertainties on them
+    are still valid, vary nothing, and every other target gets the same draws as before."""
+    import yaml
+
+    from fabnet.risk import compile_uncertainties
+    from fabnet.risk.sampling import Chunk
+    from fabnet.scenario import builtin_scenario_path
+
+    data = yaml.safe_load(builtin_scenario_path().read_text())
+    full = compile_uncertainties(scenario_from_dict(data))
+    data["outside_foundries"], data["outside_packaging"] = [], []
+    bare = compile_uncertainties(scenario_from_dict(data))
+    assert len(bare.specs) == len(full.specs)
+    assert not any(t[0].startswith("outside_") for t in bare.targets)
+    a, b = full.draw(Chunk(0, 0, 50, 4)), bare.draw(Chunk(0, 0, 50, 4))
+    for key in bare.targets:
+        assert np.array_equal(a.affine(*key)[0], b.affine(*key)[0]), key
+        assert np.array_equal(a.affine(*key)[1], b.affine(*key)[1]), key
