@@ -22,7 +22,7 @@ RISK_JSON_KEYS = [
     "shortage_by_customer", "wall_seconds", "futures_per_second", "plan", "explanation",
     "scenario", "run_id",
 ]  # fmt: skip
-PLAN_KEYS = ["source", "npv", "irr", "capex", "funding_need", "funding_gap", "commitments",
+PLAN_KEYS = ["source", "start", "npv", "irr", "capex", "funding_need", "funding_gap", "commitments",
              "delivered_total", "shortage_total", "first_good_month"]  # fmt: skip
 FIGURE_KEYS = ["count", "nan_count", "mean", "std", "min", "p5", "p50", "p95", "max"]
 ROBUST_KEYS = ["method", "chosen", "vss", "vss_se", "out_of_sample", "table"]

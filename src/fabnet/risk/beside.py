@@ -7,7 +7,7 @@ are not at hand, from the fast recourse in the nominal future (every uncertainty
 value). ``funding_need`` is the peak of the cumulative spend before partners' money,
 :math:`\\max_t \\sum_{\\tau \\le t} (\\text{capex} + \\text{sustaining} + \\text{opex} + \\text{tax}
 - \\text{revenue} - \\text{grants} - \\text{prepayments})`; ``commitments`` is the sum of the
-partners' pay-ins. The sentences say where the plan's figure falls in the distribution (the
+partners' pay-ins; ``start`` the horizon's first month (``first_good_month`` counts from it). The sentences say where the plan's figure falls in the distribution (the
 share of futures below it) and what the plan's figure assumes.
 """
 
@@ -26,6 +26,7 @@ __all__ = ["PLAN_KEYS", "explain", "plan_figures"]
 
 PLAN_KEYS = (
     "source",
+    "start",
     "npv",
     "irr",
     "capex",
@@ -55,6 +56,7 @@ def plan_figures(model: RiskModel, plan: Any | None = None) -> dict[str, Any]:
         row, source = evaluate_draws(model, identity_draws(model)), "nominal future (fast recourse)"
     return {
         "source": source,
+        "start": model.bucket_labels[0],
         "npv": _f(row["npv"]),
         "irr": _f(row["irr"]),
         "capex": _f(row["capex_total"]),

@@ -131,10 +131,11 @@ class RobustSummary:
 @dataclass(frozen=True)
 class PlanFigures:
     """The plan's deterministic figures beside the distribution (:mod:`fabnet.risk.beside`):
-    where they come from (``source``), NPV, IRR, capex, funding need and gap, the partners'
+    where they come from (``source``), the horizon's first month (``start``), NPV, IRR, capex, funding need and gap, the partners'
     commitments, delivered and short units, first good month (months from the start)."""
 
     source: str
+    start: str
     npv: float | None
     irr: float | None
     capex: float | None
