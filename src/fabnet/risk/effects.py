@@ -17,7 +17,7 @@ returns arrays over the futures ``F`` of a chunk:
   and depreciation times ``1 + x`` of its site (the plan's schedule; grants stay as planned).
 * :func:`outside_supply` — ``outside_foundries.*``: wafers on offer per bucket
   (``m · max + a · months``) and their price; the recourse buys from them what its dies lack
-  (:func:`fabnet.risk.recourse._assemble`), as the planner's operations LP does.
+  (:func:`fabnet.risk.assembly.assemble`), as the planner's operations LP does.
 * :func:`line_inputs` — packaging capacity and price per interposer wafer: booked lines from
   ``packaging.*``, outside houses from ``outside_packaging.*``.
 * :func:`price_erosion` — ``customers.*.price_erosion`` ``e``: prices times ``(1 − e)`` per
