@@ -17,10 +17,13 @@ from fabnet.vocab import Recourse, RobustMethod
 RISK_JSON_KEYS = [
     "samples", "seed", "executor", "workers", "recourse", "chunk_size",
     "npv", "objective", "irr", "capex_total", "revenue_total", "funding_need", "funding_gap",
-    "debt_peak", "delivered_total", "shortage_total", "first_good_month",
+    "debt_peak", "delivered_total", "shortage_total", "first_good_month", "capex",
     "prob_funding_sufficient", "prob_funding_with_debt", "delivered_by_year",
-    "shortage_by_customer", "wall_seconds", "futures_per_second", "scenario", "run_id",
+    "shortage_by_customer", "wall_seconds", "futures_per_second", "plan", "explanation",
+    "scenario", "run_id",
 ]  # fmt: skip
+PLAN_KEYS = ["source", "start", "npv", "irr", "capex", "funding_need", "funding_gap", "commitments",
+             "delivered_total", "shortage_total", "first_good_month"]  # fmt: skip
 FIGURE_KEYS = ["count", "nan_count", "mean", "std", "min", "p5", "p50", "p95", "max"]
 ROBUST_KEYS = ["method", "chosen", "vss", "vss_se", "out_of_sample", "table"]
 #: Listed figures of a risk run (the web's risk jobs listed npv_p95, ``fabnet risk`` did not).
@@ -72,6 +75,25 @@ def test_keys_of_the_printed_json(printed):
         assert list(data[key]) == FIGURE_KEYS, key
     for part in ("delivered_by_year", "shortage_by_customer"):
         assert data[part] and all(list(v) == FIGURE_KEYS for v in data[part].values())
+    assert data["capex"] == data["capex_total"]
+
+
+def test_plan_figures_beside_the_distribution(printed):
+    """The plan's deterministic figures sit beside the distribution, with sentences saying how
+    they compare. The tiny plan (one module, 1.2 B$ of capex 0.30 B$ per 1k wspm x 10k wspm x
+    (1 + 0.15 newcomer premium)... here without business terms: the plan's own capex) is the
+    nominal future of the fast recourse; the commitments are G42's 4 B$ pay-in."""
+    data, _home, _out = printed
+    plan = data["plan"]
+    assert list(plan) == PLAN_KEYS
+    assert plan["source"].startswith("nominal future")
+    assert plan["commitments"] == pytest.approx(4.0e9)
+    assert plan["capex"] == pytest.approx(data["capex_total"]["p50"])  # no overrun sampled
+    assert data["capex_total"]["p5"] == data["capex_total"]["p95"]
+    assert any("NPV" in line for line in data["explanation"])
+    assert any("in every future" in line for line in data["explanation"])  # capex one value
+    # the delay only makes things later: the nominal plan's NPV is at or above the median
+    assert plan["npv"] >= data["npv"]["p50"] - 1e-6 * abs(plan["npv"])
 
 
 def test_round_trip_is_exact(printed):
@@ -120,6 +142,9 @@ def test_summary_of_an_evaluation_has_no_scenario_or_run_until_kept(tiny_plan):
 
     sc, plan = tiny_plan
     data = to_jsonable(evaluate_plan(model_from_plan(sc, plan), 40, 1).summary())
-    assert list(data) == RISK_JSON_KEYS[:-2]
+    # the plan's figures are the pipeline's: an evaluation alone has none (nor "capex")
+    assert list(data) == [
+        k for k in RISK_JSON_KEYS[:-2] if k not in ("capex", "plan", "explanation")
+    ]
     summary = RiskSummary.from_dict(data)
     assert summary.scenario is None and summary.run_id is None and summary.to_dict() == data

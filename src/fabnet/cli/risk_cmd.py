@@ -123,24 +123,49 @@ def _share(x: Any) -> str:
     return "—" if x is None or x != x else f"{x:.1%}"  # NaN: not computed (LP recourse)
 
 
+def _month(start: str | None, offset: float | None) -> str:
+    """``start`` (YYYY-MM) plus ``offset`` months, as the plan report dates months."""
+    if offset is None or offset != offset:
+        return "—"
+    if start is None:
+        return f"month {offset:.0f}"
+    year, month = (int(x) for x in start.split("-")[:2])
+    total = year * 12 + month - 1 + round(offset)
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
 def _print(summary: RiskSummary, target: Path) -> None:
     from rich.table import Table
 
     from fabnet.report import format_money  # imported here: CLI start-up time
 
-    rows: tuple[tuple[str, Callable[[Any], str]], ...] = (
-        ("npv", format_money), ("capex_total", format_money), ("funding_need", format_money),
-        ("irr", lambda x: "—" if x is None else f"{x:.1%}"),
-        ("delivered_total", _count), ("shortage_total", _count),
-        ("first_good_month", lambda x: "—" if x is None else f"month {x:.0f}"),
+    plan = summary.plan
+    start = plan.start if plan is not None else None
+    rows: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = (
+        ("NPV", "npv", "npv", format_money), ("capex", "capex_total", "capex", format_money),
+        ("funding need", "funding_need", "funding_need", format_money),
+        ("IRR", "irr", "irr", lambda x: "—" if x is None else f"{x:.1%}"),
+        ("delivered", "delivered_total", "delivered_total", _count),
+        ("short", "shortage_total", "shortage_total", _count),
+        ("first accelerator", "first_good_month", "first_good_month", lambda x: _month(start, x)),
     )  # fmt: skip
     t = Table(title=f"Risk — {summary.scenario} ({summary.samples:,} futures, seed {summary.seed})")
-    for col in ("figure", "P5", "P50", "P95", "mean"):
+    cols = (
+        ("figure", "plan", "P5", "P50", "P95", "mean")
+        if plan
+        else ("figure", "P5", "P50", "P95", "mean")
+    )
+    for col in cols:
         t.add_column(col, justify="right" if col != "figure" else "left")
-    for key, fmt in rows:
+    for label, key, plan_key, fmt in rows:
         figure = summary[key]
-        t.add_row(key, *(fmt(v) for v in (figure.p5, figure.p50, figure.p95, figure.mean)))
+        cells = [fmt(v) for v in (figure.p5, figure.p50, figure.p95, figure.mean)]
+        if plan is not None:
+            cells.insert(0, fmt(getattr(plan, plan_key)))
+        t.add_row(label, *cells)
     console.print(t)
+    for line in summary.explanation:
+        console.print(line)
     console.print(f"P(partners' commitments suffice) = {summary.prob_funding_sufficient:.1%}; "
                   f"with the debt line: {summary.prob_funding_with_debt:.1%}")  # fmt: skip
     r = summary.robust

@@ -43,6 +43,7 @@ from fabnet.risk import (
     model_from_decisions,
     model_from_plan,
 )
+from fabnet.risk.beside import explain, plan_figures
 from fabnet.risk.lp_recourse import LPRecourse
 from fabnet.risk.robust import RobustResult, robust_plan, robust_saa
 from fabnet.risk.summary import RiskSummary
@@ -262,6 +263,8 @@ def run_risk(
                 source.scenario, planned, options, executor, scaled(report, *stages.futures)
             )
             data = _summary_dict(result, source.name, run.id)
+            data["plan"] = plan_figures(planned.model, planned.deterministic)
+            data["explanation"] = explain(result, data["plan"])
             tables = result.tables()
             if options.robust is not None:
                 assert planned.deterministic is not None  # check_inputs refused --plan

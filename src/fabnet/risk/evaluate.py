@@ -54,6 +54,7 @@ class RiskResult:
     bucket_labels: tuple[str, ...]
     wall_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    bucket_months: tuple[int, ...] = ()
 
     def percentiles(self, name: str, j: int = 0) -> dict[str, float]:
         """``p5``, ``p50``, ``p95``, ``mean`` (and the rest of the summary) of one figure."""
@@ -111,6 +112,8 @@ class RiskResult:
             for k, v in (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
         }
         fan = pd.DataFrame({"month": list(self.bucket_labels), "mean": st.mean, **q})
+        if self.bucket_months:  # months per bucket: the report shows rates per month
+            fan["months"] = list(self.bucket_months)
         hist_rows = []
         for name in (
             "npv",
@@ -200,4 +203,5 @@ def evaluate_plan(
         customers=model.customers,
         bucket_labels=model.bucket_labels,
         wall_seconds=wall,
+        bucket_months=tuple(int(x) for x in model.data.buckets.length),
     )

@@ -7,6 +7,11 @@ whole months are rounded, since the planner's months are whole), then
 allocation and money with the build/buy decisions of the plan. Figures come from the solved
 tables with the same definitions as the fast recourse (:mod:`fabnet.risk.recourse`). One solve
 per future (seconds each): meant for hundreds of futures, for checking the fast recourse.
+
+Not applied here as the fast recourse applies them: ``customers.*.price_usd`` and
+``price_erosion`` move merchant prices only (a foundry price list is shared by customers; the
+fast recourse moves each customer's foundry price too), and a price erosion becomes its
+ten-year average (the planner's merchant price is one number per product).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from fabnet.econ import funding_coverage, irr
 from fabnet.plan import solve_plan
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
-from fabnet.scenario import Scenario, add_months, series_values
+from fabnet.scenario import Newcomer, Scenario, add_months, series_values
 
 __all__ = ["LPRecourse", "future_scenario", "metrics_from_plan"]
 
@@ -44,6 +49,56 @@ def _grown_series(series: Any, growth: float, scenario: Scenario) -> dict[str, f
         m: v * rate ** ((i + 0.5) / 12.0)
         for i, (m, v) in enumerate(zip(months, values, strict=True))
     }
+
+
+def _overrun(fab: Any, patch: dict[str, Any], x: float) -> dict[str, Any]:
+    """Capex fields of a fab times ``1 + x`` (greenfield capex per 1k wspm; a bought fab's
+    price and retool capex)."""
+    f = 1.0 + x
+    if hasattr(fab, "asking_price_usd"):
+        retool = [r.model_copy(update={"capex_usd": r.capex_usd * f}) for r in fab.retool]
+        return {"asking_price_usd": fab.asking_price_usd * f, "retool": retool}
+    nodes = patch.get("nodes", fab.nodes)
+    return {
+        "nodes": [
+            n.model_copy(update={"capex_per_kwspm_usd": n.capex_per_kwspm_usd * f}) for n in nodes
+        ]
+    }
+
+
+def _stretch(fab: Any, patch: dict[str, Any], x: float) -> dict[str, Any]:
+    """The ramp takes ``1 + x`` times as long (a greenfield curve resampled, whole months)."""
+    f = max(1.0 + x, 1e-3)
+    if hasattr(fab, "ramp_months"):
+        return {"ramp_months": max(round(fab.ramp_months * f), 0)}
+    curve = np.asarray(fab.ramp_curve, dtype=np.float64)
+    n = max(round(curve.size * f), 1)
+    new = np.interp(np.arange(1, n + 1) / f, np.arange(1, curve.size + 1), curve)
+    return {"ramp_curve": [float(v) for v in new]}
+
+
+def _stuck(fab: Any, patch: dict[str, Any], x: float) -> dict[str, Any]:
+    """Yield held at its start value ``x`` more months: the newcomer's learning delay."""
+    months = max(round(x), 0)
+    nc = patch.get("newcomer", fab.newcomer)
+    if nc is None:
+        nc = Newcomer(d0_start_factor=1.0, d0_mature_factor=1.0, learning_delay_months=0,
+                      capex_premium=0.0)  # fmt: skip
+    return {
+        "newcomer": nc.model_copy(
+            update={"learning_delay_months": nc.learning_delay_months + months}
+        )
+    }
+
+
+_FAB_EFFECTS = {"capex_overrun": _overrun, "ramp_stretch": _stretch, "yield_stuck_months": _stuck}
+
+
+def _eroded(prices: dict[str, float], x: float) -> dict[str, float]:
+    """Merchant prices at their average over a ten-year erosion of ``x`` a year (the planner's
+    merchant price is one number per product; foundry and cost-plus prices are not moved)."""
+    factor = float(np.mean((1.0 - x) ** ((np.arange(120) + 0.5) / 12.0)))
+    return {p: v * factor for p, v in prices.items()}
 
 
 def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
@@ -88,8 +143,15 @@ def future_scenario(scenario: Scenario, draws: Draws, i: int) -> Scenario:
                     }
                 elif coll == "customers" and field == "price_usd":
                     patch[field] = {p: max(m * v + a, 0.0) for p, v in x.price_usd.items()}
-                elif field in ("capacity_wpm", "stacks_per_month"):
+                elif field in (
+                    "capacity_wpm", "stacks_per_month", "price_per_wafer_usd",
+                    "max_wafers_per_month",
+                ):  # fmt: skip
                     patch[field] = _affine_series(getattr(x, field), m, a)
+                elif coll == "fabs" and field in _FAB_EFFECTS:
+                    patch.update(_FAB_EFFECTS[field](x, patch, a))
+                elif coll == "customers" and field == "price_erosion":
+                    patch["price_usd"] = _eroded(patch.get("price_usd", x.price_usd), a)
                 elif field in ("lead_time_months", "months_to_first_output"):
                     patch[field] = max(round(m * getattr(x, field) + a), 0)
                 elif field == "learning_tau_months":
@@ -109,9 +171,14 @@ def metrics_from_plan(result: Any, model: RiskModel) -> dict[str, FloatArray]:
     capex, opex, rev = (cf[c].to_numpy(float) for c in ("capex", "opex", "revenue"))
     inflow, interest = cf["investor_in"].to_numpy(float), cf["interest"].to_numpy(float)
     debt = cf["debt_balance"].to_numpy(float)
-    spend = capex + opex - rev
+    # the fast recourse's definitions (:func:`fabnet.risk.recourse._money_metrics`)
+    other = (
+        cf["sustaining_capex"] + cf["tax"] - cf["grants"] - cf["prepayments_in"]
+        + cf["prepayments_recovered"]
+    ).to_numpy(float)  # fmt: skip
+    spend = capex + opex - rev + other
     cov = funding_coverage(spend, inflow, model.debt_limit)
-    flows = rev - opex - capex
+    flows = rev - opex - capex - other
     length = b.length.astype(float)
     monthly = np.repeat(flows / length, b.length)
     quarters = np.add.reduceat(monthly, np.arange(0, model.n_months, 3))

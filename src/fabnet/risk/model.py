@@ -18,6 +18,18 @@ variable            dimensions                meaning
 ``plan_sustaining`` bucket                    the plan's sustaining capex
 ``plan_depreciation`` bucket                  depreciation of the plan's capex
 ``plan_grants``     bucket                    grants on the plan's capex (within their caps)
+``option_capex_plan`` option, bucket          the plan's capex per chosen option (and its
+                                              ``_sustaining_``/``_depreciation_`` twins): what
+                                              a sampled capex overrun scales
+``gdpw_by_age_d0``  d0_factor, option,        ``gdpw_by_age`` with every node's mature defect
+                    product, age              density times ``d0_factor`` (only when the
+                                              uncertainties vary ``d0_mature_per_cm2``)
+``node_d0_mature``  node                      the scenario's mature defect density per node
+``price_hbm``       customer, product         HBM passed through in each unit price
+``price_market``    customer, product         the price follows the market (not cost-plus)
+``price_d0``        d0_factor, customer,      unit prices with the mature defect density times
+                    product, bucket           ``d0_factor`` (foundry and cost-plus prices
+                                              spread the wafer over the agreed mature yield)
 =================== ========================= =================================================
 
 Conventions shared with the planner (:mod:`fabnet.plan.data`):
@@ -49,6 +61,8 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from fabnet.econ.accelerator import hbm_price
+from fabnet.econ.revenue import unit_price
 from fabnet.errors import UsageError
 from fabnet.plan import PlanData, build_plan_data, good_dies_per_wafer_at, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
@@ -56,6 +70,7 @@ from fabnet.scenario import Scenario
 
 __all__ = [
     "AGE_STEP",
+    "D0_FACTORS",
     "RiskModel",
     "build_risk_model",
     "model_from_decisions",
@@ -64,6 +79,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+D0_FACTORS = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0)
+"""Multiples of the mature defect density at which ``gdpw_by_age_d0`` is tabulated; a sampled
+density between two is interpolated linearly in the factor (outside, clipped to the range)."""
 
 AGE_STEP = 0.25
 """Grid step of the good-dies-per-wafer table in the first ``_AGE_FINE`` months [months]; whole
@@ -205,11 +224,7 @@ def _risk_variables(
 
     capex = per_unit("option_capex", "expansion_capex")
     ages = _age_grid(b.n_months)
-    cache: dict[str, FloatArray] = {}
-    for s in {str(x) for x in site}:
-        nc = scenario.fab(s).newcomer
-        cache[s] = np.array([good_dies_per_wafer_at(scenario, p, ages, nc) for p in d.products])
-    table = np.array([cache[str(s)] for s in site]).reshape(chosen.size, len(d.products), ages.size)
+    table = _gdpw_table(scenario, d, site, ages)
     n_out = int(d.ds.sizes.get("outside", 0))
     outside = np.zeros((n_out, len(d.products), b.n))
     if outside_wafers is not None and len(outside_wafers) and n_out:
@@ -249,7 +264,83 @@ def _risk_variables(
         "plan_outside": (("outside", "product", "bucket"), outside),
         "gdpw_by_age": (("option", "product", "age"), table),
         "age": ages,
+        **{
+            f"option_{k}_plan": (
+                ("option", "bucket"),
+                units[chosen, None] * d.values(f"option_{k}")[chosen],
+            )
+            for k in ("capex", "sustaining", "depreciation")
+        },
+        **_price_parts(scenario, d),
+        "node_d0_mature": (
+            "node",
+            np.array(
+                [scenario.node(str(n)).d0_mature_per_cm2 for n in d.labels("node")],
+                dtype=np.float64,
+            ),
+        ),
     }
+
+
+def _price_parts(scenario: Scenario, d: PlanData) -> dict[str, Any]:
+    """``price_hbm`` [customer, product]: the HBM passed through in each unit price (stacks ×
+    the cheapest supplier's price × (1 + markup) on foundry terms, × (1 + margin) cost-plus, 0
+    merchant); ``price_market`` [customer, product]: whether the price follows the market
+    (merchant and foundry terms; a cost-plus price follows the agreed cost)."""
+    n_c, n_p = len(d.customers), len(d.products)
+    hbm, market = np.zeros((n_c, n_p)), np.ones((n_c, n_p), dtype=bool)
+    for i, c in enumerate(d.customers):
+        cust = scenario.customer(c)
+        for j, name in enumerate(d.products):
+            p = scenario.product(name)
+            terms = cust.terms_for(name)
+            if terms.model == "merchant" or not p.hbm_stacks:
+                continue
+            stack = p.hbm_stacks * hbm_price(scenario, p.hbm_type)
+            if terms.model == "foundry":
+                pl = scenario.price_list(terms.price_list)
+                hbm[i, j] = stack * (
+                    1 + (pl.hbm_markup if terms.hbm_markup is None else terms.hbm_markup)
+                )
+            else:
+                hbm[i, j], market[i, j] = stack * (1 + terms.margin), False
+    return {
+        "price_hbm": (("customer", "product"), hbm),
+        "price_market": (("customer", "product"), market),
+    }
+
+
+def _prices_at(scenario: Scenario, d: PlanData, factor: float) -> FloatArray:
+    """Unit prices [customer, product, bucket] with every node's mature defect density times
+    ``factor``: a foundry bills wafers over the good dies its agreed (mature) yield gives, so a
+    worse mature yield raises the price per unit (:func:`fabnet.econ.revenue.unit_price`)."""
+    nodes = [n.model_copy(update={"d0_mature_per_cm2": n.d0_mature_per_cm2 * factor})
+             for n in scenario.nodes]  # fmt: skip
+    sc = scenario.model_copy(update={"nodes": nodes})
+    out = d.values("price").copy()
+    model = d.values("revenue_model")  # "merchant" also where the customer wants nothing
+    b = d.buckets
+    for i, c in enumerate(d.customers):
+        for j, p in enumerate(d.products):
+            if str(model[i, j]) != "merchant":
+                out[i, j] = b.aggregate(unit_price(sc, c, p, sc.months)) / b.length
+    return out
+
+
+def _gdpw_table(
+    scenario: Scenario, d: PlanData, site: npt.NDArray[Any], ages: FloatArray, factor: float = 1.0
+) -> FloatArray:
+    """Good dies per wafer [option, product, age] at each option's site, with every node's
+    mature defect density times ``factor``."""
+    if factor != 1.0:
+        nodes = [n.model_copy(update={"d0_mature_per_cm2": n.d0_mature_per_cm2 * factor})
+                 for n in scenario.nodes]  # fmt: skip
+        scenario = scenario.model_copy(update={"nodes": nodes})
+    cache: dict[str, FloatArray] = {}
+    for s in {str(x) for x in site}:
+        nc = scenario.fab(s).newcomer
+        cache[s] = np.array([good_dies_per_wafer_at(scenario, p, ages, nc) for p in d.products])
+    return np.array([cache[str(s)] for s in site]).reshape(site.size, len(d.products), ages.size)
 
 
 def build_risk_model(
@@ -279,12 +370,27 @@ def build_risk_model(
     if units.shape != (d.n_options,) or blocks.shape != (d.n_expansions,):
         raise UsageError("units/blocks do not match the plan data (options or expansions differ)")
     chosen = np.flatnonzero(units > 0)
+    sampler = sampler or compile_uncertainties(scenario, file=file)
     extra = _risk_variables(scenario, d, units, blocks, chosen, wafer_starts, outside_wafers)
     ages = extra.pop("age")
-    ds = d.ds.isel(option=chosen).assign_coords(age=ages).assign(extra)
+    coords: dict[str, Any] = {"age": ages}
+    if any(t[0] == "nodes" and t[2] == "d0_mature_per_cm2" for t in sampler.targets):
+        site = d.values("option_site")[chosen]
+        extra["gdpw_by_age_d0"] = (
+            ("d0_factor", "option", "product", "age"),
+            np.array([_gdpw_table(scenario, d, site, ages, f) for f in D0_FACTORS]).reshape(
+                len(D0_FACTORS), chosen.size, len(d.products), ages.size
+            ),
+        )
+        extra["price_d0"] = (
+            ("d0_factor", "customer", "product", "bucket"),
+            np.array([_prices_at(scenario, d, f) for f in D0_FACTORS]),
+        )
+        coords["d0_factor"] = np.array(D0_FACTORS)
+    ds = d.ds.isel(option=chosen).assign_coords(coords).assign(extra)
     return RiskModel(
         data=PlanData(ds, d.buckets),
-        sampler=sampler or compile_uncertainties(scenario, file=file),
+        sampler=sampler,
         allocation=allocation or scenario.policy.allocation,
         contracts_then=scenario.policy.contracts_then,
     )

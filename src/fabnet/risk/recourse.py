@@ -2,29 +2,33 @@
 
 For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy decisions fixed:
 
-1. **Capacity.** Each chosen option's monthly wafer output is shifted by its sampled delay
-   ``δ`` (linear interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the
-   sampled capacity ratio; learning ages move with it and are scaled by the node's
-   ``τ_base / τ_sampled`` (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ``
-   only, so a slower learning rate is the same curve at a younger age).
-2. **Dies.** ``dies[p] = Σ_o Σ_{m∈t} out'_o(m) · mix_o(p, t) · GDPW_p(age_o(m))``.
-3. **Packaging and HBM (greedy, vectorised).** Products in a fixed order of value per
-   interposer wafer (:func:`_product_order`), each on its packaging lines
-   cheapest first: ``assembled = min(target/yield, dies/compute_dies, slots × packages_per_wafer,
-   HBM left / stacks)``. With the ``contracts`` policy a first pass fills the contracted
-   quantities of every product, a second the rest of the demand. Nothing is made beyond demand
-   and no stock is carried between buckets (wafers are started only for the dies packaged):
-   the LP may pre-build stock, so this recourse is a lower bound on what the LP delivers.
+1. **Capacity.** Each chosen option's monthly wafer output is stretched by its sampled ramp
+   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` (linear
+   interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the sampled
+   capacity ratio; learning ages move with it, are scaled by the node's ``τ_base / τ_sampled``
+   (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ`` only, so a slower
+   learning rate is the same curve at a younger age) and held at the start for a site whose
+   yield is stuck (:func:`fabnet.risk.effects.stuck_age`).
+2. **Good dies per wafer** per option, product and bucket: the bucket's wafer-weighted average
+   of ``GDPW_p(age_o(m))`` at the sampled mature defect density
+   (:func:`fabnet.risk.effects.gdpw_lookup`); and the dies at the plan's product mix
+   ``Σ_o Σ_{m∈t} out'_o(m) · mix_o(p, t) · GDPW_p(age_o(m))`` (only to size the die stock).
+3. **Packaging, HBM, wafer mix and bought-in wafers** bucket by bucket, as the planner's
+   allocation stages decide them (:mod:`fabnet.risk.assembly`): passes per contract and priority
+   level, own wafers assigned to products in each future, dies carried in stock, lines by yield
+   (and by cost where that makes as many units), outside foundries' wafers bought as recourse.
 4. **Allocation** of each product's good packages to customers by the policy: ``priority``
-   (level by level, proportional within a level), ``proportional`` (to demand), ``maxmin``
-   (for one product with only a supply limit, the max-min fill rate is the equal fill rate, i.e.
-   proportional), ``contracts`` (contracted quantities first, proportionally if short, then the
-   scenario's ``contracts_then`` rule on the rest of the demand). Unmet demand is lost.
-5. **Money** per bucket: capex, sustaining capex, depreciation and grants (the plan's
-   schedules), opex (wafers × opex per wafer with licence fees, the plan's bought-in wafers at
-   their price, packages × (line cost over time / packages per wafer + test), HBM stacks from
+   (level by level, the best-paying customer first within a level: the planner's last stage
+   maximises NPV), ``proportional`` (to demand), ``maxmin`` (for one product with only a supply
+   limit, the max-min fill rate is the equal fill rate, i.e. proportional), ``contracts``
+   (contracted quantities first, proportionally if short, then the scenario's ``contracts_then``
+   rule on the rest of the demand). Unmet demand is lost.
+5. **Money** per bucket: capex, sustaining capex and depreciation (the plan's schedules times
+   each site's sampled overrun, :func:`fabnet.risk.effects.capital`) and grants (the plan's),
+   opex (own wafers started × opex per wafer with licence fees, bought-in wafers at their
+   sampled price, packages × (line cost over time / packages per wafer + test), HBM stacks from
    the cheapest suppliers first), revenue (deliveries × each customer's price per product and
-   bucket under its revenue model, plus take-or-pay on demand below the commitment),
+   bucket under its revenue model, :func:`fabnet.risk.effects.unit_prices`, plus take-or-pay on demand below the commitment),
    prepayments in and recovered from invoices (:func:`fabnet.econ.prepayment_flows`), income
    tax with losses carried forward (:func:`fabnet.econ.income_tax`), the terminal value, and
    investor pay-ins shifted by their sampled delays. Debt covers
@@ -44,6 +48,16 @@ import numpy as np
 import numpy.typing as npt
 
 from fabnet.econ import funding_coverage, income_tax, irr, prepayment_flows
+from fabnet.risk.assembly import assemble, hbm_type_index
+from fabnet.risk.effects import (
+    capital,
+    gdpw_lookup,
+    line_inputs,
+    outside_supply,
+    ramp_warp,
+    stuck_age,
+    unit_prices,
+)
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
 from fabnet.vocab import AllocationPolicy
@@ -124,66 +138,56 @@ def _proportional(supply: FloatArray, want: FloatArray) -> FloatArray:
     return want * np.minimum(ratio, 1.0)[..., None]
 
 
+def _best_paid_first(supply: FloatArray, want: FloatArray, price: FloatArray) -> FloatArray:
+    """Share ``supply`` (...) over the last axis of ``want`` (..., C), highest ``price`` first
+    (each customer filled before the next; the planner's last stage maximises NPV)."""
+    order = np.argsort(-price, axis=-1, kind="stable")
+    w = np.take_along_axis(want, order, axis=-1)
+    before = np.cumsum(w, axis=-1) - w
+    give = np.clip(supply[..., None] - before, 0.0, w)
+    out = np.empty_like(want)
+    np.put_along_axis(out, order, give, axis=-1)
+    return out
+
+
 def _by_rule(
-    rule: str, supply: FloatArray, want: FloatArray, priority: npt.NDArray[np.int64]
-) -> FloatArray:
+    rule: str, supply: FloatArray, want: FloatArray, priority: npt.NDArray[np.int64],
+    price: FloatArray,
+) -> FloatArray:  # fmt: skip
     if rule != "priority":
         return _proportional(supply, want)
     out = np.zeros_like(want)
     left = supply.copy()
     for level in np.unique(priority):
         sel = priority == level
-        x = _proportional(left, want[..., sel])
+        x = _best_paid_first(left, want[..., sel], price[..., sel])
         out[..., sel] = x
         left = np.maximum(left - x.sum(axis=-1), 0.0)
     return out
 
 
-def _allocate(model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArray) -> FloatArray:
-    """Deliveries [F, T, C, P] of good packages [F, T, P] by the model's policy."""
+def _allocate(
+    model: RiskModel, good: FloatArray, dem: FloatArray, con: FloatArray, price: FloatArray
+) -> FloatArray:
+    """Deliveries [F, T, C, P] of good packages [F, T, P] by the model's policy; within a
+    priority level the best-paying customer first (``price`` [F, T, C, P])."""
     out = np.zeros_like(dem)
     priority = model.values("priority")
     for p in range(good.shape[-1]):
-        g, d, c = good[..., p], dem[..., p], con[..., p]
+        g, d, c, pr = good[..., p], dem[..., p], con[..., p], price[..., p]
         if model.allocation == AllocationPolicy.CONTRACTS:
             first = _proportional(g, c)
             rest = np.maximum(g - first.sum(axis=-1), 0.0)
-            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority)
+            out[..., p] = first + _by_rule(model.contracts_then, rest, d - first, priority, pr)
         else:
-            out[..., p] = _by_rule(model.allocation, g, d, priority)
+            out[..., p] = _by_rule(model.allocation, g, d, priority, pr)
     return out
 
 
-def _product_order(model: RiskModel) -> IntArray:
-    """Products by value per interposer wafer: packages per wafer × (best price + its penalty)."""
-    demand, price = model.values("demand"), model.values("price")
-    penalty, ppw = model.values("penalty"), model.values("packages_per_interposer_wafer")
-    score = np.zeros(demand.shape[1])
-    for j in range(demand.shape[1]):
-        has = demand[:, j, :].sum(axis=1) > 0
-        if has.any():
-            score[j] = ppw[j] * float(np.max((price[:, j].max(axis=-1) + penalty)[has]))
-    return np.argsort(-score, kind="stable").astype(np.int64)
-
-
-def _hbm_type_index(model: RiskModel) -> tuple[IntArray, IntArray, int]:
-    """HBM types as indices: per supplier, per product (-1 without HBM), and their number."""
-    supplier_type = [str(t) for t in model.values("supplier_hbm_type")]
-    kind, stacks = model.values("hbm_type"), model.values("hbm_stacks")
-    types = sorted(
-        set(supplier_type) | {str(t) for t, s in zip(kind, stacks, strict=True) if s > 0}
-    )
-    index = {t: i for i, t in enumerate(types)}
-    per_supplier = np.array([index[t] for t in supplier_type], dtype=np.int64)
-    per_product = np.array(
-        [index[str(t)] if s > 0 else -1 for t, s in zip(kind, stacks, strict=True)], dtype=np.int64
-    )
-    return per_supplier, per_product, len(types)
-
-
-def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Good dies [F, P, T], wafers per option and product [F, O, P, T] and the opex ratio of
-    each option [F, O] in the sampled futures (steps 1-2 of the module docstring)."""
+def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Good dies at the plan's mix [F, P, T], wafers out per option [F, O, T], good dies per
+    wafer per option and product (bucket averages) [F, O, P, T] and the opex ratio of each
+    option [F, O] in the sampled futures (steps 1-2 of the module docstring)."""
     ds, b = model.ds, model.data.buckets
     n_f, n_t, n_m = draws.n, b.n, b.n_months
     nodes = model.data.labels("node")
@@ -208,13 +212,13 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     site, kind = model.values("option_site"), model.values("option_kind")
     lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
     output, mix = model.values("option_output"), model.values("option_mix")
-    ages, table = ds["age"].values, model.values("gdpw_by_age")
-    month_bucket = np.repeat(np.arange(n_t), b.length)
     months = np.arange(n_m, dtype=np.float64)
     n_o, n_p = len(site), len(model.data.products)
     dies = np.zeros((n_f, n_p, n_t))
-    wafers = np.zeros((n_f, n_o, n_p, n_t))
+    wafers = np.zeros((n_f, n_o, n_t))
+    gdpw = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
+    d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
     for k in range(n_o):
         delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
@@ -225,45 +229,59 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         opex_ratio[:, k] = draws.value("fabs", site[k], "opex_per_wafer_usd", opex_base[k]) / max(
             opex_base[k], 1e-300
         )
-        if not delay.any():
-            out = np.broadcast_to(output[k], (n_f, n_m)) * cap_ratio[:, None]
+        stretch = draws.affine("fabs", site[k], "ramp_stretch")
+        if stretch is not None:
+            on = np.flatnonzero(output[k] > 0)  # the ramp starts at the first wafers out
+            series = ramp_warp(output[k], float(on[0] if on.size else n_m), stretch[1])
         else:
-            out = _shift(output[k], delay, hold_end=True) * cap_ratio[:, None]
+            series = np.broadcast_to(output[k], (n_f, n_m))
+        if not delay.any():
+            out = series * cap_ratio[:, None]
+        else:
+            out = _shift_rows(series, delay) * cap_ratio[:, None]
         age = months[None, :] - lag[k] - first[k] - delay[:, None]
         age = age * tau_ratio[:, [option_node[k]]]
+        stuck = draws.affine("fabs", site[k], "yield_stuck_months")
+        if stuck is not None:
+            age = stuck_age(age, np.maximum(stuck[1], 0.0))
+        node = model.data.labels("node")[option_node[k]]
+        d0 = draws.affine("nodes", node, "d0_mature_per_cm2")
+        d0_ratio = None
+        if d0 is not None and d0_base is not None:
+            base = float(d0_base[option_node[k]])
+            d0_ratio = (d0[0] * base + d0[1]) / max(base, 1e-300)
+        wafers[:, k] = np.add.reduceat(out, b.start, axis=1)
         for p in np.flatnonzero(product_node == option_node[k]):
-            w = out * mix[k, p][month_bucket][None, :]
-            g = np.interp(age, ages, table[k, p])
-            wafers[:, k, p] = np.add.reduceat(w, b.start, axis=1)
-            dies[:, p] += np.add.reduceat(w * g, b.start, axis=1)
-    outside = model.values("plan_outside")  # bought wafers: no delay, the foundry's yield
-    if outside.size:
-        dies += (outside * model.values("outside_gdpw")[:, :, None]).sum(axis=0)[None]
-    return dies, wafers, opex_ratio
+            good = np.add.reduceat(
+                out * gdpw_lookup(model, k, int(p), age, d0_ratio), b.start, axis=1
+            )
+            gdpw[:, k, p] = np.divide(good, wafers[:, k], out=np.zeros_like(good),
+                                      where=wafers[:, k] > 0)  # fmt: skip
+            dies[:, p] += good * mix[k, p][None, :]
+    return dies, wafers, gdpw, opex_ratio
 
 
-def _outside_cost(model: RiskModel) -> FloatArray:
-    """What the plan's bought-in wafers cost per bucket (T): price × max(wafers, take-or-pay)."""
-    outside = model.values("plan_outside")
-    if not outside.size:
-        return np.zeros(model.n_buckets)
-    paid = np.maximum(outside.sum(axis=1), model.values("outside_take_or_pay"))
-    return np.asarray((paid * model.values("outside_price")).sum(axis=0), dtype=np.float64)
+def _shift_rows(series: FloatArray, delay: FloatArray) -> FloatArray:
+    """Rows ``series[f]`` (F x M) shifted later by ``delay[f]`` months, linear in the delay
+    (0 before the start, the last value held beyond the end), as :func:`_shift` row by row."""
+    n_f, n_m = series.shape
+    ext = np.concatenate([np.zeros((n_f, 1)), series, series[:, -1:]], axis=1)
+    pos = np.arange(n_m)[None, :] - delay[:, None]
+    lo = np.floor(pos)
+    w = pos - lo
+    i0 = np.clip(lo.astype(np.int64) + 1, 0, n_m + 1)
+    i1 = np.clip(lo.astype(np.int64) + 2, 0, n_m + 1)
+    return (1.0 - w) * np.take_along_axis(ext, i0, axis=1) + w * np.take_along_axis(ext, i1, axis=1)
 
 
 def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Demand and contracted units [F, C, P, T] and prices [F, C, P, T] in the sampled futures."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
-    demand, contracted, base_price = (
-        model.values("demand"),
-        model.values("contracted"),
-        model.values("price"),
-    )
+    demand, contracted = model.values("demand"), model.values("contracted")
     n_f = draws.n
     dem = np.empty((n_f, *demand.shape))
     con = np.empty((n_f, *demand.shape))
-    price = np.broadcast_to(base_price, (n_f, *base_price.shape)).copy()
     for c, name in enumerate(model.customers):
         has = (demand[c] > 0).astype(np.float64)
         for field, base, target in (
@@ -284,11 +302,7 @@ def _market(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
             factor = (1.0 + np.maximum(growth[1], -0.99))[:, None] ** years[None, :]
             dem[:, c] *= factor[:, None, :]
             con[:, c] *= factor[:, None, :]
-        ma = draws.affine("customers", name, "price_usd")
-        if ma is not None:
-            price[:, c] = np.maximum(
-                ma[0][:, None, None] * base_price[c] + ma[1][:, None, None], 0.0
-            )
+    price = unit_prices(model, draws)
     return dem, np.minimum(con, dem), price
 
 
@@ -301,63 +315,14 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
     )
 
 
-def _assemble(
-    model: RiskModel, dies: FloatArray, line_cap: FloatArray, hbm_sup: FloatArray,
-    dem: FloatArray, con: FloatArray,
-) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """Greedy packaging and HBM over [F, T] (step 3): good packages made [F, T, P] and
-    packages assembled per line [F, T, L, P]."""
-    supplier_type, product_type, n_types = _hbm_type_index(model)
-    line_product, line_yield = model.values("line_product"), model.values("line_assembly_yield")
-    ppw, compute_dies = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
-    stacks = model.values("hbm_stacks")
-    n_f, n_p, n_t = dies.shape
-    dies_left = np.moveaxis(dies, 1, 2).copy()  # F x T x P
-    cap_left = np.moveaxis(line_cap, 1, 2).copy()  # F x T x L
-    hbm_left = np.zeros((n_f, n_t, n_types))
-    for s in range(hbm_sup.shape[1]):
-        hbm_left[..., supplier_type[s]] += hbm_sup[:, s]
-    dem_tot = np.moveaxis(dem.sum(axis=1), 1, 2)  # F x T x P
-    con_tot = np.moveaxis(con.sum(axis=1), 1, 2)
-    contracts = model.allocation == AllocationPolicy.CONTRACTS
-    passes = [con_tot, dem_tot] if contracts and con_tot.any() else [dem_tot]
-    made = np.zeros((n_f, n_t, n_p))
-    assembled = np.zeros((n_f, n_t, line_cap.shape[1], n_p))
-    line_order = np.argsort(model.values("line_cost"), kind="stable")
-    for target in passes:
-        for p in _product_order(model):
-            h = product_type[p]
-            for li in line_order:
-                if not line_product[li, p]:
-                    continue
-                y = line_yield[li]
-                lim = np.maximum(target[..., p] - made[..., p], 0.0) / y
-                lim = np.minimum(lim, dies_left[..., p] / compute_dies[p])
-                lim = np.minimum(lim, cap_left[..., li] * ppw[p])
-                if h >= 0:
-                    lim = np.minimum(lim, hbm_left[..., h] / stacks[p])
-                a = np.maximum(lim, 0.0)
-                assembled[..., li, p] += a
-                made[..., p] += a * y
-                dies_left[..., p] -= a * compute_dies[p]
-                cap_left[..., li] -= a / ppw[p]
-                if h >= 0:
-                    hbm_left[..., h] -= a * stacks[p]
-    return made, assembled
-
-
 def _operating_cost(
-    model: RiskModel, dies: FloatArray, wafers: FloatArray, opex_ratio: FloatArray,
-    assembled: FloatArray, line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
+    model: RiskModel, used: FloatArray, opex_ratio: FloatArray, assembled: FloatArray,
+    line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
 ) -> FloatArray:  # fmt: skip
-    """Opex per bucket [F, T]: wafers for the dies packaged, packaging and test, HBM stacks from
+    """Opex per bucket [F, T]: own wafers started [F, O, T], packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
     ds = model.ds
-    compute_dies, ppw = model.values("compute_dies"), model.values("packages_per_interposer_wafer")
-    dies_used = assembled.sum(axis=2) * compute_dies  # F x T x P
-    df_tp = np.moveaxis(dies, 1, 2)
-    frac = np.minimum(np.divide(dies_used, df_tp, out=np.zeros_like(dies_used), where=df_tp > 0), 1)
-    used = (wafers * np.moveaxis(frac, 1, 2)[:, None]).sum(axis=2)  # F x O x T
+    ppw = model.values("packages_per_interposer_wafer")
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
     if line_cost.shape[1]:
@@ -365,7 +330,7 @@ def _operating_cost(
         cost = line_cost[:, None, :] * index[None]  # F x T x L
         per_pkg = cost[..., None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
-    supplier_type, product_type, n_types = _hbm_type_index(model)
+    supplier_type, product_type, n_types = hbm_type_index(model)
     stacks = np.zeros((*opex.shape, n_types))
     for p in range(len(product_type)):
         if product_type[p] >= 0:
@@ -401,10 +366,10 @@ def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
 
 def _money_metrics(
     model: RiskModel, revenue_c: FloatArray, opex: FloatArray, inflow: FloatArray,
-    shortage: FloatArray,
+    shortage: FloatArray, capital_flows: tuple[FloatArray, FloatArray, FloatArray],
 ) -> dict[str, FloatArray]:  # fmt: skip
     """NPV, objective, IRR, funding figures per future (step 5): revenue per customer
-    [F, C, T] with prepayments recovered from it, grants, sustaining capex, income tax with
+    [F, C, T], capex, sustaining capex and depreciation [F, T] (:func:`~fabnet.risk.effects.capital`), with prepayments recovered from it, grants, sustaining capex, income tax with
     losses carried forward (:func:`fabnet.econ.income_tax`) and the terminal value, as the
     planner defines them (:mod:`fabnet.plan.model`)."""
     b = model.data.buckets
@@ -412,8 +377,7 @@ def _money_metrics(
     length = b.length.astype(np.float64)
     n_f = revenue_c.shape[0]
     revenue = revenue_c.sum(axis=1)
-    capex = np.broadcast_to(model.capex, (n_f, b.n))
-    sustaining = model.values("plan_sustaining")[None]
+    capex, sustaining, depreciation = capital_flows
     grants = model.values("plan_grants")[None]
     prepaid_c = model.values("prepayment")
     if prepaid_c.sum() > 0:
@@ -435,8 +399,7 @@ def _money_metrics(
         debt = np.maximum(gap + model.minimum_cash, 0.0)
         interest = rate * debt
         if tax_rate > 0:
-            profit = (revenue + grants - opex - sustaining - model.values("plan_depreciation")
-                      - interest)  # fmt: skip
+            profit = revenue + grants - opex - sustaining - depreciation - interest
             tax = income_tax(profit, tax_rate).tax
     spend = capex + sustaining + opex + tax - revenue - grants - prepaid + recovered
     cov = funding_coverage(spend, inflow, model.debt_limit)
@@ -481,34 +444,34 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
-    dies, wafers, opex_ratio = _dies(model, draws)
+    dies, wafers, gdpw, opex_ratio = _dies(model, draws)
     dem, con, price = _market(model, draws)
-    lines, suppliers = model.data.lines, model.data.suppliers
-    booked = _series_affine(
-        draws, "packaging", lines, "capacity_wpm", model.values("line_capacity"), length
-    )
-    line_cap = booked + model.values("line_added")[None]  # F x L x T
-    line_cost = _per_item(
-        draws, "packaging", lines, "cost_per_wafer_usd", model.values("line_cost")
-    )
+    suppliers = model.data.suppliers
+    line_cap, line_cost = line_inputs(model, draws)  # F x L x T, F x L
     hbm_sup = _series_affine(
         draws, "hbm", suppliers, "stacks_per_month", model.values("hbm_supply"), length
     )
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
-    made, assembled = _assemble(model, dies, line_cap, hbm_sup, dem, con)
+    outside_cap, outside_price = outside_supply(model, draws)
+    asm = assemble(
+        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price
+    )
+    made, assembled = asm.made, asm.assembled
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
-    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1))  # F x T x C x P
-    shortage = np.maximum(dem_ftcp - delivered, 0.0)
-    opex = _operating_cost(
-        model, dies, wafers, opex_ratio, assembled, line_cost, hbm_sup, hbm_price
-    )
-    opex = opex + _outside_cost(model)[None]
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
+    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
+    shortage = np.maximum(dem_ftcp - delivered, 0.0)
+    opex = _operating_cost(model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price)
+    if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
+        paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
+        opex = opex + (paid * outside_price).sum(axis=1)
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
     revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
-    out = _money_metrics(model, revenue_c, opex, _pay_ins(model, draws), shortage)
+    out = _money_metrics(
+        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws)
+    )
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from fabnet.errors import Problem, ScenarioError, UsageError
 from fabnet.risk.distributions import RiskDistribution, make_distribution
 from fabnet.scenario import Scenario
+from fabnet.scenario.uncertainty import VIRTUAL_FIELDS
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -68,10 +69,25 @@ SUPPORTED_TARGETS: dict[tuple[str, str], str] = {
     ("hbm", "price_usd"): "HBM price per stack",
     ("investors", "pay_in_delay_months"): "months by which an investor's pay-ins slip",
     ("investors", "commitment_usd"): "investor commitment (scales its pay-ins)",
+    ("fabs", "capex_overrun"): (
+        "capex overrun as a share of the site's capex (base 0): scales its capex, "
+        "depreciation and sustaining capex"
+    ),
+    ("fabs", "ramp_stretch"): "the ramp to full output takes (1 + x) times as long (base 0)",
+    ("fabs", "yield_stuck_months"): (
+        "months the site's yield stays at its start value before learning begins (base 0; "
+        "a Bernoulli draw makes it an event: the site fails to reach yield for N months)"
+    ),
+    ("nodes", "d0_mature_per_cm2"): "mature defect density (the yield the node learns towards)",
+    ("customers", "price_erosion"): "extra price decline per year, compounded (base 0)",
+    ("outside_foundries", "price_per_wafer_usd"): "price of bought-in wafers",
+    ("outside_foundries", "max_wafers_per_month"): "bought-in wafers on offer (caps the plan's)",
+    ("outside_packaging", "capacity_wpm"): "outside packaging capacity (interposer wafers)",
+    ("outside_packaging", "price_per_wafer_usd"): "outside packaging price per interposer wafer",
 }
 """(collection, field) pairs the risk engine can vary, with what they mean."""
 
-_VIRTUAL_TARGETS = {("investors", "pay_in_delay_months"), ("customers", "demand_growth")}
+_VIRTUAL_TARGETS = {(c, f) for c, names in VIRTUAL_FIELDS.items() for f in names}
 """Targets that are effects rather than stored fields; their base value is 0."""
 
 
@@ -273,9 +289,11 @@ def compile_uncertainties(
             )
             continue
         items = _items_with_field(scenario, coll, name, field)
-        if not items:
+        if not items and not (name == "*" and not getattr(scenario, coll)):
             problems.append(Problem(path, f"no item of {coll} has field {field!r}", u.target))
             continue
+        # ('*' over an empty collection: a spec that varies nothing, kept so that the specs
+        # after it keep their random streams)
         idx = []
         for item in items:
             key = (coll, item, field)

@@ -20,7 +20,7 @@ from fabnet.plan.summary import check_keys
 from fabnet.risk.tornado import Tornado
 from fabnet.vocab import Recourse, RobustMethod
 
-__all__ = ["FIGURES", "Figure", "RiskSummary", "RobustSummary", "SAADetails"]
+__all__ = ["FIGURES", "Figure", "PlanFigures", "RiskSummary", "RobustSummary", "SAADetails"]
 
 #: The scalar figures of a risk summary, each a :class:`Figure` (order of the JSON).
 FIGURES = (
@@ -130,6 +130,34 @@ class RobustSummary:
 
 
 @dataclass(frozen=True)
+class PlanFigures:
+    """The plan's deterministic figures beside the distribution (:mod:`fabnet.risk.beside`):
+    where they come from (``source``), the horizon's first month (``start``), NPV, IRR, capex, funding need and gap, the partners'
+    commitments, delivered and short units, first good month (months from the start)."""
+
+    source: str
+    start: str
+    npv: float | None
+    irr: float | None
+    capex: float | None
+    funding_need: float | None
+    funding_gap: float | None
+    commitments: float | None
+    delivered_total: float | None
+    shortage_total: float | None
+    first_good_month: float | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanFigures:
+        names = [f.name for f in fields(cls)]
+        check_keys("risk summary plan", data, names)
+        return cls(**{k: data[k] for k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
 class RiskSummary:
     """Key figures of a plan over sampled futures (the JSON of ``fabnet risk --json``).
 
@@ -143,8 +171,13 @@ class RiskSummary:
         scenario, run_id: the scenario's name and the run that keeps the summary (``None``
             before it is kept: :meth:`fabnet.risk.RiskResult.summary` has neither).
         robust: the robust plan's comparison, after ``--robust K``.
+        plan: the plan's deterministic figures (:class:`PlanFigures`) and ``explanation``,
+            sentences on why they differ from the distribution (absent in older runs).
         tornado: each uncertainty at its P10 and P90, the others at their medians, after
             ``--tornado`` (:class:`~fabnet.risk.tornado.Tornado`; the JSON's last key).
+
+    The JSON also repeats ``capex_total`` as ``capex`` (capex percentiles under the name the
+    plan's figures use).
     """
 
     samples: int
@@ -164,6 +197,8 @@ class RiskSummary:
     run_id: str | None = None
     robust: RobustSummary | None = None
     tornado: Tornado | None = None
+    plan: PlanFigures | None = None
+    explanation: tuple[str, ...] = ()
 
     _HEAD = ("samples", "seed", "executor", "workers", "recourse", "chunk_size")
     _TAIL = (
@@ -179,7 +214,10 @@ class RiskSummary:
     def json_keys(cls) -> list[str]:
         """Every key of the JSON, in order (the last three may be absent: ``scenario`` and
         ``run_id`` until the summary is kept in a run, ``robust`` without ``--robust``)."""
-        return [*cls._HEAD, *FIGURES, *cls._TAIL, "scenario", "run_id", "robust"]
+        return [*cls._HEAD, *FIGURES, "capex", *cls._TAIL, "plan", "explanation", *cls._LAST]
+
+    _LAST = ("scenario", "run_id", "robust", "tornado")
+    _OPTIONAL = ("capex", "plan", "explanation", *_LAST)
 
     def __getitem__(self, name: str) -> Figure:
         """``summary["npv"]``: one of :data:`FIGURES`."""
@@ -193,12 +231,8 @@ class RiskSummary:
             DataError: a key is missing or unknown.
             UsageError: recourse or the robust method is not a valid value.
         """
-        check_keys(
-            "risk summary",
-            data,
-            cls.json_keys()[:-3],
-            optional=("scenario", "run_id", "robust", "tornado"),
-        )
+        required = [k for k in cls.json_keys() if k not in cls._OPTIONAL]
+        check_keys("risk summary", data, required, optional=cls._OPTIONAL)
         head = {k: data[k] for k in cls._HEAD}
         head["recourse"] = Recourse.parse(data["recourse"], "recourse")
         tail = {k: data[k] for k in cls._TAIL}
@@ -218,6 +252,8 @@ class RiskSummary:
             run_id=data.get("run_id"),
             robust=None if robust is None else RobustSummary.from_dict(robust),
             tornado=None if data.get("tornado") is None else Tornado.from_dict(data["tornado"]),
+            plan=None if data.get("plan") is None else PlanFigures.from_dict(data["plan"]),
+            explanation=tuple(data.get("explanation") or ()),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,11 +261,16 @@ class RiskSummary:
         out: dict[str, Any] = {k: getattr(self, k) for k in self._HEAD}
         out["recourse"] = str(self.recourse)
         out.update({k: self.figures[k].to_dict() for k in FIGURES})
+        if self.plan is not None:
+            out["capex"] = self.figures["capex_total"].to_dict()
         for key in self._TAIL:
             value = getattr(self, key)
             if key in ("delivered_by_year", "shortage_by_customer"):
                 value = {name: fig.to_dict() for name, fig in value.items()}
             out[key] = value
+        if self.plan is not None:
+            out["plan"] = self.plan.to_dict()
+            out["explanation"] = list(self.explanation)
         if self.scenario is not None:
             out["scenario"] = self.scenario
         if self.run_id is not None:

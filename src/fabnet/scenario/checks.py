@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fabnet.scenario._base import Series, month_index, series_values
 from fabnet.scenario.fabs import ExistingFab, GreenfieldSite
 from fabnet.scenario.model import Scenario
 from fabnet.scenario.products import RETICLE_LIMIT_MM2
+from fabnet.scenario.uncertainty import VIRTUAL_FIELDS
 
 __all__ = ["check_scenario", "did_you_mean"]
 
@@ -287,6 +289,8 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
         fields: set[str] = set()
         for item in items if name == "*" else [x for x in items if x.name == name]:
             fields |= set(type(item).model_fields)
+        if name == "*" and not items:  # an empty collection: the fields its items would have
+            fields |= _item_fields(coll)
         fields |= _VIRTUAL_FIELDS.get(coll, set())
         if field not in fields:
             problems.append(
@@ -297,10 +301,21 @@ def check_uncertainties(s: Scenario) -> list[Problem]:
     return problems
 
 
-_VIRTUAL_FIELDS = {"investors": {"pay_in_delay_months"}, "customers": {"demand_growth"}}
-"""Targets that are not stored fields but effects the risk engine knows how to apply:
-an investor's pay-ins slip by ``pay_in_delay_months``; a customer's demand grows by
-``demand_growth`` per year (compounded from the start of the horizon; base 0)."""
+_VIRTUAL_FIELDS = VIRTUAL_FIELDS
+"""Targets that are not stored fields but effects the risk engine knows how to apply
+(:data:`fabnet.scenario.uncertainty.VIRTUAL_FIELDS`)."""
+
+
+def _item_fields(coll: str) -> set[str]:
+    """Field names of the item model(s) of a list field of :class:`Scenario`."""
+    out: set[str] = set()
+    stack = [Scenario.model_fields[coll].annotation]
+    while stack:
+        tp = stack.pop()
+        if isinstance(tp, type) and hasattr(tp, "model_fields"):
+            out |= set(tp.model_fields)
+        stack.extend(typing.get_args(tp))
+    return out
 
 
 def _check_month(s: Scenario, path: str, month: str | None) -> list[Problem]:

@@ -9,6 +9,13 @@ A spec's ``target`` names numeric fields of scenario components:
 ``customers.*.demand_growth`` (the last two are effects, not stored fields: pay-ins slip by
 the draw in months; demand is multiplied by (1 + draw) per year from the start).
 ``effect`` says how a draw acts: ``add`` to the value, ``multiply`` it, or ``set`` it.
+
+Effects that are not stored fields (:data:`VIRTUAL_FIELDS`, base value 0): an investor's
+``pay_in_delay_months``; a customer's ``demand_growth`` (demand × (1 + x) per year) and
+``price_erosion`` (prices × (1 − x) per year); a fab's ``capex_overrun`` (its capex, depreciation
+and sustaining capex × (1 + x)), ``ramp_stretch`` (its ramp takes (1 + x) times as long) and
+``yield_stuck_months`` (its yield stays at the start value for x months before learning; with a
+Bernoulli distribution, the event "the site fails to reach yield for x months").
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from fabnet.scenario._base import Number, StrictModel
 from fabnet.scenario.limits import MAX_ITEMS, MAX_MAGNITUDE
 
 __all__ = [
+    "VIRTUAL_FIELDS",
     "Bernoulli",
     "Discrete",
     "Distribution",
@@ -33,6 +41,13 @@ __all__ = [
     "Uniform",
 ]
 
+
+VIRTUAL_FIELDS: dict[str, set[str]] = {
+    "investors": {"pay_in_delay_months"},
+    "customers": {"demand_growth", "price_erosion"},
+    "fabs": {"capex_overrun", "ramp_stretch", "yield_stuck_months"},
+}
+"""Uncertainty targets per collection that are effects, not stored fields (module docstring)."""
 
 Param = Annotated[Number, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
 """A distribution parameter: a finite number of magnitude at most 1e15."""

@@ -1,0 +1,336 @@
+"""Step 3 of the fast recourse: which wafers become which packages, bucket by bucket.
+
+For each bucket ``t`` (futures ``F`` at once), with the own fabs' wafers out ``W[o]`` and their
+good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk.recourse._dies`):
+
+1. **Passes** in the order of the planner's allocation stages: contracted quantities (policy
+   ``contracts``), then the demand of each priority level in turn (``priority``, also after
+   contracts), then all demand; each pass raises the packages made up to the pass's cumulative
+   demand. Within a pass, products go by value per interposer wafer (:func:`product_order`).
+2. **Dies, own first.** A product's own dies come from the die stock, then from the wafers of
+   the sites running its node (the product mix of each site is chosen here, future by future,
+   as the planner's operations LP does; the plan's mix is only the estimate below). When own
+   dies are exhausted, a second round buys wafers from the outside foundries on offer,
+   cheapest per good die first.
+3. **Lines** highest assembly yield first, then cheapest (:func:`line_order`): the allocation
+   stages maximise the units delivered, so a scarce die goes where it yields most; each
+   ``assembled = min(pass target / yield, dies / compute_dies, slots × packages_per_wafer,
+   HBM left / stacks)``.
+4. **Stock.** Wafers left after the passes make dies for the next bucket, up to what the next
+   bucket is expected to lack (its demand / the lowest line yield × compute dies, less its own
+   dies at the plan's mix); those dies are carried. Wafers used for nothing are not started
+   (not paid), as the planner would not start them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fabnet.risk.model import RiskModel
+from fabnet.vocab import AllocationPolicy
+
+__all__ = ["Assembly", "assemble", "hbm_type_index", "line_order", "product_order"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """What step 3 decides: good packages ``made`` [F, T, P], packages ``assembled`` per line
+    [F, T, L, P], own wafers ``used`` per option [F, O, T] and outside wafers ``bought`` per
+    foundry [F, S, P, T]."""
+
+    made: FloatArray
+    assembled: FloatArray
+    used: FloatArray
+    bought: FloatArray
+
+
+def product_order(model: RiskModel) -> IntArray:
+    """Products by value per interposer wafer: packages per wafer × (best price + its penalty)."""
+    demand, price = model.values("demand"), model.values("price")
+    penalty, ppw = model.values("penalty"), model.values("packages_per_interposer_wafer")
+    score = np.zeros(demand.shape[1])
+    for j in range(demand.shape[1]):
+        has = demand[:, j, :].sum(axis=1) > 0
+        if has.any():
+            score[j] = ppw[j] * float(np.max((price[:, j].max(axis=-1) + penalty)[has]))
+    return np.argsort(-score, kind="stable").astype(np.int64)
+
+
+def line_order(model: RiskModel) -> IntArray:
+    """Packaging lines highest assembly yield first, then cheapest."""
+    return np.lexsort((model.values("line_cost"), -model.values("line_assembly_yield"))).astype(
+        np.int64
+    )
+
+
+def hbm_type_index(model: RiskModel) -> tuple[IntArray, IntArray, int]:
+    """HBM types as indices: per supplier, per product (-1 without HBM), and their number."""
+    supplier_type = [str(t) for t in model.values("supplier_hbm_type")]
+    kind, stacks = model.values("hbm_type"), model.values("hbm_stacks")
+    types = sorted(
+        set(supplier_type) | {str(t) for t, s in zip(kind, stacks, strict=True) if s > 0}
+    )
+    index = {t: i for i, t in enumerate(types)}
+    per_supplier = np.array([index[t] for t in supplier_type], dtype=np.int64)
+    per_product = np.array(
+        [index[str(t)] if s > 0 else -1 for t, s in zip(kind, stacks, strict=True)], dtype=np.int64
+    )
+    return per_supplier, per_product, len(types)
+
+
+def _passes(model: RiskModel, dem: FloatArray, con: FloatArray) -> list[FloatArray]:
+    """Cumulative targets per pass [F, P, T] (module docstring, step 1)."""
+    out = []
+    if model.allocation == AllocationPolicy.CONTRACTS and bool(con.any()):
+        out.append(con.sum(axis=1))
+    rule = model.contracts_then if model.allocation == AllocationPolicy.CONTRACTS else None
+    if model.allocation == AllocationPolicy.PRIORITY or rule == "priority":
+        priority = model.values("priority")
+        levels = np.unique(priority)
+        for level in levels[:-1]:
+            out.append(dem[:, priority <= level].sum(axis=1))
+    out.append(dem.sum(axis=1))
+    return out
+
+
+def _take(need: FloatArray, supply: FloatArray, yields: FloatArray, order: IntArray) -> None:
+    """Take wafers for ``need`` dies [F] from ``supply`` [F, K] (in place) in ``order``, each
+    wafer giving ``yields`` [F, K] dies."""
+    rest = need.copy()
+    for k in order:
+        g = yields[:, k]
+        w = np.minimum(np.divide(rest, g, out=np.zeros_like(rest), where=g > 0), supply[:, k])
+        supply[:, k] -= w
+        rest -= w * g
+
+
+@dataclass
+class _Bucket:
+    """The state of one bucket while it is assembled (arrays over futures)."""
+
+    stock: FloatArray  # F x P dies carried in
+    wafers: FloatArray  # F x O own wafers left
+    gdpw: FloatArray  # F x O x P
+    outside: FloatArray  # F x S outside wafers on offer left
+    lines: FloatArray  # F x L interposer wafers left
+    hbm: FloatArray  # F x H stacks left
+
+    def own_dies(self, p: int, opts: IntArray) -> FloatArray:
+        return self.stock[:, p] + (self.wafers[:, opts] * self.gdpw[:, opts, p]).sum(axis=1)
+
+    def use_own(self, p: int, dies: FloatArray, opts: IntArray) -> None:
+        from_stock = np.minimum(dies, self.stock[:, p])
+        self.stock[:, p] -= from_stock
+        _take(dies - from_stock, self.wafers, self.gdpw[:, :, p], opts)
+
+
+def cost_line_orders(model: RiskModel) -> list[IntArray]:
+    """Per product, its lines cheapest per good package first: (line cost / packages per wafer
+    + test + HBM stacks × the mean HBM price) / assembly yield (ties: higher yield first)."""
+    ppw, test = model.values("packages_per_interposer_wafer"), model.values("test_cost")
+    line_cost, line_yield = model.values("line_cost"), model.values("line_assembly_yield")
+    hbm = model.values("hbm_stacks") * (
+        float(model.values("hbm_price").mean()) if model.values("hbm_price").size else 0.0
+    )
+    out = []
+    for p in range(ppw.size):
+        cost = (line_cost / ppw[p] + test[p] + hbm[p]) / line_yield
+        out.append(np.lexsort((-line_yield, cost)).astype(np.int64))
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What does not change from bucket to bucket (see :func:`assemble`)."""
+
+    targets: list[FloatArray]
+    order: IntArray
+    own_opts: list[IntArray]
+    sources: list[IntArray]
+    out_gdpw: FloatArray
+    product_type: IntArray
+    line_product: npt.NDArray[np.bool_]
+    line_yield: FloatArray
+    ppw: FloatArray
+    compute_dies: FloatArray
+    stacks: FloatArray
+    buy_for_last: npt.NDArray[np.bool_] | None = None
+
+
+def _fill(
+    pl: _Plan, bk: _Bucket, t: int, lines: list[IntArray]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Passes of one bucket with the lines of each product in ``lines[p]`` order; returns good
+    packages [F, P], packages per line [F, L, P] and outside wafers [F, S, P] (``bk`` updated)."""
+    line_product, line_yield, ppw = pl.line_product, pl.line_yield, pl.ppw
+    compute_dies, stacks = pl.compute_dies, pl.stacks
+    n_f, n_p = bk.stock.shape
+    made = np.zeros((n_f, n_p))
+    assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
+    bought = np.zeros((n_f, bk.outside.shape[1], n_p))
+    last = len(pl.targets) - 1
+    for buy in (False, True):
+        for n_pass, target in enumerate(pl.targets):
+            for p in pl.order:
+                src, h = pl.sources[p], pl.product_type[p]
+                if buy and not src.size:
+                    continue
+                want = target[:, p, t]
+                if buy and n_pass == last and pl.buy_for_last is not None:
+                    # the lowest level gets bought-in wafers only where they pay
+                    want = np.where(pl.buy_for_last[:, p, t], want, 0.0)
+                for li in lines[p]:
+                    if not line_product[li, p]:
+                        continue
+                    need = want - made[:, p]
+                    if not (need > 1e-9).any():
+                        break
+                    if buy:
+                        avail = (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
+                    else:
+                        avail = bk.own_dies(p, pl.own_opts[p])
+                    if not (avail > 1e-9).any():
+                        break
+                    lim = np.maximum(need, 0.0) / line_yield[li]
+                    lim = np.minimum(lim, avail / compute_dies[p])
+                    lim = np.minimum(lim, bk.lines[:, li] * ppw[p])
+                    if h >= 0:
+                        lim = np.minimum(lim, bk.hbm[:, h] / stacks[p])
+                    a = np.maximum(lim, 0.0)
+                    assembled[:, li, p] += a
+                    made[:, p] += a * line_yield[li]
+                    if buy:
+                        before = bk.outside.copy()
+                        yields = np.broadcast_to(pl.out_gdpw[:, p], bk.outside.shape)
+                        _take(a * compute_dies[p], bk.outside, yields, src)
+                        bought[:, :, p] += before - bk.outside
+                    else:
+                        bk.use_own(p, a * compute_dies[p], pl.own_opts[p])
+                    bk.lines[:, li] -= a / ppw[p]
+                    if h >= 0:
+                        bk.hbm[:, h] -= a * stacks[p]
+    return made, assembled, bought
+
+
+def _pays(
+    model: RiskModel, price: FloatArray | None, outside_price: FloatArray | None,
+    out_gdpw: FloatArray,
+) -> npt.NDArray[np.bool_] | None:  # fmt: skip
+    """[F, P, T]: a unit made from bought-in wafers earns more than it costs when sold to the
+    lowest priority level (the planner maximises the units of every level but the last, whose
+    deliveries only its NPV stage decides). Cost per good unit: (wafer price × compute dies /
+    good dies per wafer + cheapest line's cost per package + test + HBM stacks × the mean HBM
+    price) / that line's yield, with the cheapest foundry per good die."""
+    if price is None or outside_price is None or not out_gdpw.size:
+        return None
+    priority = model.values("priority")
+    if np.unique(priority).size < 2 or model.allocation == AllocationPolicy.PROPORTIONAL:
+        return None
+    low = price[:, priority == priority.max()].max(axis=1)  # F x P x T
+    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
+    line_cost, line_yield = model.values("line_cost"), model.values("line_assembly_yield")
+    line_product = model.values("line_product")
+    hbm_price = model.values("hbm_price")
+    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
+    test = model.values("test_cost")
+    out = np.zeros(low.shape, dtype=bool)
+    for p in range(low.shape[1]):
+        gd = out_gdpw[:, p]
+        if not (gd > 0).any() or not line_product[:, p].any():
+            continue
+        die = np.min(np.where(gd[None, :, None] > 0,
+                              outside_price * cd[p] / np.maximum(gd, 1e-300)[None, :, None],
+                              np.inf), axis=1)  # fmt: skip
+        li = np.flatnonzero(line_product[:, p])
+        per_good = np.min((line_cost[li] / ppw[p]) / line_yield[li])
+        cost = (die + test[p] + hbm[p]) / float(line_yield[li].max()) + per_good
+        out[:, p] = low[:, p] > cost
+    return out
+
+
+def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatArray:
+    return np.where(use_b.reshape(-1, *([1] * (a.ndim - 1))), b, a)
+
+
+def assemble(
+    model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
+    line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
+    outside_cap: FloatArray, price: FloatArray | None = None,
+    outside_price: FloatArray | None = None,
+) -> Assembly:  # fmt: skip
+    """Step 3 over every bucket (module docstring). ``wafers`` [F, O, T] own wafers out,
+    ``gdpw`` [F, O, P, T], ``dies_at_mix`` [F, P, T] (the plan's mix, for the stock estimate),
+    ``line_cap`` [F, L, T], ``hbm_sup`` [F, S_hbm, T], ``dem``/``con`` [F, C, P, T],
+    ``outside_cap`` [F, S, T].
+
+    Each bucket is filled twice: lines by yield (most units) and lines by cost per good package;
+    a future keeps the cheaper fill when it makes as many good packages (the planner's
+    lexicographic stages: units first, then money)."""
+    supplier_type, product_type, n_types = hbm_type_index(model)
+    compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
+    n_f, n_o, n_t = wafers.shape
+    n_p, n_l, n_s = dem.shape[2], line_cap.shape[1], outside_cap.shape[1]
+    hbm_all = np.zeros((n_f, n_types, n_t))
+    for s in range(hbm_sup.shape[1]):
+        hbm_all[:, supplier_type[s]] += hbm_sup[:, s]
+    out_gdpw = model.values("outside_gdpw") if n_s else np.zeros((0, n_p))
+    out_price = model.values("outside_price").mean(axis=1) if n_s else np.zeros(0)
+    product_node, option_node = model.values("product_node"), model.values("option_node")
+    pl = _Plan(
+        targets=_passes(model, dem, con),
+        order=product_order(model),
+        own_opts=[np.flatnonzero(option_node == product_node[p]).astype(np.int64)
+                  for p in range(n_p)],
+        sources=[np.array([s for s in np.argsort(out_price / np.maximum(out_gdpw[:, p], 1e-300),
+                                                 kind="stable") if out_gdpw[s, p] > 0],
+                          dtype=np.int64) for p in range(n_p)],
+        out_gdpw=out_gdpw,
+        product_type=product_type,
+        line_product=model.values("line_product"),
+        line_yield=line_yield,
+        ppw=model.values("packages_per_interposer_wafer"),
+        compute_dies=compute_dies,
+        stacks=model.values("hbm_stacks"),
+        buy_for_last=_pays(model, price, outside_price, out_gdpw),
+    )  # fmt: skip
+    by_yield = [line_order(model)] * n_p
+    by_cost = cost_line_orders(model)
+    made = np.zeros((n_f, n_t, n_p))
+    assembled = np.zeros((n_f, n_t, n_l, n_p))
+    bought = np.zeros((n_f, n_s, n_p, n_t))
+    left = np.zeros((n_f, n_o, n_t))
+    min_yield = float(line_yield.min()) if n_l else 1.0
+    dem_tot = dem.sum(axis=1)
+    stock = np.zeros((n_f, n_p))
+    for t in range(n_t):
+        fills = []
+        for lines in (by_yield, by_cost):
+            bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
+                         outside_cap[:, :, t].copy(), line_cap[:, :, t].copy(),
+                         hbm_all[:, :, t].copy())  # fmt: skip
+            fills.append((bk, *_fill(pl, bk, t, lines)))
+        (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
+        use_b = made_b.sum(axis=1) >= made_a.sum(axis=1) * (1.0 - 1e-9) - 1e-9
+        made[:, t] = _pick(use_b, made_a, made_b)
+        assembled[:, t] = _pick(use_b, asm_a, asm_b)
+        bought[:, :, :, t] = _pick(use_b, buy_a, buy_b)
+        bk = _Bucket(*(_pick(use_b, x, y) for x, y in (
+            (bk_a.stock, bk_b.stock), (bk_a.wafers, bk_b.wafers), (bk_a.gdpw, bk_b.gdpw),
+            (bk_a.outside, bk_b.outside), (bk_a.lines, bk_b.lines), (bk_a.hbm, bk_b.hbm))))  # fmt: skip
+        # dies for the next bucket from the wafers left (module docstring, step 4)
+        stock = bk.stock
+        if t + 1 < n_t:
+            for p in pl.order:
+                need = dem_tot[:, p, t + 1] / min_yield * compute_dies[p] - dies_at_mix[:, p, t + 1]
+                room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
+                extra = np.minimum(np.maximum(need - stock[:, p], 0.0), room)
+                _take(extra, bk.wafers, bk.gdpw[:, :, p], pl.own_opts[p])
+                stock[:, p] += extra
+        left[:, :, t] = bk.wafers
+    return Assembly(made, assembled, wafers - left, bought)
