@@ -78,9 +78,12 @@ def _share_below(result: RiskResult, name: str, value: float) -> float:
 
 
 def _money(x: float) -> str:
-    if abs(x) < 1e9:
+    """``2.87e9`` → ``"2.87 B$"``, ``132e6`` → ``"132 M$"``, ``140e3`` → ``"140 k$"``."""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.2f} B$"
+    if abs(x) >= 1e6:
         return f"{x / 1e6:,.0f} M$"
-    return f"{x / 1e9:,.2f} B$"
+    return f"{x / 1e3:,.0f} k$"
 
 
 def explain(result: RiskResult, plan: dict[str, Any]) -> list[str]:
