@@ -58,9 +58,11 @@ from fabnet.plan import (
     units_from_decisions,
 )
 from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
+from fabnet.risk.cvar import RiskSpec, RiskTerms, add_risk_terms, empirical_cvar, loss_values
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
 from fabnet.risk.lp_recourse import future_scenario
+from fabnet.risk.mipstart import run_highs_with_start
 from fabnet.risk.model import build_risk_model, model_from_plan
 from fabnet.risk.sampling import compile_uncertainties, make_chunks
 from fabnet.scenario import Scenario
@@ -80,6 +82,12 @@ DEFAULT_K = 5
 """Default number of in-sample futures (see ``benchmarks/RESULTS.md``, robust plan)."""
 
 Progress = Callable[[str], None]
+
+SAA_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off"}
+"""HiGHS options of the sample-average MIP. Presolve off: on the built-in scenario at K = 10
+HiGHS spent 17.7 of 34.4 s presolving (removing 43 % of the rows) and then solved at the root
+node anyway; without presolve the same MIP took 22 s against 31 s (same model file, load 4-5,
+``benchmarks/RESULTS.md``, risk issue 13)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,21 @@ class SAAResult:
     wafer_starts: pd.DataFrame = field(repr=False)
     size: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    risk: RiskSpec | None = None
+    cvar: float | None = None
+    """In-sample CVaR (USD) of ``risk.measure`` at ``risk.alpha`` of the chosen plan."""
+    eta: float | None = None
+    """The solver's η (USD): the value at risk where the CVaR term is in the model."""
+
+    @property
+    def mean_npv(self) -> float:
+        """In-sample mean NPV (USD)."""
+        return float(self.futures["npv"].mean())
+
+    @property
+    def shortfall_share(self) -> float:
+        """Share of the in-sample futures that draw debt (the commitments fall short)."""
+        return float((self.futures["peak_debt"] > 1e-3).mean())
 
 
 def align_plan_data(base: PlanData, future: PlanData, label: str = "future") -> PlanData:
@@ -170,6 +193,8 @@ def solve_saa(
     strategy: str = "mixed",
     start_every: int = 3,
     contracts: bool | None = None,
+    risk: RiskSpec | None = None,
+    warm_start: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> SAAResult:
     """Solve the sample-average model on ``k`` futures drawn with ``seed`` (module docstring).
@@ -183,6 +208,9 @@ def solve_saa(
         futures: use these scenarios as the futures instead of sampling (``k`` is ignored).
         contracts: add the dominating contract-shortfall penalty to each future's objective
             (default: when the policy's allocation is ``contracts``, as ``solve_plan`` does).
+        risk: CVaR term or limit and shortfall-probability limit (:mod:`fabnet.risk.cvar`).
+        warm_start: a decisions table (e.g. the deterministic plan's) given to HiGHS as the
+            first incumbent (its operations solved as an LP first, :mod:`fabnet.risk.speed`).
 
     Raises:
         UsageError: k < 1, bad limits; DataError: futures with different option sets;
@@ -210,7 +238,7 @@ def solve_saa(
     say(f"SAA: building the model ({k} futures)")
     if contracts is None:
         contracts = pol.allocation == AllocationPolicy.CONTRACTS
-    m, pms, constant = _saa_model(datas, contracts)
+    m, pms, constant, terms = _saa_model(datas, contracts, risk)
     if fixed is not None:
         units, blocks = units_from_decisions(base, fixed)
         if "Option-units" in m.variables:
@@ -220,19 +248,56 @@ def solve_saa(
     t_build = time.perf_counter() - t0 - t_data
 
     say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
-    info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
+    start = _start(base, m, warm_start) if fixed is None and warm_start is not None else {}
+    if fixed is None:
+        info = run_highs_with_start(
+            m, start, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS
+        )
+    else:
+        info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
     if info.status == "infeasible":
         raise InfeasibleError(
             f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
-            "cash above the floor and debt within its limit in every future; check the futures "
-            "one by one with solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
+            "cash above the floor and debt within its limit in every future (and within the "
+            "risk limits given); check the futures one by one with "
+            "solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
         )
     if info.status not in ("optimal", "time_limit"):
         raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
     if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
         raise SolverError("HiGHS returned no objective value for the sample-average model")
     t_solve = time.perf_counter() - t0 - t_data - t_build
+    timings = {"data": t_data, "build": t_build, "solve": t_solve}
+    return _result(m, pms, base, constant, terms, info, risk, k, seed, timings)
 
+
+def _start(base: PlanData, m: linopy.Model, decisions: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The first-stage values of ``decisions`` as a MIP start (empty if they do not fit)."""
+    try:
+        units, blocks = units_from_decisions(base, decisions)
+    except UsageError:
+        return {}
+    start: dict[str, np.ndarray] = {}
+    if "Option-units" in m.variables:
+        start["Option-units"] = units
+    if "Expansion-blocks" in m.variables:
+        start["Expansion-blocks"] = blocks
+    return start
+
+
+def _result(
+    m: linopy.Model,
+    pms: Sequence[PlanModel],
+    base: PlanData,
+    constant: float,
+    terms: RiskTerms,
+    info: Any,
+    risk: RiskSpec | None,
+    k: int,
+    seed: int,
+    timings: dict[str, float],
+) -> SAAResult:
+    """The solved model as an :class:`SAAResult`."""
     units = np.zeros(base.n_options)
     blocks = np.zeros(base.n_expansions)
     if "Option-units" in m.variables:
@@ -245,10 +310,20 @@ def solve_saa(
         "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
         "constraints": int(m.ncons),
     }
+    futures = _future_rows(pms)
+    objective = (float(m.objective.value) - constant / k) * MONEY
+    cvar = eta = None
+    if risk is not None:
+        if terms.cvar is not None:
+            model_cvar = float(np.asarray(terms.cvar.solution).sum())
+            objective += risk.weight * model_cvar * MONEY
+            assert terms.eta is not None
+            eta = float(terms.eta.solution) * MONEY
+        cvar = empirical_cvar(loss_values(futures, risk.measure), risk.alpha)[0]
     return SAAResult(
         decisions=decisions_table(base, units, blocks),
-        objective=(float(m.objective.value) - constant / k) * MONEY,
-        futures=_future_rows(pms),
+        objective=objective,
+        futures=futures,
         status=info.status,
         mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
         k=k,
@@ -258,7 +333,10 @@ def solve_saa(
         blocks=blocks,
         wafer_starts=_mean_wafer_starts(pms),
         size=size,
-        timings={"data": t_data, "build": t_build, "solve": t_solve},
+        timings=timings,
+        risk=risk,
+        cvar=cvar,
+        eta=eta,
     )
 
 
@@ -278,8 +356,8 @@ def _futures(
 
 
 def _saa_model(
-    datas: Sequence[PlanData], contracts: bool
-) -> tuple[linopy.Model, list[PlanModel], float]:
+    datas: Sequence[PlanData], contracts: bool, risk: RiskSpec | None = None
+) -> tuple[linopy.Model, list[PlanModel], float, RiskTerms]:
     """One model: the first stage once, each future's operations tagged ``@f<i>``; objective the
     mean of the futures' objectives. Returns the model, each future's part and the summed
     shortage-penalty constant (M$)."""
@@ -298,8 +376,14 @@ def _saa_model(
         total = obj if i == 0 else total + obj
         constant += pen_const
         pms.append(pm)
-    m.add_objective(total / len(datas), sense="max", overwrite=True)
-    return m, pms, constant
+    total = total / len(datas)
+    terms = RiskTerms()
+    if risk is not None and risk.active:
+        terms = add_risk_terms(m, pms, risk)
+        if risk.weight > 0:
+            total = total - risk.weight * terms.cvar
+    m.add_objective(total, sense="max", overwrite=True)
+    return m, pms, constant, terms
 
 
 def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
@@ -322,6 +406,7 @@ def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
                 "capex": _value(pm.ex["capex"]) * MONEY,
                 "delivered": delivered,
                 "shortage": float(pm.d.values("demand").sum()) - delivered,
+                "peak_debt": float(np.nan_to_num(pm.var("Debt").solution.values).max()) * MONEY,
             }
         )
     return pd.DataFrame(rows)
