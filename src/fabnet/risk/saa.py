@@ -70,11 +70,17 @@ from fabnet.vocab import AllocationPolicy, Recourse
 
 __all__ = [
     "DEFAULT_K",
+    "SAA_HIGHS_OPTIONS",
     "SAAComparison",
     "SAAResult",
     "align_plan_data",
+    "build_futures_data",
     "compare_out_of_sample",
+    "future_objective",
+    "future_rows",
+    "mean_wafer_starts",
     "option_starts",
+    "sampled_futures",
     "solve_saa",
 ]
 
@@ -156,7 +162,7 @@ def _solution(pm: PlanModel, name: str) -> np.ndarray | None:
     return np.nan_to_num(values, nan=0.0)
 
 
-def _mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
+def mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
     d = pms[0].d
     wafers = np.zeros((len(d.sites), len(d.products), d.buckets.n))
     option_site = d.positions("site", d.values("option_site"))
@@ -226,13 +232,7 @@ def solve_saa(
     futures = _futures(scenario, k, seed, futures)
     k = len(futures)
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds * k)
-    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
-    forced = option_starts(base)
-    datas = []
-    for i, fut in enumerate(futures):
-        say(f"SAA: data of future {i + 1}/{k}")
-        fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
-        datas.append(fd.aligned_to(base, f"future {i}"))
+    base, datas = build_futures_data(scenario, futures, strategy, start_every, say)
     t_data = time.perf_counter() - t0
 
     say(f"SAA: building the model ({k} futures)")
@@ -310,7 +310,7 @@ def _result(
         "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
         "constraints": int(m.ncons),
     }
-    futures = _future_rows(pms)
+    futures = future_rows(pms)
     objective = (float(m.objective.value) - constant / k) * MONEY
     cvar = eta = None
     if risk is not None:
@@ -331,13 +331,39 @@ def _result(
         data=base,
         units=units,
         blocks=blocks,
-        wafer_starts=_mean_wafer_starts(pms),
+        wafer_starts=mean_wafer_starts(pms),
         size=size,
         timings=timings,
         risk=risk,
         cvar=cvar,
         eta=eta,
     )
+
+
+def build_futures_data(
+    scenario: Scenario,
+    futures: Sequence[Scenario],
+    strategy: str = "mixed",
+    start_every: int = 3,
+    say: Progress | None = None,
+) -> tuple[PlanData, list[PlanData]]:
+    """The scenario's data (the option sets) and each future's, aligned to it."""
+    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
+    forced = option_starts(base)
+    datas = []
+    for i, fut in enumerate(futures):
+        if say is not None:
+            say(f"data of future {i + 1}/{len(futures)}")
+        fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
+        datas.append(fd.aligned_to(base, f"future {i}"))
+    return base, datas
+
+
+def sampled_futures(
+    scenario: Scenario, k: int, seed: int, futures: Sequence[Scenario] | None = None
+) -> list[Scenario]:
+    """The given futures, or ``k`` sampled with ``seed`` (as the robust plan draws them)."""
+    return _futures(scenario, k, seed, futures)
 
 
 def _futures(
@@ -370,9 +396,7 @@ def _saa_model(
         pm = build_model(fd, contracts=contracts, m=m, tag=f"f{i}", first_stage=shared)
         if shared is None:
             shared = {n: m.variables[n] for n in ("Option-units", "Expansion-blocks") if pm.has(n)}
-        pen, pen_const = shortage_terms(pm)
-        conpen = contract_penalty(pm)
-        obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen) - pm.ex.get("incentive", 0)
+        obj, pen_const = future_objective(pm)
         total = obj if i == 0 else total + obj
         constant += pen_const
         pms.append(pm)
@@ -386,7 +410,16 @@ def _saa_model(
     return m, pms, constant, terms
 
 
-def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
+def future_objective(pm: PlanModel) -> tuple[Any, float]:
+    """One future's planner objective (M$): NPV − shortage penalty − contract penalty −
+    prepayment incentive, as (expression, constant of the shortage penalty to subtract)."""
+    pen, pen_const = shortage_terms(pm)
+    conpen = contract_penalty(pm)
+    obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen) - pm.ex.get("incentive", 0)
+    return obj, pen_const
+
+
+def future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
     """One row per in-sample future: npv, penalties, objective, capex, delivered, shortage."""
     rows = []
     for i, pm in enumerate(pms):
