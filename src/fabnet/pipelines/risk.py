@@ -26,6 +26,7 @@ import pandas as pd
 from fabnet._json import to_jsonable
 from fabnet.errors import UsageError
 from fabnet.pipelines._run import OnStart, ProgressCallback, scaled, started_run
+from fabnet.pipelines.decide import decide, risk_spec
 from fabnet.pipelines.inputs import ScenarioInput, StoredPlan
 from fabnet.pipelines.options import PlanOptions, RiskOptions
 from fabnet.plan import PlanResult, solve_plan
@@ -165,7 +166,7 @@ def robust(
         rb = robust_saa(scenario, deterministic, options.robust, seed=options.seed,
                         out_of_sample=n_out, time_limit=options.robust_time_limit,
                         executor=executor, recourse=options.recourse.value,
-                        progress=say)  # fmt: skip
+                        risk=risk_spec(options), progress=say)  # fmt: skip
         tables["robust_decisions"] = rb.extra["decisions"]
         tables["robust_futures"] = rb.extra["futures"]
     else:
@@ -268,6 +269,12 @@ def run_risk(
                     scaled(report, *stages.robust),
                 )  # fmt: skip
                 tables.update(robust_tables)
+                more, more_tables = decide(
+                    source, planned.deterministic, options, executor, store,
+                    scaled(report, *stages.robust),
+                )  # fmt: skip
+                data["robust"].update(more)
+                tables.update(more_tables)
             report(0.92, "saving tables")
             summary = RiskSummary.from_dict(to_jsonable(data))
             html = record_risk(run, summary, tables, report)

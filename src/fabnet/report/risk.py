@@ -7,6 +7,7 @@ from typing import Any
 
 from fabnet.report._format import format_money
 from fabnet.report.builder import Section, build_report
+from fabnet.report.decide import decide_sections
 
 __all__ = ["risk_report"]
 
@@ -80,6 +81,7 @@ def risk_report(summary: dict[str, Any], tables: dict[str, Any]) -> str:
                 [("candidates", tables["robust"])],
             )
         )
+    sections.extend(decide_sections(tables, summary))
     cards = {
         "futures": summary["samples"],
         "NPV P50": format_money(summary["npv"]["p50"]),

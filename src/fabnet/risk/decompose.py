@@ -249,21 +249,21 @@ def solve_ph(
     converged = history[-1]["disagreeing"] == 0
     say("PH: holding the candidate designs in every future")
     cands = _candidates(xbar, xs, candidates)
-    rows = []
+    means: list[float] = []
     for c in cands:
         held = list(ex.map(_solve_sub, [_Task(fd, contracts, limit, gap, hold=c) for fd in datas]))
-        rows.append({"design": c, "mean_objective": float(np.mean([h["objective"] for h in held]))})
-    best = max(range(len(rows)), key=lambda i: rows[i]["mean_objective"])
-    units, blocks = _split(base, rows[best]["design"])
-    objective = rows[best]["mean_objective"]
+        means.append(float(np.mean([h["objective"] for h in held])))
+    best = int(np.argmax(means))
+    units, blocks = _split(base, cands[best])
+    objective = means[best]
     cand_table = pd.DataFrame(
         {
             "candidate": [
-                "rounded consensus" if i == 0 else f"design {i}" for i in range(len(rows))
+                "rounded consensus" if i == 0 else f"design {i}" for i in range(len(cands))
             ],
-            "capex": [float(_capex(base, row["design"])) for row in rows],
-            "mean_objective": [row["mean_objective"] for row in rows],
-            "chosen": [i == best for i in range(len(rows))],
+            "capex": [_capex(base, c) for c in cands],
+            "mean_objective": means,
+            "chosen": [i == best for i in range(len(cands))],
         }
     )
     return PHResult(

@@ -193,7 +193,7 @@ def robust_saa(
         )
     saa = solve_saa(
         scenario, k, seed, time_limit=time_limit, risk=risk, progress=progress,
-        warm_start=deterministic.decisions,
+        warm_start=deterministic.decisions, executor=executor,
     )  # fmt: skip
     if progress is not None:
         progress(f"out of sample: SAA vs deterministic on {out_of_sample:,} fresh futures")

@@ -58,6 +58,7 @@ from fabnet.plan import (
     units_from_decisions,
 )
 from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
+from fabnet.risk.blocks import build_blocks, future_objective, solve_blocks
 from fabnet.risk.cvar import RiskSpec, RiskTerms, add_risk_terms, empirical_cvar, loss_values
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
@@ -201,6 +202,7 @@ def solve_saa(
     contracts: bool | None = None,
     risk: RiskSpec | None = None,
     warm_start: pd.DataFrame | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> SAAResult:
     """Solve the sample-average model on ``k`` futures drawn with ``seed`` (module docstring).
@@ -216,7 +218,9 @@ def solve_saa(
             (default: when the policy's allocation is ``contracts``, as ``solve_plan`` does).
         risk: CVaR term or limit and shortfall-probability limit (:mod:`fabnet.risk.cvar`).
         warm_start: a decisions table (e.g. the deterministic plan's) given to HiGHS as the
-            first incumbent (its operations solved as an LP first, :mod:`fabnet.risk.speed`).
+            first incumbent (HiGHS completes the rest, :mod:`fabnet.risk.mipstart`).
+        executor: with more than one worker (and no ``fixed`` nor risk terms), each future's
+            block is built on it and the blocks stacked for HiGHS (:mod:`fabnet.risk.blocks`).
 
     Raises:
         UsageError: k < 1, bad limits; DataError: futures with different option sets;
@@ -232,12 +236,20 @@ def solve_saa(
     futures = _futures(scenario, k, seed, futures)
     k = len(futures)
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds * k)
+    if contracts is None:
+        contracts = pol.allocation == AllocationPolicy.CONTRACTS
+    if (
+        executor is not None and executor.workers > 1 and fixed is None
+        and (risk is None or not risk.active)
+    ):  # fmt: skip
+        return _solve_by_blocks(
+            scenario, futures, seed, contracts, executor, limit, gap, threads, warm_start,
+            strategy, start_every, say,
+        )  # fmt: skip
     base, datas = build_futures_data(scenario, futures, strategy, start_every, say)
     t_data = time.perf_counter() - t0
 
     say(f"SAA: building the model ({k} futures)")
-    if contracts is None:
-        contracts = pol.allocation == AllocationPolicy.CONTRACTS
     m, pms, constant, terms = _saa_model(datas, contracts, risk)
     if fixed is not None:
         units, blocks = units_from_decisions(base, fixed)
@@ -255,6 +267,27 @@ def solve_saa(
         )
     else:
         info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
+    _check(info, k, m.objective.value)
+    t_solve = time.perf_counter() - t0 - t_data - t_build
+    timings = {"data": t_data, "build": t_build, "solve": t_solve}
+    units = np.zeros(base.n_options)
+    blocks = np.zeros(base.n_expansions)
+    if "Option-units" in m.variables:
+        units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
+    if "Expansion-blocks" in m.variables:
+        blocks = np.round(np.nan_to_num(m.variables["Expansion-blocks"].solution.values, nan=0.0))
+    size = {
+        "futures": k,
+        "variables": int(m.nvars),
+        "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
+        "constraints": int(m.ncons),
+    }
+    assert m.objective.value is not None  # checked above
+    objective = (float(m.objective.value) - constant / k) * MONEY
+    return _result(pms, base, objective, terms, info, risk, (units, blocks), size, seed, timings)
+
+
+def _check(info: Any, k: int, value: Any) -> None:
     if info.status == "infeasible":
         raise InfeasibleError(
             f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
@@ -264,11 +297,66 @@ def solve_saa(
         )
     if info.status not in ("optimal", "time_limit"):
         raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
-    if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
+    if value is None:  # pragma: no cover - HiGHS reported a solution above
         raise SolverError("HiGHS returned no objective value for the sample-average model")
+
+
+def _solve_by_blocks(
+    scenario: Scenario,
+    futures: list[Scenario],
+    seed: int,
+    contracts: bool,
+    executor: Executor,
+    limit: float,
+    gap: float,
+    threads: int | None,
+    warm_start: pd.DataFrame | None,
+    strategy: str,
+    start_every: int,
+    say: Progress,
+) -> SAAResult:
+    """The plain SAA with each future's block built on ``executor`` (:mod:`fabnet.risk.blocks`)."""
+    t0 = time.perf_counter()
+    k = len(futures)
+    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
+    t_data = time.perf_counter() - t0
+    say(f"SAA: building {k} futures on {executor.workers} workers")
+    blks = build_blocks(
+        futures, base, option_starts(base), contracts, executor, strategy, start_every
+    )
+    t_build = time.perf_counter() - t0 - t_data
+    start = None
+    if warm_start is not None:
+        try:
+            u0, b0 = units_from_decisions(base, warm_start)
+            start = np.concatenate([u0, b0])
+        except UsageError:
+            start = None
+    say("SAA: solving")
+    info, value, first = solve_blocks(
+        blks, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS,
+        start=start,
+    )  # fmt: skip
+    _check(info, k, None if not math.isfinite(value) else value)
     t_solve = time.perf_counter() - t0 - t_data - t_build
+    first = np.round(first)
+    units, blocks = first[: base.n_options], first[base.n_options :]
+    if blocks.size < base.n_expansions:  # pragma: no cover - no packaging expansions
+        blocks = np.zeros(base.n_expansions)
+    constant = sum(b.constant for b in blks)
+    objective = (value - constant / k) * MONEY
+    size = {
+        "futures": k,
+        "variables": int(sum(b.vlabels.size for b in blks) - (k - 1) * blks[0].first.size),
+        "integers": int(sum(b.integer.sum() for b in blks) - (k - 1) * blks[0].first.size),
+        "constraints": int(sum(b.a.shape[0] for b in blks)),
+        "workers": int(executor.workers),
+    }
     timings = {"data": t_data, "build": t_build, "solve": t_solve}
-    return _result(m, pms, base, constant, terms, info, risk, k, seed, timings)
+    pms = [b.pm for b in blks]
+    return _result(
+        pms, base, objective, RiskTerms(), info, None, (units, blocks), size, seed, timings
+    )
 
 
 def _start(base: PlanData, m: linopy.Model, decisions: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -286,32 +374,21 @@ def _start(base: PlanData, m: linopy.Model, decisions: pd.DataFrame) -> dict[str
 
 
 def _result(
-    m: linopy.Model,
     pms: Sequence[PlanModel],
     base: PlanData,
-    constant: float,
+    objective: float,
     terms: RiskTerms,
     info: Any,
     risk: RiskSpec | None,
-    k: int,
+    first: tuple[np.ndarray, np.ndarray],
+    size: dict[str, int],
     seed: int,
     timings: dict[str, float],
 ) -> SAAResult:
     """The solved model as an :class:`SAAResult`."""
-    units = np.zeros(base.n_options)
-    blocks = np.zeros(base.n_expansions)
-    if "Option-units" in m.variables:
-        units = np.round(np.nan_to_num(m.variables["Option-units"].solution.values, nan=0.0))
-    if "Expansion-blocks" in m.variables:
-        blocks = np.round(np.nan_to_num(m.variables["Expansion-blocks"].solution.values, nan=0.0))
-    size = {
-        "futures": k,
-        "variables": int(m.nvars),
-        "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
-        "constraints": int(m.ncons),
-    }
+    units, blocks = first
+    k = len(pms)
     futures = future_rows(pms)
-    objective = (float(m.objective.value) - constant / k) * MONEY
     cvar = eta = None
     if risk is not None:
         if terms.cvar is not None:
@@ -408,15 +485,6 @@ def _saa_model(
             total = total - risk.weight * terms.cvar
     m.add_objective(total, sense="max", overwrite=True)
     return m, pms, constant, terms
-
-
-def future_objective(pm: PlanModel) -> tuple[Any, float]:
-    """One future's planner objective (M$): NPV − shortage penalty − contract penalty −
-    prepayment incentive, as (expression, constant of the shortage penalty to subtract)."""
-    pen, pen_const = shortage_terms(pm)
-    conpen = contract_penalty(pm)
-    obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen) - pm.ex.get("incentive", 0)
-    return obj, pen_const
 
 
 def future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
