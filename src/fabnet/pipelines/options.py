@@ -156,7 +156,7 @@ class RiskOptions:
 
     def _check_decide(self) -> None:
         """The risk-aware and staged options (issue 13): valid, and only with ``--robust K``."""
-        from fabnet.risk.cvar import RiskSpec  # here: options stay light to import
+        from fabnet.risk.cvar import RiskSpec  # imported here: options stay light to import
 
         RiskSpec(self.cvar_measure, self.cvar_alpha, self.cvar_weight, self.cvar_limit,
                  self.shortfall_probability)  # fmt: skip

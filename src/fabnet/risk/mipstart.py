@@ -22,11 +22,11 @@ from typing import Any
 import linopy
 import numpy as np
 
-from fabnet.errors import SolverError
-from fabnet.plan import SolveInfo
+from fabnet.errors import SolverError, UsageError
+from fabnet.plan import PlanData, SolveInfo, units_from_decisions
 from fabnet.plan.highs import quiet_solver
 
-__all__ = ["run_highs_with_start"]
+__all__ = ["run_highs_with_start", "start_from_decisions"]
 
 
 def run_highs_with_start(
@@ -101,3 +101,23 @@ def _start_columns(m: linopy.Model, start: Mapping[str, Any]) -> tuple[np.ndarra
     if not cols:
         return np.zeros(0, np.int32), np.zeros(0)
     return np.concatenate(cols).astype(np.int32), np.concatenate(vals).astype(np.float64)
+
+
+def start_from_decisions(
+    base: PlanData, m: linopy.Model | None, decisions: Any
+) -> dict[str, np.ndarray]:
+    """The first-stage values of a decisions table as a MIP start (variable name → values;
+    only the variables ``m`` has, all when ``m`` is None); empty without decisions or when they
+    do not fit ``base``'s options."""
+    if decisions is None:
+        return {}
+    try:
+        units, blocks = units_from_decisions(base, decisions)
+    except UsageError:
+        return {}
+    start: dict[str, np.ndarray] = {}
+    for name, values, n in (("Option-units", units, base.n_options),
+                            ("Expansion-blocks", blocks, base.n_expansions)):  # fmt: skip
+        if (m is None and n) or (m is not None and name in m.variables):
+            start[name] = values
+    return start

@@ -63,7 +63,7 @@ from fabnet.risk.cvar import RiskSpec, RiskTerms, add_risk_terms, empirical_cvar
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
 from fabnet.risk.lp_recourse import future_scenario
-from fabnet.risk.mipstart import run_highs_with_start
+from fabnet.risk.mipstart import run_highs_with_start, start_from_decisions
 from fabnet.risk.model import build_risk_model, model_from_plan
 from fabnet.risk.sampling import compile_uncertainties, make_chunks
 from fabnet.scenario import Scenario
@@ -260,7 +260,7 @@ def solve_saa(
     t_build = time.perf_counter() - t0 - t_data
 
     say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
-    start = _start(base, m, warm_start) if fixed is None and warm_start is not None else {}
+    start = start_from_decisions(base, m, warm_start) if fixed is None else {}
     if fixed is None:
         info = run_highs_with_start(
             m, start, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS
@@ -325,13 +325,8 @@ def _solve_by_blocks(
         futures, base, option_starts(base), contracts, executor, strategy, start_every
     )
     t_build = time.perf_counter() - t0 - t_data
-    start = None
-    if warm_start is not None:
-        try:
-            u0, b0 = units_from_decisions(base, warm_start)
-            start = np.concatenate([u0, b0])
-        except UsageError:
-            start = None
+    given = start_from_decisions(base, None, warm_start)
+    start = np.concatenate(list(given.values())) if given else None
     say("SAA: solving")
     info, value, first = solve_blocks(
         blks, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS,
@@ -357,20 +352,6 @@ def _solve_by_blocks(
     return _result(
         pms, base, objective, RiskTerms(), info, None, (units, blocks), size, seed, timings
     )
-
-
-def _start(base: PlanData, m: linopy.Model, decisions: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The first-stage values of ``decisions`` as a MIP start (empty if they do not fit)."""
-    try:
-        units, blocks = units_from_decisions(base, decisions)
-    except UsageError:
-        return {}
-    start: dict[str, np.ndarray] = {}
-    if "Option-units" in m.variables:
-        start["Option-units"] = units
-    if "Expansion-blocks" in m.variables:
-        start["Expansion-blocks"] = blocks
-    return start
 
 
 def _result(
