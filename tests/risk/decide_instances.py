@@ -17,8 +17,9 @@ assert _spec is not None and _spec.loader is not None
 _tiny = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_tiny)
 tiny_scenario = _tiny.tiny_scenario
+tiny_scenario_dict = _tiny.tiny_scenario_dict
 
-__all__ = ["fab_for_sale", "greenfield_only"]
+__all__ = ["fab_for_sale", "greenfield_dict", "greenfield_only"]
 
 
 def _customer(price: float) -> list[dict[str, Any]]:
@@ -42,6 +43,20 @@ def fab_for_sale(price: float, commitment: float = 2e6, debt_limit: float = 0.0)
     return tiny_scenario(
         _customer(price), horizon=24, fabs=fabs, investors=_investor(commitment),
         policy={"shortage_penalty_usd": 0.0}, financing={"debt_limit_usd": debt_limit},
+    )  # fmt: skip
+
+
+def greenfield_dict(price: float) -> dict[str, Any]:
+    """:func:`greenfield_only` as a scenario dict (for a scenario file)."""
+    fabs = [
+        {"kind": "greenfield", "name": "Greenfield", "region": "US",
+         "nodes": [{"node": "N1", "capex_per_kwspm_usd": 1.0e6}], "module_wspm": 1000.0,
+         "lead_time_months": 2, "ramp_curve": [1.0], "max_modules": 1,
+         "opex_per_wafer_usd": 0.0}
+    ]  # fmt: skip
+    return tiny_scenario_dict(
+        _customer(price), horizon=24, fabs=fabs, investors=_investor(2e6),
+        policy={"shortage_penalty_usd": 0.0},
     )  # fmt: skip
 
 

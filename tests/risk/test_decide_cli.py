@@ -25,20 +25,35 @@ _spec.loader.exec_module(_saa)
 two_site_dict, SEED, K = _saa.two_site_dict, _saa.SEED, _saa.K
 
 
+_ispec = importlib.util.spec_from_file_location(
+    "decide_instances", Path(__file__).with_name("decide_instances.py")
+)
+assert _ispec is not None and _ispec.loader is not None
+_inst = importlib.util.module_from_spec(_ispec)
+_ispec.loader.exec_module(_inst)
+
+
 @pytest.fixture(scope="module")
 def scenario_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("decide") / "two.yaml"
-    path.write_text(yaml.safe_dump(two_site_dict(), sort_keys=False))
+    """The greenfield instance (100 $, 24 months) whose build slips by 12 months with
+    probability 1/2: small enough for every option in one CLI run."""
+    d = _inst.greenfield_dict(100.0)
+    d["uncertainties"] = [
+        {"name": "slip", "target": "fabs.Greenfield.lead_time_months", "effect": "add",
+         "distribution": {"dist": "bernoulli", "p": 0.5, "value": 12, "otherwise": 0}}
+    ]  # fmt: skip
+    path = tmp_path_factory.mktemp("decide") / "greenfield.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
     return path
 
 
 def test_frontier_staged_and_decomposition_in_one_run(cli, scenario_file, tmp_path):
-    """One command: a frontier of two weights (each point a stored run, same futures), the
+    """One command on 4 futures: a frontier of two weights (each point a stored run), the
     staged plan (EVPI ≥ 0, VSS reported) and progressive hedging; the summary keeps them all
     and the report shows the frontier chart and the staged table."""
     home = tmp_path / "home"
-    args = [str(scenario_file), "--samples", "50", "--seed", str(SEED), "--robust", str(K),
-            "--frontier", "0,1", "--staged", "2025-01", "--decompose", "ph",
+    args = [str(scenario_file), "--samples", "50", "--seed", str(SEED), "--robust", "4",
+            "--frontier", "0,1", "--staged", "2024-07", "--decompose", "ph",
             "--ph-iterations", "1", "--home", str(home), "--out", str(tmp_path / "out"),
             "--json"]  # fmt: skip
     res = cli("risk", *args)
@@ -60,7 +75,7 @@ def test_frontier_staged_and_decomposition_in_one_run(cli, scenario_file, tmp_pa
     assert s["vss"] == pytest.approx(s["rp"] - s["eev"])
     assert {d["when"] for d in s["decisions"]} <= {"now", "at stage"}
     ph = r["decomposition"]
-    assert ph["k"] == K and ph["bound"] >= ph["objective"] - 1.0
+    assert ph["k"] == 4 and ph["bound"] >= ph["objective"] - 1.0
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Efficient frontier" in html and "Staged plan" in html and "Progressive hedging" in html
     assert (tmp_path / "out" / "frontier.csv").exists()

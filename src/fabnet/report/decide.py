@@ -72,7 +72,10 @@ def decide_sections(tables: dict[str, Any], summary: dict[str, Any] | None = Non
                 f"{s['rp'] / BILLION:.2f} B$; EVPI {s['evpi'] / BILLION:.2f} B$ (wait-and-see "
                 f"{s['ws'] / BILLION:.2f} B$); VSS {s['vss'] / BILLION:.2f} B$ (deterministic "
                 f"plan's early decisions held: {s['eev'] / BILLION:.2f} B$); all decided now: "
-                f"{s['two_stage'] / BILLION:.2f} B$."
+                f"{s['two_stage'] / BILLION:.2f} B$. Solver status per solve: "
+                f"{', '.join(f'{k} {v}' for k, v in s.get('statuses', {}).items())} (a time "
+                "limit leaves an incumbent, and EVPI or VSS within the MIP gap can come out "
+                "negative)."
             )
         dec = _money(tables["staged_decisions"], ["capex"]).rename(columns={"capex": "capex (B$)"})
         out.append(Section("Staged plan", text, [], [("decisions per branch", dec)]))

@@ -32,7 +32,6 @@ Values reported (for maximisation; Birge & Louveaux §4.1-4.2, Escudero, Garín,
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +80,9 @@ class StagedResult:
     k: int
     seed: int
     timings: dict[str, float] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+    """HiGHS status of each solve (rp, ws, two_stage, eev): a ``time_limit`` value is an
+    incumbent, not the optimum, and EVPI / VSS built on it can come out negative."""
 
     @property
     def evpi(self) -> float | None:
@@ -104,6 +106,7 @@ class StagedResult:
             "evpi": self.evpi,
             "vss": self.vss,
             "status": self.status,
+            "statuses": self.statuses,
             "timings": self.timings,
             "decisions": self.decisions.to_dict("records"),
         }
@@ -295,18 +298,21 @@ def solve_staged(
     rp, pms, chosen, status = _solve_tree(datas, tree, early, contracts, limit, gap)
     rows = future_rows(pms).assign(branch=tree)
     ws = eev = two = None
+    statuses = {"rp": status}
     if values:
         say("staged plan: wait-and-see (every future on its own)")
         none = (np.zeros(base.n_options, bool), np.zeros(base.n_expansions, bool))
-        ws = _solve_tree(datas, list(range(k)), none, contracts, limit, gap)[0]
+        ws, _, _, statuses["ws"] = _solve_tree(datas, list(range(k)), none, contracts, limit, gap)
         say("staged plan: two-stage (every decision now)")
         every = (np.ones(base.n_options, bool), np.ones(base.n_expansions, bool))
-        two = _solve_tree(datas, [0] * k, every, contracts, limit, gap)[0]
+        two, _, _, statuses["two_stage"] = _solve_tree(datas, [0] * k, every, contracts, limit, gap)
         say("staged plan: the deterministic plan's early decisions held (EEV)")
         if deterministic is None:
             deterministic = solve_plan(scenario, explain=False)
         held = units_from_decisions(base, deterministic.decisions)
-        eev = _solve_tree(datas, tree, early, contracts, limit, gap, hold=held)[0]
+        eev, _, _, statuses["eev"] = _solve_tree(
+            datas, tree, early, contracts, limit, gap, hold=held
+        )
     return StagedResult(
         stage_month=stage_month,
         decisions=_branch_table(base, chosen, stage_month),
@@ -320,8 +326,5 @@ def solve_staged(
         k=k,
         seed=seed,
         timings={"data": t_data, "total": time.perf_counter() - t0},
+        statuses=statuses,
     )
-
-
-def _finite(x: float | None) -> bool:  # pragma: no cover - helper for callers
-    return x is not None and math.isfinite(x)
