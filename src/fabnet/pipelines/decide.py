@@ -7,8 +7,8 @@
   naming the weight) with its decisions and futures.
 * :func:`staged` — the staged plan on the K futures with one stage month
   (:mod:`fabnet.risk.staged`): RP, WS, EEV, EVPI, VSS and the decisions per branch.
-* :func:`decomposed` — the robust plan by progressive hedging through the run's executor
-  (:mod:`fabnet.risk.decompose`): objective, bound, gap, iterations.
+* ``--decompose ph`` is not here: it replaces the one MIP of the robust plan
+  (:func:`fabnet.risk.robust.robust_saa`), which is then compared out of sample as usual.
 
 Each returns the part of the summary (under ``robust``) and its tables.
 """
@@ -23,13 +23,12 @@ from fabnet.pipelines._run import ProgressCallback, started_run
 from fabnet.pipelines.inputs import ScenarioInput
 from fabnet.pipelines.options import RiskOptions
 from fabnet.risk.cvar import RiskSpec
-from fabnet.risk.decompose import solve_ph
 from fabnet.risk.executors import Executor
 from fabnet.risk.saa import solve_saa
 from fabnet.risk.staged import solve_staged
 from fabnet.store import RunStore
 
-__all__ = ["decide", "decomposed", "frontier", "risk_spec", "staged"]
+__all__ = ["decide", "frontier", "risk_spec", "staged"]
 
 
 def risk_spec(options: RiskOptions, weight: float | None = None) -> RiskSpec:
@@ -98,36 +97,6 @@ def staged(
     return res.to_dict(), {"staged_decisions": res.decisions, "staged_futures": res.futures}
 
 
-def decomposed(
-    scenario: Any, options: RiskOptions, executor: Executor, progress: ProgressCallback
-) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """The robust plan by progressive hedging on the run's executor."""
-    assert options.robust is not None
-    res = solve_ph(
-        scenario, options.robust, options.seed, executor=executor,
-        iterations=options.ph_iterations, time_limit=options.robust_time_limit,
-        progress=lambda m: progress(0.0, m),
-    )  # fmt: skip
-    summary = {
-        "method": "progressive hedging",
-        "k": res.k,
-        "objective": res.objective,
-        "bound": res.bound,
-        "gap": res.gap,
-        "iterations": res.iterations,
-        "converged": res.converged,
-        "workers": res.workers,
-        "wall_seconds": res.wall_seconds,
-        "decisions": res.decisions.to_dict("records"),
-    }
-    tables = {
-        "ph_history": res.history,
-        "ph_candidates": res.candidates,
-        "ph_decisions": res.decisions,
-    }
-    return summary, tables
-
-
 def decide(
     source: ScenarioInput,
     deterministic: Any,
@@ -146,8 +115,5 @@ def decide(
         )
     if options.staged is not None:
         out["staged"], more = staged(source.scenario, deterministic, options, progress)
-        tables.update(more)
-    if options.decompose is not None:
-        out["decomposition"], more = decomposed(source.scenario, options, executor, progress)
         tables.update(more)
     return out, tables

@@ -166,7 +166,8 @@ def robust(
         rb = robust_saa(scenario, deterministic, options.robust, seed=options.seed,
                         out_of_sample=n_out, time_limit=options.robust_time_limit,
                         executor=executor, recourse=options.recourse.value,
-                        risk=risk_spec(options), progress=say)  # fmt: skip
+                        risk=risk_spec(options), decompose=options.decompose,
+                        ph_iterations=options.ph_iterations, progress=say)  # fmt: skip
         tables["robust_decisions"] = rb.extra["decisions"]
         tables["robust_futures"] = rb.extra["futures"]
     else:
@@ -176,7 +177,9 @@ def robust(
     summary: dict[str, Any] = {"method": rb.method, "chosen": rb.chosen, "vss": rb.vss,
                                "vss_se": rb.vss_se, "out_of_sample": n_out,
                                "table": rb.table.to_dict("records")}  # fmt: skip
-    summary.update({k: v for k, v in rb.extra.items() if k not in ("decisions", "futures")})
+    tables.update(rb.extra.get("ph_tables", {}))
+    hidden = ("decisions", "futures", "ph_tables")
+    summary.update({k: v for k, v in rb.extra.items() if k not in hidden})
     if "decisions" in rb.extra:
         summary["decisions"] = rb.extra["decisions"].to_dict("records")
     return summary, tables

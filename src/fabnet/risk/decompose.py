@@ -48,7 +48,7 @@ from fabnet.risk.saa import future_objective, sampled_futures
 from fabnet.scenario import Scenario
 from fabnet.vocab import AllocationPolicy
 
-__all__ = ["PHResult", "solve_ph"]
+__all__ = ["PHResult", "ph_as_saa", "ph_summary", "solve_ph"]
 
 Progress = Callable[[str], None]
 
@@ -310,3 +310,43 @@ def _capex(d: PlanData, x: np.ndarray) -> float:
     if d.n_expansions:
         total += float((d.values("expansion_capex").sum(axis=1) * blocks).sum())
     return total
+
+
+def ph_summary(res: PHResult) -> dict[str, Any]:
+    """The JSON part of a progressive-hedging solve (USD)."""
+    return {
+        "method": "progressive hedging",
+        "k": res.k,
+        "objective": res.objective,
+        "bound": res.bound,
+        "gap": res.gap,
+        "iterations": res.iterations,
+        "converged": res.converged,
+        "workers": res.workers,
+        "wall_seconds": res.wall_seconds,
+    }
+
+
+def ph_as_saa(scenario: Scenario, res: PHResult) -> Any:
+    """PH's design as an :class:`~fabnet.risk.saa.SAAResult` (for the out-of-sample comparison:
+    no per-future table nor mean wafer starts; the fast recourse then uses its own mix)."""
+    from fabnet.plan import units_from_decisions
+    from fabnet.risk.saa import SAAResult  # imported here: saa imports this module's users
+
+    base = build_plan_data(scenario)
+    units, blocks = units_from_decisions(base, res.decisions)
+    return SAAResult(
+        decisions=res.decisions,
+        objective=res.objective,
+        futures=pd.DataFrame(columns=["future", "npv", "objective", "capex", "peak_debt"]),
+        status="converged" if res.converged else "not converged",
+        mip_gap=res.gap,
+        k=res.k,
+        seed=res.seed,
+        data=base,
+        units=units,
+        blocks=blocks,
+        wafer_starts=None,
+        size={"futures": res.k, "workers": res.workers},
+        timings={"total": res.wall_seconds, **res.timings},
+    )

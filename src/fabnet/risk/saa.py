@@ -126,7 +126,7 @@ class SAAResult:
     data: PlanData = field(repr=False)
     units: np.ndarray = field(repr=False)
     blocks: np.ndarray = field(repr=False)
-    wafer_starts: pd.DataFrame = field(repr=False)
+    wafer_starts: pd.DataFrame | None = field(repr=False)
     size: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     risk: RiskSpec | None = None
