@@ -269,7 +269,9 @@ def test_tornado_json_refuses_a_broken_bar():
 
 
 def test_cli_tornado_table_and_json(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")  # the table's content, not how an 80-column terminal wraps it
+    monkeypatch.setenv(
+        "COLUMNS", "200"
+    )  # the table's content, not how an 80-column terminal wraps it
     scen = tmp_path / "tiny.yaml"
     scen.write_text(yaml.safe_dump(tornado_dict(), sort_keys=False))
     common = ["--samples", "50", "--tornado", "--home", str(tmp_path / "h")]

@@ -56,6 +56,29 @@ def risk_cmd(
     tornado: bool = typer.Option(
         False, "--tornado", help="also each uncertainty at its P10 and P90, the others at median"
     ),
+    cvar_weight: float = typer.Option(
+        0.0, "--cvar-weight", help="robust plan: maximise mean objective − λ·CVaR (λ ≥ 0)"
+    ),
+    cvar_alpha: float = typer.Option(0.9, "--cvar-alpha", help="CVaR level α in [0, 1)"),
+    cvar_measure: str = typer.Option(
+        "npv", "--cvar-measure", help="npv (loss = −NPV) | funding (peak debt beyond commitments)"
+    ),
+    cvar_limit: float | None = typer.Option(None, "--cvar-limit", help="CVaR ≤ this (USD)"),
+    shortfall_probability: float | None = typer.Option(
+        None,
+        "--shortfall-probability",
+        help="at most this share of the K futures may draw debt (commitments fall short)",
+    ),
+    frontier: str | None = typer.Option(
+        None, "--frontier", help="CVaR weights, e.g. 0,0.5,1,2: mean NPV against CVaR, a run each"
+    ),
+    staged: str | None = typer.Option(
+        None, "--staged", help="stage month YYYY-MM: staged plan on the K futures (EVPI, VSS)"
+    ),
+    decompose: str | None = typer.Option(
+        None, "--decompose", help="ph: the robust plan by progressive hedging on the executor"
+    ),
+    ph_iterations: int = typer.Option(3, "--ph-iterations", help="progressive hedging iterations"),
     out: Path | None = typer.Option(
         None, "--out", help="output folder (default fabnet-runs/<run id>)"
     ),
@@ -85,6 +108,15 @@ def risk_cmd(
             robust_method=RobustMethod.parse(robust_method, "--robust-method"),
             robust_time_limit=robust_time_limit,
             tornado=tornado,
+            cvar_weight=cvar_weight,
+            cvar_alpha=cvar_alpha,
+            cvar_measure=cvar_measure,
+            cvar_limit=cvar_limit,
+            shortfall_probability=shortfall_probability,
+            frontier=_weights(frontier),
+            staged=staged,
+            decompose=decompose,
+            ph_iterations=ph_iterations,
         )
         store = RunStore(home)
         stored = None
@@ -113,6 +145,18 @@ def risk_cmd(
             _print(outcome.summary, target)
     except FabnetError as error:
         fail(error, as_json)
+
+
+def _weights(text: str | None) -> tuple[float, ...] | None:
+    """``--frontier 0,0.5,1`` as numbers (UsageError naming the flag otherwise)."""
+    if text is None:
+        return None
+    from fabnet.errors import UsageError
+
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise UsageError(f"--frontier needs numbers separated by commas (got {text!r})") from None
 
 
 def _count(x: float | None) -> str:
@@ -175,6 +219,8 @@ def _print(summary: RiskSummary, target: Path) -> None:
         console.print(
             f"robust plan: {r.chosen} (VSS {format_money(r.vss)} ± {format_money(r.vss_se)})"
         )
+        if r.decide:
+            _print_decide(r.decide)
     if summary.tornado is not None:
         _print_tornado(summary.tornado.to_dict())
     console.print(f"{summary.wall_seconds:.1f} s; run {summary.run_id}; outputs in {target}")
@@ -227,6 +273,35 @@ def _print_saa(r: RobustSummary, saa: SAADetails) -> None:
     for d in saa.decisions:
         console.print(f"  SAA: {d['action']} {d['site']} ({d['node']}) × {d['modules']} from "
                       f"{d['start']}, first output {d['first_output']}")  # fmt: skip
+
+
+def _print_decide(parts: dict[str, Any]) -> None:
+    """Frontier, staged plan and decomposition (issue 13), when asked for."""
+    from rich.table import Table
+
+    from fabnet.report import format_money  # imported here: CLI start-up time
+
+    if "frontier" in parts:
+        t = Table(title="Efficient frontier (in sample): mean NPV against CVaR")
+        for col in ("λ", "mean NPV", "CVaR", "capex", "run"):
+            t.add_column(col, justify="right")
+        for p in parts["frontier"]:
+            t.add_row(f"{p['weight']:g}", format_money(p["mean_npv"]), format_money(p["cvar"]),
+                      format_money(p["capex"]), p["run_id"])  # fmt: skip
+        console.print(t)
+    if "staged" in parts:
+        s = parts["staged"]
+        console.print(f"staged plan (stage {s['stage_month']}): RP {format_money(s['rp'])}, "
+                      f"EVPI {format_money(s['evpi'])}, VSS {format_money(s['vss'])}")  # fmt: skip
+        for d in s["decisions"]:
+            console.print(f"  branch {d['branch']} ({d['when']}): {d['action']} {d['site']} "
+                          f"× {d['modules']} from {d['start']}")  # fmt: skip
+    if "decomposition" in parts:
+        p = parts["decomposition"]
+        console.print(f"progressive hedging (K={p['k']}, {p['iterations']} iterations, "
+                      f"{p['workers']} workers): {format_money(p['objective'])}, bound "
+                      f"{format_money(p['bound'])}, gap {p['gap']:.2%}, "
+                      f"{p['wall_seconds']:.0f} s")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

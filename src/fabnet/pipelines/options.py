@@ -34,6 +34,17 @@ def _is_whole(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int)
 
 
+def _is_month(value: object) -> bool:
+    text = str(value)
+    return (
+        len(text) == 7
+        and text[4] == "-"
+        and text[:4].isdigit()
+        and text[5:].isdigit()
+        and (1 <= int(text[5:]) <= 12)
+    )
+
+
 def _plain(value: Any) -> Any:
     """A mode as its plain string (for JSON and for code that compares strings)."""
     return value.value if isinstance(value, Choice) else value
@@ -96,6 +107,11 @@ class RiskOptions:
         robust_time_limit: seconds for the SAA MIP (default: the policy's × K).
         tornado: also each uncertainty at its P10 and P90, the others at their medians
             (:mod:`fabnet.risk.tornado`).
+        cvar_weight, cvar_alpha, cvar_measure, cvar_limit, shortfall_probability: risk terms
+            of the SAA (:class:`fabnet.risk.cvar.RiskSpec`).
+        frontier: CVaR weights of an efficient frontier (one SAA each).
+        staged: stage month (``YYYY-MM``) of a staged plan on the K futures.
+        decompose: ``ph``: the robust plan by progressive hedging; ph_iterations: its iterations.
     """
 
     samples: int = 1000
@@ -108,6 +124,15 @@ class RiskOptions:
     robust_method: RobustMethod = RobustMethod.SAA
     robust_time_limit: float | None = None
     tornado: bool = False
+    cvar_weight: float = 0.0
+    cvar_alpha: float = 0.9
+    cvar_measure: str = "npv"
+    cvar_limit: float | None = None
+    shortfall_probability: float | None = None
+    frontier: tuple[float, ...] | None = None
+    staged: str | None = None
+    decompose: str | None = None
+    ph_iterations: int = 3
 
     def __post_init__(self) -> None:
         if not isinstance(self.tornado, bool):
@@ -132,7 +157,57 @@ class RiskOptions:
         limit = self.robust_time_limit
         if limit is not None and not (_is_number(limit) and math.isfinite(limit) and limit > 0):
             raise UsageError(f"--robust-time-limit must be > 0 seconds (got {limit!r})")
+        self._check_decide()
+
+    def _check_decide(self) -> None:
+        """The risk-aware and staged options (issue 13): valid, and only with ``--robust K``."""
+        from fabnet.risk.cvar import RiskSpec  # imported here: options stay light to import
+
+        RiskSpec(self.cvar_measure, self.cvar_alpha, self.cvar_weight, self.cvar_limit,
+                 self.shortfall_probability)  # fmt: skip
+        asked = [
+            flag
+            for flag, on in (
+                ("--cvar-weight", self.cvar_weight != 0),
+                ("--cvar-limit", self.cvar_limit),
+                ("--shortfall-probability", self.shortfall_probability is not None),
+                ("--frontier", self.frontier),
+                ("--staged", self.staged),
+                ("--decompose", self.decompose),
+            )
+            if on
+        ]
+        if asked and self.robust is None:
+            raise UsageError(f"{', '.join(asked)} need --robust K (the K futures to plan on)")
+        if asked and self.robust_method is not RobustMethod.SAA:
+            raise UsageError(f"{', '.join(asked)} need --robust-method saa")
+        if self.frontier is not None:
+            weights = tuple(self.frontier)
+            if not weights or any(not _is_number(w) or not w >= 0 for w in weights):
+                raise UsageError(f"--frontier needs weights >= 0, e.g. 0,0.5,1,2 (got {weights})")
+            object.__setattr__(self, "frontier", tuple(float(w) for w in weights))
+        if self.staged is not None and not _is_month(self.staged):
+            raise UsageError(f"--staged must be a month YYYY-MM (got {self.staged!r})")
+        if self.decompose is not None and self.decompose != "ph":
+            raise UsageError(
+                f"--decompose must be ph (progressive hedging), got {self.decompose!r}"
+            )
+        if not (_is_whole(self.ph_iterations) and self.ph_iterations >= 0):
+            raise UsageError(f"--ph-iterations must be >= 0 (got {self.ph_iterations!r})")
 
     def recorded(self) -> dict[str, Any]:
         """The options as the run keeps them (JSON-ready)."""
-        return {k: _plain(v) for k, v in asdict(self).items()}
+        out = {k: _plain(v) for k, v in asdict(self).items()}
+        for key, default in _DECIDE_DEFAULTS.items():  # issue 13's options: kept when given
+            if out[key] == default:
+                del out[key]
+        if out.get("frontier") is not None:
+            out["frontier"] = list(out["frontier"])
+        return out
+
+
+_DECIDE_DEFAULTS: dict[str, Any] = {
+    "cvar_weight": 0.0, "cvar_alpha": 0.9, "cvar_measure": "npv", "cvar_limit": None,
+    "shortfall_probability": None, "frontier": None, "staged": None, "decompose": None,
+    "ph_iterations": 3,
+}  # fmt: skip

@@ -27,6 +27,7 @@ import pandas as pd
 from fabnet._json import to_jsonable
 from fabnet.errors import UsageError
 from fabnet.pipelines._run import OnStart, ProgressCallback, scaled, started_run
+from fabnet.pipelines.decide import decide, risk_spec
 from fabnet.pipelines.inputs import ScenarioInput, StoredPlan
 from fabnet.pipelines.options import PlanOptions, RiskOptions
 from fabnet.pipelines.tornado import tornado_stage
@@ -168,7 +169,8 @@ def robust(
         rb = robust_saa(scenario, deterministic, options.robust, seed=options.seed,
                         out_of_sample=n_out, time_limit=options.robust_time_limit,
                         executor=executor, recourse=options.recourse.value,
-                        progress=say)  # fmt: skip
+                        risk=risk_spec(options), decompose=options.decompose,
+                        ph_iterations=options.ph_iterations, progress=say)  # fmt: skip
         tables["robust_decisions"] = rb.extra["decisions"]
         tables["robust_futures"] = rb.extra["futures"]
     else:
@@ -178,7 +180,9 @@ def robust(
     summary: dict[str, Any] = {"method": rb.method, "chosen": rb.chosen, "vss": rb.vss,
                                "vss_se": rb.vss_se, "out_of_sample": n_out,
                                "table": rb.table.to_dict("records")}  # fmt: skip
-    summary.update({k: v for k, v in rb.extra.items() if k not in ("decisions", "futures")})
+    tables.update(rb.extra.get("ph_tables", {}))
+    hidden = ("decisions", "futures", "ph_tables")
+    summary.update({k: v for k, v in rb.extra.items() if k not in hidden})
     if "decisions" in rb.extra:
         summary["decisions"] = rb.extra["decisions"].to_dict("records")
     return summary, tables
@@ -273,6 +277,12 @@ def run_risk(
                     scaled(report, *stages.robust),
                 )  # fmt: skip
                 tables.update(robust_tables)
+                more, more_tables = decide(
+                    source, planned.deterministic, options, executor, store,
+                    scaled(report, *stages.robust),
+                )  # fmt: skip
+                data["robust"].update(more)
+                tables.update(more_tables)
             if options.tornado:
                 stage = scaled(report, 0.9, 0.02)
                 bars = tornado_stage(source.scenario, planned.model, planned.decisions,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from fabnet.report._format import format_money, format_number, format_percent
 from fabnet.report.builder import Section, build_report
+from fabnet.report.decide import decide_sections
 from fabnet.report.tornado import tornado_section
 
 __all__ = ["risk_report"]
@@ -203,6 +204,7 @@ def risk_report(summary: dict[str, Any], tables: dict[str, Any]) -> str:
                 [("candidates", tables["robust"])],
             )
         )
+    sections.extend(decide_sections(tables, summary))
     if summary.get("tornado") is not None:
         sections.append(tornado_section(summary["tornado"]))
     npv = summary["npv"]

@@ -33,6 +33,8 @@ import pandas as pd
 
 from fabnet.errors import FabnetError, UsageError
 from fabnet.plan import solve_plan
+from fabnet.risk.cvar import RiskSpec
+from fabnet.risk.decompose import ph_as_saa, ph_summary, solve_ph
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
 from fabnet.risk.lp_recourse import future_scenario
@@ -174,6 +176,9 @@ def robust_saa(
     time_limit: float | None = None,
     executor: Executor | None = None,
     recourse: str = "fast",
+    risk: RiskSpec | None = None,
+    decompose: str | None = None,
+    ph_iterations: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> RobustResult:
     """Solve the sample-average model on ``k`` futures (seed ``seed``) and compare it with the
@@ -182,12 +187,24 @@ def robust_saa(
 
     The table has one row per plan (capex, mean and P5 NPV, mean objective, mean shortage,
     probability that the partners' commitments suffice) and the SAA's in-sample objective.
+    The deterministic plan's design is the MIP start; ``risk`` adds the CVaR term or limit and
+    the shortfall-probability limit (:mod:`fabnet.risk.cvar`). ``decompose="ph"`` solves it by
+    progressive hedging on ``executor`` instead of one MIP (:mod:`fabnet.risk.decompose`).
     """
     if k < 1 or out_of_sample < 1:
         raise UsageError(
             f"--robust K and the out-of-sample size must be >= 1 (got {k}, {out_of_sample})"
         )
-    saa = solve_saa(scenario, k, seed, time_limit=time_limit, progress=progress)
+    ph = None
+    if decompose is not None:
+        ph = solve_ph(scenario, k, seed, executor=executor, iterations=ph_iterations,
+                      time_limit=time_limit, progress=progress)  # fmt: skip
+        saa = ph_as_saa(scenario, ph)
+    else:
+        saa = solve_saa(
+            scenario, k, seed, time_limit=time_limit, risk=risk, progress=progress,
+            warm_start=deterministic.decisions, executor=executor,
+        )  # fmt: skip
     if progress is not None:
         progress(f"out of sample: SAA vs deterministic on {out_of_sample:,} fresh futures")
     cmp = compare_out_of_sample(
@@ -209,5 +226,24 @@ def robust_saa(
         "decisions": saa.decisions,
         "futures": saa.futures,
     }
+    if risk is not None and risk.active and ph is None:
+        extra["risk"] = _risk_extra(saa, risk)
+    if ph is not None:
+        extra["decomposition"] = ph_summary(ph)
+        extra["ph_tables"] = {"ph_history": ph.history, "ph_candidates": ph.candidates}
     plans = {"deterministic": deterministic, name: saa}
     return RobustResult(table, name, plans, cmp.vss, cmp.vss_se, method="saa", extra=extra)
+
+
+def _risk_extra(saa: Any, risk: RiskSpec) -> dict[str, Any]:
+    """The risk terms of a robust plan and what they gave in sample (USD)."""
+    return {
+        "measure": risk.measure,
+        "alpha": risk.alpha,
+        "weight": risk.weight,
+        "limit": risk.limit,
+        "shortfall_probability": risk.shortfall_probability,
+        "in_sample_cvar": saa.cvar,
+        "in_sample_mean_npv": saa.mean_npv,
+        "in_sample_shortfall_share": saa.shortfall_share,
+    }

@@ -58,9 +58,12 @@ from fabnet.plan import (
     units_from_decisions,
 )
 from fabnet.plan.model import MONEY, QTY, PlanModel, build_model, contract_penalty, shortage_terms
+from fabnet.risk.blocks import build_blocks, future_objective, solve_blocks
+from fabnet.risk.cvar import RiskSpec, RiskTerms, add_risk_terms, empirical_cvar, loss_values
 from fabnet.risk.evaluate import evaluate_plan
 from fabnet.risk.executors import Executor
 from fabnet.risk.lp_recourse import future_scenario
+from fabnet.risk.mipstart import run_highs_with_start, start_from_decisions
 from fabnet.risk.model import build_risk_model, model_from_plan
 from fabnet.risk.sampling import compile_uncertainties, make_chunks
 from fabnet.scenario import Scenario
@@ -68,11 +71,17 @@ from fabnet.vocab import AllocationPolicy, Recourse
 
 __all__ = [
     "DEFAULT_K",
+    "SAA_HIGHS_OPTIONS",
     "SAAComparison",
     "SAAResult",
     "align_plan_data",
+    "build_futures_data",
     "compare_out_of_sample",
+    "future_objective",
+    "future_rows",
+    "mean_wafer_starts",
     "option_starts",
+    "sampled_futures",
     "solve_saa",
 ]
 
@@ -80,6 +89,12 @@ DEFAULT_K = 5
 """Default number of in-sample futures (see ``benchmarks/RESULTS.md``, robust plan)."""
 
 Progress = Callable[[str], None]
+
+SAA_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off"}
+"""HiGHS options of the sample-average MIP. Presolve off: on the built-in scenario at K = 10
+HiGHS spent 17.7 of 34.4 s presolving (removing 43 % of the rows) and then solved at the root
+node anyway; without presolve the same MIP took 22 s against 31 s (same model file, load 4-5,
+``benchmarks/RESULTS.md``, risk issue 13)."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +126,24 @@ class SAAResult:
     data: PlanData = field(repr=False)
     units: np.ndarray = field(repr=False)
     blocks: np.ndarray = field(repr=False)
-    wafer_starts: pd.DataFrame = field(repr=False)
+    wafer_starts: pd.DataFrame | None = field(repr=False)
     size: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    risk: RiskSpec | None = None
+    cvar: float | None = None
+    """In-sample CVaR (USD) of ``risk.measure`` at ``risk.alpha`` of the chosen plan."""
+    eta: float | None = None
+    """The solver's η (USD): the value at risk where the CVaR term is in the model."""
+
+    @property
+    def mean_npv(self) -> float:
+        """In-sample mean NPV (USD)."""
+        return float(self.futures["npv"].mean())
+
+    @property
+    def shortfall_share(self) -> float:
+        """Share of the in-sample futures that draw debt (the commitments fall short)."""
+        return float((self.futures["peak_debt"] > 1e-3).mean())
 
 
 def align_plan_data(base: PlanData, future: PlanData, label: str = "future") -> PlanData:
@@ -133,7 +163,7 @@ def _solution(pm: PlanModel, name: str) -> np.ndarray | None:
     return np.nan_to_num(values, nan=0.0)
 
 
-def _mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
+def mean_wafer_starts(pms: Sequence[PlanModel]) -> pd.DataFrame:
     d = pms[0].d
     wafers = np.zeros((len(d.sites), len(d.products), d.buckets.n))
     option_site = d.positions("site", d.values("option_site"))
@@ -170,6 +200,9 @@ def solve_saa(
     strategy: str = "mixed",
     start_every: int = 3,
     contracts: bool | None = None,
+    risk: RiskSpec | None = None,
+    warm_start: pd.DataFrame | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> SAAResult:
     """Solve the sample-average model on ``k`` futures drawn with ``seed`` (module docstring).
@@ -183,6 +216,11 @@ def solve_saa(
         futures: use these scenarios as the futures instead of sampling (``k`` is ignored).
         contracts: add the dominating contract-shortfall penalty to each future's objective
             (default: when the policy's allocation is ``contracts``, as ``solve_plan`` does).
+        risk: CVaR term or limit and shortfall-probability limit (:mod:`fabnet.risk.cvar`).
+        warm_start: a decisions table (e.g. the deterministic plan's) given to HiGHS as the
+            first incumbent (HiGHS completes the rest, :mod:`fabnet.risk.mipstart`).
+        executor: with more than one worker (and no ``fixed`` nor risk terms), each future's
+            block is built on it and the blocks stacked for HiGHS (:mod:`fabnet.risk.blocks`).
 
     Raises:
         UsageError: k < 1, bad limits; DataError: futures with different option sets;
@@ -198,19 +236,21 @@ def solve_saa(
     futures = _futures(scenario, k, seed, futures)
     k = len(futures)
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds * k)
-    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
-    forced = option_starts(base)
-    datas = []
-    for i, fut in enumerate(futures):
-        say(f"SAA: data of future {i + 1}/{k}")
-        fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
-        datas.append(fd.aligned_to(base, f"future {i}"))
+    if contracts is None:
+        contracts = pol.allocation == AllocationPolicy.CONTRACTS
+    if (
+        executor is not None and executor.workers > 1 and fixed is None
+        and (risk is None or not risk.active)
+    ):  # fmt: skip
+        return _solve_by_blocks(
+            scenario, futures, seed, contracts, executor, limit, gap, threads, warm_start,
+            strategy, start_every, say,
+        )  # fmt: skip
+    base, datas = build_futures_data(scenario, futures, strategy, start_every, say)
     t_data = time.perf_counter() - t0
 
     say(f"SAA: building the model ({k} futures)")
-    if contracts is None:
-        contracts = pol.allocation == AllocationPolicy.CONTRACTS
-    m, pms, constant = _saa_model(datas, contracts)
+    m, pms, constant, terms = _saa_model(datas, contracts, risk)
     if fixed is not None:
         units, blocks = units_from_decisions(base, fixed)
         if "Option-units" in m.variables:
@@ -220,19 +260,16 @@ def solve_saa(
     t_build = time.perf_counter() - t0 - t_data
 
     say(f"SAA: solving ({m.nvars:,} variables, {m.ncons:,} constraints)")
-    info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
-            "cash above the floor and debt within its limit in every future; check the futures "
-            "one by one with solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
+    start = start_from_decisions(base, m, warm_start) if fixed is None else {}
+    if fixed is None:
+        info = run_highs_with_start(
+            m, start, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS
         )
-    if info.status not in ("optimal", "time_limit"):
-        raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
-    if m.objective.value is None:  # pragma: no cover - HiGHS reported a solution above
-        raise SolverError("HiGHS returned no objective value for the sample-average model")
+    else:
+        info = run_highs(m, time_limit=limit, mip_gap=gap, threads=threads)
+    _check(info, k, m.objective.value)
     t_solve = time.perf_counter() - t0 - t_data - t_build
-
+    timings = {"data": t_data, "build": t_build, "solve": t_solve}
     units = np.zeros(base.n_options)
     blocks = np.zeros(base.n_expansions)
     if "Option-units" in m.variables:
@@ -245,10 +282,106 @@ def solve_saa(
         "integers": int(sum((v.labels.values >= 0).sum() for v in m.integers.data.values())),
         "constraints": int(m.ncons),
     }
+    assert m.objective.value is not None  # checked above
+    objective = (float(m.objective.value) - constant / k) * MONEY
+    return _result(pms, base, objective, terms, info, risk, (units, blocks), size, seed, timings)
+
+
+def _check(info: Any, k: int, value: Any) -> None:
+    if info.status == "infeasible":
+        raise InfeasibleError(
+            f"the sample-average model over {k} futures is infeasible: no build/buy plan keeps "
+            "cash above the floor and debt within its limit in every future (and within the "
+            "risk limits given); check the futures one by one with "
+            "solve_plan(future_scenario(...)) or raise financing.debt_limit_usd"
+        )
+    if info.status not in ("optimal", "time_limit"):
+        raise SolverError(f"HiGHS stopped the sample-average model with status {info.status!r}")
+    if value is None:  # pragma: no cover - HiGHS reported a solution above
+        raise SolverError("HiGHS returned no objective value for the sample-average model")
+
+
+def _solve_by_blocks(
+    scenario: Scenario,
+    futures: list[Scenario],
+    seed: int,
+    contracts: bool,
+    executor: Executor,
+    limit: float,
+    gap: float,
+    threads: int | None,
+    warm_start: pd.DataFrame | None,
+    strategy: str,
+    start_every: int,
+    say: Progress,
+) -> SAAResult:
+    """The plain SAA with each future's block built on ``executor`` (:mod:`fabnet.risk.blocks`)."""
+    t0 = time.perf_counter()
+    k = len(futures)
+    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
+    t_data = time.perf_counter() - t0
+    say(f"SAA: building {k} futures on {executor.workers} workers")
+    blks = build_blocks(
+        futures, base, option_starts(base), contracts, executor, strategy, start_every
+    )
+    t_build = time.perf_counter() - t0 - t_data
+    given = start_from_decisions(base, None, warm_start)
+    start = np.concatenate(list(given.values())) if given else None
+    say("SAA: solving")
+    info, value, first = solve_blocks(
+        blks, time_limit=limit, mip_gap=gap, threads=threads, options=SAA_HIGHS_OPTIONS,
+        start=start,
+    )  # fmt: skip
+    _check(info, k, None if not math.isfinite(value) else value)
+    t_solve = time.perf_counter() - t0 - t_data - t_build
+    first = np.round(first)
+    units, blocks = first[: base.n_options], first[base.n_options :]
+    if blocks.size < base.n_expansions:  # pragma: no cover - no packaging expansions
+        blocks = np.zeros(base.n_expansions)
+    constant = sum(b.constant for b in blks)
+    objective = (value - constant / k) * MONEY
+    size = {
+        "futures": k,
+        "variables": int(sum(b.vlabels.size for b in blks) - (k - 1) * blks[0].first.size),
+        "integers": int(sum(b.integer.sum() for b in blks) - (k - 1) * blks[0].first.size),
+        "constraints": int(sum(b.a.shape[0] for b in blks)),
+        "workers": int(executor.workers),
+    }
+    timings = {"data": t_data, "build": t_build, "solve": t_solve}
+    pms = [b.pm for b in blks]
+    return _result(
+        pms, base, objective, RiskTerms(), info, None, (units, blocks), size, seed, timings
+    )
+
+
+def _result(
+    pms: Sequence[PlanModel],
+    base: PlanData,
+    objective: float,
+    terms: RiskTerms,
+    info: Any,
+    risk: RiskSpec | None,
+    first: tuple[np.ndarray, np.ndarray],
+    size: dict[str, int],
+    seed: int,
+    timings: dict[str, float],
+) -> SAAResult:
+    """The solved model as an :class:`SAAResult`."""
+    units, blocks = first
+    k = len(pms)
+    futures = future_rows(pms)
+    cvar = eta = None
+    if risk is not None:
+        if terms.cvar is not None:
+            model_cvar = float(np.asarray(terms.cvar.solution).sum())
+            objective += risk.weight * model_cvar * MONEY
+            assert terms.eta is not None
+            eta = float(terms.eta.solution) * MONEY
+        cvar = empirical_cvar(loss_values(futures, risk.measure), risk.alpha)[0]
     return SAAResult(
         decisions=decisions_table(base, units, blocks),
-        objective=(float(m.objective.value) - constant / k) * MONEY,
-        futures=_future_rows(pms),
+        objective=objective,
+        futures=futures,
         status=info.status,
         mip_gap=None if info.mip_gap is None or not math.isfinite(info.mip_gap) else info.mip_gap,
         k=k,
@@ -256,10 +389,39 @@ def solve_saa(
         data=base,
         units=units,
         blocks=blocks,
-        wafer_starts=_mean_wafer_starts(pms),
+        wafer_starts=mean_wafer_starts(pms),
         size=size,
-        timings={"data": t_data, "build": t_build, "solve": t_solve},
+        timings=timings,
+        risk=risk,
+        cvar=cvar,
+        eta=eta,
     )
+
+
+def build_futures_data(
+    scenario: Scenario,
+    futures: Sequence[Scenario],
+    strategy: str = "mixed",
+    start_every: int = 3,
+    say: Progress | None = None,
+) -> tuple[PlanData, list[PlanData]]:
+    """The scenario's data (the option sets) and each future's, aligned to it."""
+    base = build_plan_data(scenario, strategy=strategy, start_every=start_every)
+    forced = option_starts(base)
+    datas = []
+    for i, fut in enumerate(futures):
+        if say is not None:
+            say(f"data of future {i + 1}/{len(futures)}")
+        fd = build_plan_data(fut, strategy=strategy, start_every=start_every, fixed=forced)
+        datas.append(fd.aligned_to(base, f"future {i}"))
+    return base, datas
+
+
+def sampled_futures(
+    scenario: Scenario, k: int, seed: int, futures: Sequence[Scenario] | None = None
+) -> list[Scenario]:
+    """The given futures, or ``k`` sampled with ``seed`` (as the robust plan draws them)."""
+    return _futures(scenario, k, seed, futures)
 
 
 def _futures(
@@ -278,8 +440,8 @@ def _futures(
 
 
 def _saa_model(
-    datas: Sequence[PlanData], contracts: bool
-) -> tuple[linopy.Model, list[PlanModel], float]:
+    datas: Sequence[PlanData], contracts: bool, risk: RiskSpec | None = None
+) -> tuple[linopy.Model, list[PlanModel], float, RiskTerms]:
     """One model: the first stage once, each future's operations tagged ``@f<i>``; objective the
     mean of the futures' objectives. Returns the model, each future's part and the summed
     shortage-penalty constant (M$)."""
@@ -292,17 +454,21 @@ def _saa_model(
         pm = build_model(fd, contracts=contracts, m=m, tag=f"f{i}", first_stage=shared)
         if shared is None:
             shared = {n: m.variables[n] for n in ("Option-units", "Expansion-blocks") if pm.has(n)}
-        pen, pen_const = shortage_terms(pm)
-        conpen = contract_penalty(pm)
-        obj = pm.ex["npv"] - pen - (0 if conpen is None else conpen) - pm.ex.get("incentive", 0)
+        obj, pen_const = future_objective(pm)
         total = obj if i == 0 else total + obj
         constant += pen_const
         pms.append(pm)
-    m.add_objective(total / len(datas), sense="max", overwrite=True)
-    return m, pms, constant
+    total = total / len(datas)
+    terms = RiskTerms()
+    if risk is not None and risk.active:
+        terms = add_risk_terms(m, pms, risk)
+        if risk.weight > 0:
+            total = total - risk.weight * terms.cvar
+    m.add_objective(total, sense="max", overwrite=True)
+    return m, pms, constant, terms
 
 
-def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
+def future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
     """One row per in-sample future: npv, penalties, objective, capex, delivered, shortage."""
     rows = []
     for i, pm in enumerate(pms):
@@ -322,6 +488,7 @@ def _future_rows(pms: Sequence[PlanModel]) -> pd.DataFrame:
                 "capex": _value(pm.ex["capex"]) * MONEY,
                 "delivered": delivered,
                 "shortage": float(pm.d.values("demand").sum()) - delivered,
+                "peak_debt": float(np.nan_to_num(pm.var("Debt").solution.values).max()) * MONEY,
             }
         )
     return pd.DataFrame(rows)

@@ -102,15 +102,20 @@ class RobustSummary:
     out_of_sample: int
     table: list[dict[str, Any]]
     saa: SAADetails | None = None
+    decide: dict[str, Any] | None = None
+    """Issue 13's parts, each when asked for: ``risk`` (CVaR / chance terms and their in-sample
+    values), ``frontier``, ``staged``, ``decomposition`` (:mod:`fabnet.pipelines.decide`)."""
 
     _CORE = ("method", "chosen", "vss", "vss_se", "out_of_sample", "table")
+    _DECIDE = ("risk", "frontier", "staged", "decomposition")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RobustSummary:
         method = RobustMethod.parse(data.get("method"), "robust method")
         saa_keys = SAADetails.json_keys() if method is RobustMethod.SAA else []
-        check_keys("robust summary", data, [*cls._CORE, *saa_keys])
+        check_keys("robust summary", data, [*cls._CORE, *saa_keys], optional=cls._DECIDE)
         saa = SAADetails.from_dict(data) if saa_keys else None
+        decide = {k: data[k] for k in cls._DECIDE if k in data} or None
         return cls(
             method,
             chosen=data["chosen"],
@@ -119,6 +124,7 @@ class RobustSummary:
             out_of_sample=data["out_of_sample"],
             table=data["table"],
             saa=saa,
+            decide=decide,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +132,7 @@ class RobustSummary:
         out["method"] = str(self.method)
         if self.saa is not None:
             out.update(self.saa.to_dict())
+        out.update(self.decide or {})
         return out
 
 
