@@ -1,0 +1,51 @@
+"""A simulation started in a forked child (:mod:`fabnet.fab.background`) returns the records the
+same simulation gives in this process, and its errors come back as the same exceptions."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from fabnet.errors import UsageError
+from fabnet.fab import Engine, SimConfig, background, minifab
+
+pytestmark = pytest.mark.skipif(not background.can_fork(), reason="forking is Linux-only")
+
+
+def test_forked_run_gives_the_records_of_a_run_here():
+    engine = Engine(minifab(), SimConfig(days=15, warmup_days=3, seed=4))
+    pending = background.start(engine.run)
+    assert pending.forked
+    there, here = pending.result(), engine.run()
+    assert there.lots == here.lots and there.tools == here.tools and there.wip == here.wip
+    assert there.events == here.events > 0
+
+
+def test_child_error_is_raised_here():
+    def fails():
+        raise UsageError("bad setting in the child")
+
+    pending = background.start(fails)
+    with pytest.raises(UsageError, match="bad setting in the child"):
+        pending.result()
+
+
+def test_child_pid_is_not_ours_and_result_is_taken_once():
+    pending = background.start(os.getpid)
+    assert pending.result() != os.getpid()
+    with pytest.raises(RuntimeError, match="already taken"):
+        pending.result()
+
+
+def test_no_fork_runs_lazily_here(monkeypatch):
+    monkeypatch.setenv("FABNET_NO_FORK", "1")
+    pending = background.start(os.getpid)
+    assert not pending.forked and pending.result() == os.getpid()
+
+
+def test_cancel_stops_the_child():
+    pending = background.start(lambda: __import__("time").sleep(30))
+    pending.cancel()
+    with pytest.raises(RuntimeError, match="already taken"):
+        pending.result()
