@@ -1,0 +1,12 @@
+# C declarations of fabnet/fab/choice.py (Cython "augmenting .pxd").
+cimport cython
+
+from fabnet.fab.state cimport State
+
+
+cdef class Choice(State):
+    cdef long _top_priority(self, long f)
+    cdef long choose_fifo(self, long t, long f)
+    cdef long choose_by_key(self, long t, long f, double now)
+    cdef list choose_batch(self, long t, list q, double now)
+    cdef long _idle_tool_for_setup(self, long f, long s)
