@@ -20,3 +20,8 @@ cdef enum:
 cdef enum:
     WAITING = 0
     HOT = 1
+
+cdef enum:
+    DIST_UNIFORM = 0
+    DIST_EXP = 1
+    DIST_CONST = 2

@@ -3,12 +3,15 @@
 Plain integers here; the compiled kernel cimports the same names as C enum constants from
 ``codes.pxd`` (kept in step: ``tests/fab/test_kernel.py`` compares them). Ties between events at
 one time break in the order of the kinds.
+The distributions' codes are :mod:`fabnet.fab.model`'s, repeated here for the compiled modules.
 """
 
 from __future__ import annotations
 
+from fabnet.fab.model import DIST_CONST, DIST_EXP, DIST_UNIFORM
+
 __all__ = [
-    "ARRIVE", "BUSY", "CAL", "COMPLETE", "DOWN", "HOT", "IDLE", "PM", "RELEASE", "SAMPLE",
+    "ARRIVE", "BUSY", "CAL", "COMPLETE", "DIST_CONST", "DIST_EXP", "DIST_UNIFORM", "DOWN", "HOT", "IDLE", "PM", "RELEASE", "SAMPLE",
     "TOOL_FREE", "UP", "WAITING", "WAKE", "WARMUP",
 ]  # fmt: skip
 

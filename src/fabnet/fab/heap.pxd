@@ -10,6 +10,6 @@ cdef class EventHeap:
     cdef double[::1] _t
     cdef long long[::1] _k
 
-    cdef _grow(self)
-    cpdef push(self, double t, long kind, long a, long b)
-    cpdef double pop(self)
+    cdef int _grow(self) except -1
+    cpdef int push(self, double t, long kind, long a, long b) except -1
+    cpdef double pop(self) noexcept

@@ -42,6 +42,8 @@ from cython.cimports.fabnet.fab.codes import (
     BUSY,
     CAL,
     COMPLETE,
+    DIST_CONST,
+    DIST_EXP,
     DOWN,
     HOT,
     IDLE,
@@ -58,7 +60,6 @@ from cython.cimports.fabnet.fab.heap import EventHeap
 from cython.cimports.fabnet.fab.streams import draw
 from cython.cimports.libc.math import log  # C log compiled, math.log interpreted
 
-from fabnet.fab.model import DIST_CONST, DIST_EXP
 from fabnet.fab.records import records
 from fabnet.fab.state import DAY, State, doubles, longs, tolist
 
@@ -206,7 +207,7 @@ class Kernel(Choice):
             self.wip_by_product[prod] += 1
             self.released += 1
             self.arrive(lot, now)
-            return
+            return 0
         order = self.orders[o]
         for _ in range(order.lots_per_release):
             self.release_lot(o, now)
@@ -245,7 +246,7 @@ class Kernel(Choice):
                 last = self.T_pm_last[t]
                 for e, t0 in last.items():
                     if e > every and now - t0 < every:
-                        return  # a longer PM of this tool covered this one
+                        return 0  # a longer PM of this tool covered this one
                 last[every] = now
             if self.T_state[t] == IDLE:
                 self.begin_down(t, c, now)
@@ -300,7 +301,7 @@ class Kernel(Choice):
                 self.settle(t, now)
             if self.G_nidle[f] > 0:
                 self.start_lot(self.idle_pop(f), lot, now)
-                return
+                return 0
             self.q_append(f, WAITING, lot)
             if self.L_prio[lot] > self.base_prio:
                 self.q_append(f, HOT, lot)
@@ -310,7 +311,7 @@ class Kernel(Choice):
                     self.T_lazy[t] = 0
                     self.H.push(self.T_free[t], TOOL_FREE, t, self.T_tok[t])
                 self.G_nlazy[f] = 0
-            return
+            return 0
         hot = self.L_prio[lot] > self.base_prio
         if hot:  # queued below, or taken off again when it starts at once
             self.q_append(f, HOT, lot)
@@ -320,13 +321,13 @@ class Kernel(Choice):
         n = self.G_nidle[f]
         if n == 0:
             self.q_append(f, WAITING, lot)
-            return
+            return 0
         if self.G_batch[f]:
             self.q_append(f, WAITING, lot)
             self.try_idle(f, now)
             if self.has_batch_wait and self.L_queued[lot]:
                 self.H.push(now + self.batch_wait, WAKE, f, 0)
-            return
+            return 0
         first = self.G_first[f]
         t = self.I_tools[first + n - 1]
         if self.G_ded[f]:
@@ -334,7 +335,7 @@ class Kernel(Choice):
             if req >= 0:
                 if not self.idle_has(f, req):
                     self.q_append(f, WAITING, lot)
-                    return
+                    return 0
                 t = req
         elif self.G_setups[f] and self.S_setup[g] >= 0 and n > 1:
             s = self.S_setup[g]
@@ -444,11 +445,12 @@ class Kernel(Choice):
         # Every lot of a batch keeps its own route: batches mix products whose steps share a
         # recipe, so the routing must use the lot's step, not the batch leader's.
         gl = self.L_step[lot]
-        if self.L_cqts[lot] == gl:
-            rec = self.cqt_checks.setdefault(gl, [0, 0])
-            rec[0] += 1
+        if self.L_cqts[lot] == gl:  # the lot ends a critical queue time here
+            if self.S_cqt_n[gl] == 0:
+                self.cqt_steps.append(gl)
+            self.S_cqt_n[gl] += 1
             if now > self.L_cqtd[lot]:
-                rec[1] += 1
+                self.S_cqt_late[gl] += 1
             self.L_cqts[lot] = -1
             self.L_cqtd[lot] = INF
         nxt = self.S_next[gl]
@@ -477,7 +479,7 @@ class Kernel(Choice):
             self.L_kind[lot] = COMPLETE
             self.L_evt[lot] = done
             self.H.push(done, COMPLETE, lot, self.L_tok[lot])
-            return
+            return 0
         self.L_step[lot] = nxt
         at = done
         if self.has_transport and self.G_fab[f] and self.G_fab[self.S_group[nxt]]:
@@ -494,7 +496,7 @@ class Kernel(Choice):
         if self.T_npend[t] > 0:
             self.T_npend[t] -= 1
             self.begin_down(t, self.T_pending[t].pop(0), now)
-            return
+            return 0
         f = self.T_group[t]
         if self.G_len[2 * f + WAITING] > 0:
             if self.G_plain[f]:  # FIFO, no batching, setups or dedication: first of top priority
@@ -504,9 +506,9 @@ class Kernel(Choice):
                     lot = self.G_head[2 * f + WAITING]
                 self.dequeue(f, lot)
                 self.start_lot(t, lot, now)
-                return
+                return 0
             if self.dispatch_tool(t, now):
-                return
+                return 0
         self.acc[self.T_state[t] * self.nt + t] += now - self.T_since[t]
         self.T_since[t] = now
         self.T_state[t] = IDLE

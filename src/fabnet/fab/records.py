@@ -72,9 +72,9 @@ def records(k: State) -> dict[str, Any]:
             "queue_length_now": [k.G_len[2 * f + WAITING] for f in range(k.ng)],
         },
         cqt={
-            "step": list(k.cqt_checks),
-            "checks": [v[0] for v in k.cqt_checks.values()],
-            "violations": [v[1] for v in k.cqt_checks.values()],
+            "step": list(k.cqt_steps),
+            "checks": [k.S_cqt_n[g] for g in k.cqt_steps],
+            "violations": [k.S_cqt_late[g] for g in k.cqt_steps],
         },
         wip={"time_min": k.wip_t, "wip": k.wip_n, "by_product": k.wip_p},
         wip_time_average=(k.area - k.area_warm) / (end - warm),

@@ -144,7 +144,9 @@ cdef class State:
     cdef list T_pm_last
     cdef list L_ded
     cdef list L_rwk
-    cdef dict cqt_checks
+    cdef long[::1] S_cqt_n
+    cdef long[::1] S_cqt_late
+    cdef list cqt_steps
     cdef list wip_by_product
     cdef list wip_t
     cdef list wip_n
@@ -154,24 +156,45 @@ cdef class State:
     cdef list setup_warm
     cdef double wall0
 
-    cdef _bind_view(self)
-    cdef grow_lots(self)
-    cdef long new_lot(self, long prod, long prio, double rel, double due, long step, long order)
-    cdef wip_change(self, double now, long delta)
-    cdef _close_states(self, double now)
-    cdef q_append(self, long f, long k, long lot)
-    cdef q_remove(self, long f, long k, long lot)
-    cdef dequeue(self, long f, long lot)
+    @cython.final
+    cdef int _bind_view(self) except -1
+    @cython.final
+    cdef int grow_lots(self) except -1
+    @cython.final
+    cdef long new_lot(self, long prod, long prio, double rel, double due, long step, long order) except? -1
+    @cython.final
+    cdef int wip_change(self, double now, long delta) except -1
+    @cython.final
+    cdef int _close_states(self, double now) except -1
+    @cython.final
+    cdef int q_append(self, long f, long k, long lot) except -1
+    @cython.final
+    cdef int q_remove(self, long f, long k, long lot) except -1
+    @cython.final
+    cdef int dequeue(self, long f, long lot) except -1
+    @cython.final
     cdef list waiting_lots(self, long f)
-    cdef idle_push(self, long f, long t)
-    cdef long idle_pop(self, long f)
-    cdef bint idle_has(self, long f, long t)
-    cdef idle_remove(self, long f, long t)
-    cdef settle(self, long t, double now)
-    cdef arm(self, long t)
-    cdef pend(self, long t, long c)
-    cdef long _first_lazy(self, long f)
-    cdef bint _ends_before(self, long t1, long t2)
-    cdef _lazy_place(self, long f, long i, long t)
-    cdef lazy_push(self, long f, long t)
-    cdef lazy_remove(self, long f, long t)
+    @cython.final
+    cdef int idle_push(self, long f, long t) except -1
+    @cython.final
+    cdef long idle_pop(self, long f) noexcept
+    @cython.final
+    cdef bint idle_has(self, long f, long t) noexcept
+    @cython.final
+    cdef int idle_remove(self, long f, long t) except -1
+    @cython.final
+    cdef int settle(self, long t, double now) except -1
+    @cython.final
+    cdef int arm(self, long t) except -1
+    @cython.final
+    cdef int pend(self, long t, long c) except -1
+    @cython.final
+    cdef long _first_lazy(self, long f) noexcept
+    @cython.final
+    cdef inline bint _ends_before(self, long t1, long t2) noexcept
+    @cython.final
+    cdef int _lazy_place(self, long f, long i, long t) except -1
+    @cython.final
+    cdef int lazy_push(self, long f, long t) except -1
+    @cython.final
+    cdef int lazy_remove(self, long f, long t) except -1

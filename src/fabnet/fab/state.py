@@ -115,6 +115,10 @@ class State:
 
     def _init_steps(self, e: Any) -> None:
         n_steps = len(e.step_last)
+        # critical queue times checked at step g: S_cqt_n[g], of them too late S_cqt_late[g];
+        # the steps in the order of their first check
+        self.S_cqt_n, self.S_cqt_late = longs([0] * n_steps), longs([0] * n_steps)
+        self.cqt_steps = []
         self.S_group, self.S_setup = longs(e.step_group), longs(e.step_setup)
         self.S_dist, self.S_recipe = longs(e.step_dist), longs(e.step_recipe)
         self.S_rwto, self.S_cqt_to = longs(e.step_rework_to), longs(e.step_cqt_to)
@@ -196,7 +200,6 @@ class State:
         # the lazily busy tools of group f: a binary heap by (T_free, tool) in
         # Z_tools[G_first[f] : G_first[f] + G_nlazy[f]]; T_zpos[t]: t's place in it
         self.Z_tools, self.T_zpos = longs([0] * nt), longs([0] * nt)
-        self.cqt_checks = {}  # step -> [checks, violations]
 
     def _init_lots(self, cfg: Any, lot_cap: int) -> None:
         m = self.model

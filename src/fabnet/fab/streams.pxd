@@ -8,7 +8,7 @@ cdef class Uniforms:
     cdef double[::1] _buf
     cdef Py_ssize_t _pos, _n
 
-    cpdef double next(self)
+    cpdef double next(self) except? -1
 
 
-cdef double draw(long dist, double mean, double half, double u)
+cdef double draw(long dist, double mean, double half, double u) noexcept

@@ -9,11 +9,18 @@ drawn from them.
 
 from __future__ import annotations
 
+import sys
+
 import cython
 import numpy as np
+
+from fabnet.fab import codes
+
+if not cython.compiled:  # Cython's pure-mode shim resolves one-level cimports only
+    sys.modules.setdefault("cython.cimports.fabnet.fab.codes", codes)
+from cython.cimports.fabnet.fab.codes import DIST_CONST, DIST_EXP
 from cython.cimports.libc.math import log  # C log compiled, math.log interpreted
 
-from fabnet.fab.model import DIST_CONST, DIST_EXP
 from fabnet.fab.rng import BLOCK
 
 __all__ = ["Uniforms", "draw"]
