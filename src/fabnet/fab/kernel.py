@@ -1,23 +1,31 @@
 # cython: boundscheck=False, wraparound=False, initializedcheck=False
 # (wraparound off: no negative index anywhere in the kernel's modules, lists included)
-"""The event kernel of :class:`fabnet.fab.engine.Engine`: a heap of ``(time, kind, a, b)``
-events over integer ids, and a :class:`Kernel` whose methods are the event handlers.
+"""The event kernel of :class:`fabnet.fab.engine.Engine`: the loop over a heap of
+``(time, kind, a, b)`` events on integer ids, and the event handlers.
 
-This module is plain Python and is also compiled with Cython when fabnet is installed
-(``setup.py`` builds ``fabnet.fab._kernel_c`` from this very file, and
-``fabnet.fab._dispatch_c`` from :mod:`fabnet.fab.dispatch`); the engine uses the compiled
-module only when it was built from the current sources (:func:`fabnet.fab.engine.kernel_module`),
-so editing a file never runs stale code. Compiled, :class:`Kernel` is an extension type: its
-state (step, group, tool and lot tables, the event heap, the random streams) are typed
-attributes, its handlers C methods, a dispatching rule's key a C call into
-:mod:`fabnet.fab.dispatch`. Interpreted, the same code runs as ordinary Python with the same
-records. The semantics are documented in :mod:`fabnet.fab.engine`.
+The kernel is one class built in three layers, one module each: :class:`~fabnet.fab.state.State`
+(the tables and the small structures: group queues, idle-tool stacks, lazily busy tools),
+:class:`~fabnet.fab.choice.Choice` (which lot or batch a free tool takes) and :class:`Kernel`
+here (the loop; lots arriving, starting and routed; tools freed, down and back; releases and
+statistics). Around them: :mod:`~fabnet.fab.heap` (the event heap), :mod:`~fabnet.fab.streams`
+(random numbers), :mod:`~fabnet.fab.records` (the run's records), :mod:`~fabnet.fab.codes` (event
+kinds and states) and the rules of :mod:`~fabnet.fab.dispatch`.
+
+Every one of these modules is plain Python, and ``setup.py`` also compiles each with Cython
+(``fabnet.fab._kernel_c`` from this file, ``_state_c`` from ``state.py`` ...; the C types are in
+each module's ``.pxd``); the engine uses the compiled modules only when they were built from the
+current sources (:func:`fabnet.fab.engine.kernel_module`), so editing a file never runs stale
+code. Compiled, :class:`Kernel` is an extension type: its state typed attributes, its handlers C
+methods (those of :class:`Kernel` itself called directly, the base classes' through their
+method tables), a dispatching rule's key a C call. Interpreted, the same code runs as ordinary
+Python with the same records. The semantics are documented in :mod:`fabnet.fab.engine`.
 
 Reading order: :func:`simulate` → :meth:`Kernel.run` (initial state, the loop, the records);
 the loop hands each event to one handler (``on_*``); a lot moves by :meth:`Kernel.arrive`
 (queue or start) and :meth:`Kernel.start` (setup, processing time, routing); a tool by
 :meth:`Kernel.free_tool`, :meth:`Kernel.begin_down` and the calendar events. The
-``@cython.cfunc``/``@cython.locals`` lines are C types and do nothing interpreted.
+``@cython.locals`` lines are C types and do nothing interpreted; the methods' C signatures are
+in ``kernel.pxd`` (a method returning ``int`` there returns 0, or -1 with an exception set).
 """
 
 from __future__ import annotations
