@@ -201,6 +201,20 @@ def _run_one(engine, days: float, as_json: bool):
         bar.close()
 
 
+def _preload(as_json: bool) -> None:
+    """Import what the steps after the simulation need (the report, the JSON conversion, the
+    console's table) while the forked child still simulates: that time is free."""
+    import fabnet._json
+    import fabnet.fab.html_report  # noqa: F401
+
+    if not as_json:
+        import rich.table  # noqa: F401
+
+        from fabnet.cli._common import console
+
+        console.real()
+
+
 def _simulate(engine, pending, replications: int, run_on: tuple, as_json: bool):
     """KPIs of each replication. One run comes from ``pending`` (:func:`_run_one`, started in
     the background); replications go through the executor ``run_on`` names, with a progress
@@ -210,6 +224,7 @@ def _simulate(engine, pending, replications: int, run_on: tuple, as_json: bool):
 
     model, cfg = engine.model, engine.config
     if replications == 1:
+        _preload(as_json)
         return [kpis(pending.result())]
     replication_seeds(cfg.seed, replications)  # checks the count before any worker starts
     bar = _progress(replications, "replications", not as_json)
