@@ -1,7 +1,10 @@
-"""The compiled event loop (Cython build of ``kernel.py``) gives the pure-Python loop's numbers.
+"""The compiled event loop (Cython build of the kernel's modules) gives the pure-Python loop's
+numbers.
 
-``pip install -e .`` compiles ``fabnet.fab._kernel_c`` and ``fabnet.fab._dispatch_c`` (setup.py);
-the engine runs them only when they were built from the current ``kernel.py``/``dispatch.py``. These tests check that the install did compile it, that
+``pip install -e .`` compiles ``fabnet.fab._kernel_c`` and the other kernel modules
+(``_state_c``, ``_choice_c``, ``_heap_c`` ... from ``state.py``, ``choice.py``, ``heap.py`` ...;
+setup.py); the engine runs them only when they were built from the current sources
+(``KERNEL_SOURCES``). These tests check that the install did compile it, that
 compiled and interpreted runs agree record for record (same seed, same model), and that a stale
 build is refused.
 """
