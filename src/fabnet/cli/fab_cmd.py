@@ -133,7 +133,7 @@ def simulate_cmd(
     The run is kept in the run store (tables, summary, report), like plan and risk runs.
     """
     from fabnet.fab import SimConfig
-    from fabnet.fab.engine import Engine
+    from fabnet.fab.engine import Engine, kernel_module
 
     pending = None
     try:
@@ -154,6 +154,7 @@ def simulate_cmd(
                    "replications": replications, "executor": executor, "load_factor": load,
                    "nested_pms": nested_pms}  # fmt: skip
         if replications == 1:  # simulate in a forked child while the store and pandas load
+            kernel_module()  # loaded (with NumPy) before the fork: both processes need it
             pending = background.start(partial(_run_one, engine, days, as_json))
         from fabnet.store import RunStore  # imported here, after the fork: it loads pandas
 
