@@ -48,7 +48,9 @@ def _write_if_changed(path: Path, text: str) -> None:
 def _renamed(text: str) -> str:
     """A source with its imports and cimports of the compiled modules renamed ``X`` → ``_X_c``."""
     text = re.sub(rf"\bfabnet\.fab\.({_NAMES})\b", r"fabnet.fab._\1_c", text)
-    return re.sub(rf"\bfrom fabnet\.fab import ({_NAMES}) as\b", r"from fabnet.fab import _\1_c as", text)
+    return re.sub(
+        rf"\bfrom fabnet\.fab import ({_NAMES}) as\b", r"from fabnet.fab import _\1_c as", text
+    )
 
 
 def source_sha256() -> str:
@@ -77,7 +79,9 @@ def _kernel_extension() -> list[Extension]:
             text += f'\nSOURCE_SHA256 = "{source_sha256()}"\n'
         _write_if_changed(package / f"_{name}_c.py", text)
         if (FAB / f"{name}.pxd").exists():
-            _write_if_changed(package / f"_{name}_c.pxd", _renamed((FAB / f"{name}.pxd").read_text()))
+            _write_if_changed(
+                package / f"_{name}_c.pxd", _renamed((FAB / f"{name}.pxd").read_text())
+            )
     exts = [
         Extension(
             f"fabnet.fab._{name}_c",
