@@ -49,3 +49,19 @@ def test_cancel_stops_the_child():
     pending.cancel()
     with pytest.raises(RuntimeError, match="already taken"):
         pending.result()
+
+
+def test_cancel_does_not_hang_on_a_result_larger_than_the_pipe():
+    """The child blocks writing 10 MB into a pipe nobody reads; cancel still ends it."""
+    import time
+
+    pending = background.start(lambda: b"x" * 10_000_000)
+    time.sleep(0.2)  # the child is now blocked on the full pipe
+    t0 = time.perf_counter()
+    pending.cancel()
+    assert time.perf_counter() - t0 < 5
+
+
+def test_large_result_comes_back_whole():
+    pending = background.start(lambda: list(range(1_000_000)))
+    assert pending.result() == list(range(1_000_000))

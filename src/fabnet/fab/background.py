@@ -59,8 +59,10 @@ class Pending:
         try:
             with os.fdopen(self._fd, "rb") as pipe:
                 data = pipe.read()
-        finally:
-            _, status = os.waitpid(self._pid, 0)
+        except BaseException:  # Ctrl-C while waiting: the child must not wait on a full pipe
+            self._stop()
+            raise
+        _, status = os.waitpid(self._pid, 0)
         if not data:
             raise RuntimeError(f"the simulation process ended without a result (status {status})")
         ok, value = pickle.loads(data)
@@ -74,6 +76,9 @@ class Pending:
             return
         self._done = True
         os.close(self._fd)
+        self._stop()
+
+    def _stop(self) -> None:
         try:
             os.kill(self._pid, signal.SIGTERM)
             os.waitpid(self._pid, 0)
