@@ -130,9 +130,9 @@ def simulate_cmd(
 ) -> None:
     """Simulate a fab and print its KPIs (cycle time, flow factor, throughput, on-time).
 
-    The run is kept in the run store (tables, summary, report), like plan and risk runs. On
-    Linux one run simulates in a forked child process while this one loads the table libraries
-    (same records; FABNET_NO_FORK=1 keeps it in one process).
+    The run is kept in the run store (tables, summary, report), like plan and risk runs.
+
+    One run simulates in a forked child on Linux (same records; FABNET_NO_FORK=1: one process).
     """
     from fabnet.fab import SimConfig
     from fabnet.fab.engine import Engine, kernel_module
