@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # setup.py compiles the fab kernel from kernel.py and dispatch.py: a change reinstalls
-KERNEL  = setup.py src/fabnet/fab/kernel.py src/fabnet/fab/dispatch.py src/fabnet/fab/dispatch.pxd
+KERNEL  = setup.py $(addprefix src/fabnet/fab/,kernel.py kernel.pxd choice.py choice.pxd state.py state.pxd records.py heap.py heap.pxd streams.py streams.pxd dispatch.py dispatch.pxd codes.py codes.pxd)
 
 $(VENV)/.installed: pyproject.toml $(KERNEL) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .

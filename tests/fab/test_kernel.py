@@ -1,7 +1,10 @@
-"""The compiled event loop (Cython build of ``kernel.py``) gives the pure-Python loop's numbers.
+"""The compiled event loop (Cython build of the kernel's modules) gives the pure-Python loop's
+numbers.
 
-``pip install -e .`` compiles ``fabnet.fab._kernel_c`` and ``fabnet.fab._dispatch_c`` (setup.py);
-the engine runs them only when they were built from the current ``kernel.py``/``dispatch.py``. These tests check that the install did compile it, that
+``pip install -e .`` compiles ``fabnet.fab._kernel_c`` and the other kernel modules
+(``_state_c``, ``_choice_c``, ``_heap_c`` ... from ``state.py``, ``choice.py``, ``heap.py`` ...;
+setup.py); the engine runs them only when they were built from the current sources
+(``KERNEL_SOURCES``). These tests check that the install did compile it, that
 compiled and interpreted runs agree record for record (same seed, same model), and that a stale
 build is refused.
 """
@@ -101,7 +104,7 @@ def test_compiled_event_heap_pops_in_heapq_tuple_order():
         (float(rng.randrange(50)), rng.randrange(9), rng.randrange(-3, 40), rng.randrange(5))
         for _ in range(5000)
     ]
-    heap = _compiled().EventHeap(4)  # starts small: grows while pushing
+    heap = importlib.import_module("fabnet.fab._heap_c").EventHeap(4)  # grows while pushing
     for e in events:
         heap.push(*e)
     popped = []
@@ -111,3 +114,31 @@ def test_compiled_event_heap_pops_in_heapq_tuple_order():
     ref = list(events)
     heapq.heapify(ref)
     assert popped == [heapq.heappop(ref) for _ in range(len(events))]
+
+
+def test_codes_pxd_matches_codes_py():
+    """The compiled modules take the event kinds and states from ``codes.pxd``, the
+    interpreted ones from ``codes.py``: same names, same values (else the two would diverge)."""
+    import re
+    from pathlib import Path
+
+    from fabnet.fab import codes
+
+    text = (Path(codes.__file__).parent / "codes.pxd").read_text()
+    declared = {name: int(value) for name, value in re.findall(r"^\s+(\w+) = (\d+)$", text, re.M)}
+    assert declared == {name: getattr(codes, name) for name in codes.__all__}
+
+
+def test_kernel_sources_are_the_kernel_modules():
+    """Every module of the split kernel (and its .pxd) is hashed: an edit to any of them makes
+    the compiled build stale (setup.py hashes the same list)."""
+    from pathlib import Path
+
+    here = Path(engine_mod.__file__).parent
+    for name in ("kernel", "choice", "state", "records", "heap", "streams", "dispatch", "codes"):
+        assert f"{name}.py" in engine_mod.KERNEL_SOURCES
+        if (here / f"{name}.pxd").exists():
+            assert f"{name}.pxd" in engine_mod.KERNEL_SOURCES
+    setup_py = (here.parents[2] / "setup.py").read_text()
+    for name in engine_mod.KERNEL_SOURCES:
+        assert f'"{name}"' in setup_py

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from fabnet.cli._common import err_console, fail, print_json, to_jsonable
 from fabnet.errors import FabnetError, UsageError
+from fabnet.fab import background
 
 __all__ = ["register"]
 
@@ -53,6 +57,34 @@ def _progress(total: float, label: str, enabled: bool):
         console=err_console,
         transient=True,
     )
+
+
+class _LateBar:
+    """A progress bar in simulated days that appears only once a run has taken
+    :attr:`AFTER` seconds: a short run (30 days of SMT2020 take about half a second) does
+    not pay for importing and drawing it. Call it with the simulated day; :meth:`close` at
+    the end."""
+
+    AFTER = 0.5
+
+    def __init__(self, total: float, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+        self.t0 = time.perf_counter()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, day: float) -> None:
+        if self.bar is None:
+            if not self.enabled or time.perf_counter() - self.t0 < self.AFTER:
+                return
+            self.bar = _progress(self.total, "simulated days", True)
+            self.bar.start()
+            self.task = self.bar.add_task("sim", total=self.total)
+        self.bar.update(self.task, completed=day)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @fab_app.command("simulate")
@@ -99,11 +131,13 @@ def simulate_cmd(
     """Simulate a fab and print its KPIs (cycle time, flow factor, throughput, on-time).
 
     The run is kept in the run store (tables, summary, report), like plan and risk runs.
+
+    One run simulates in a forked child on Linux (same records; FABNET_NO_FORK=1: one process).
     """
     from fabnet.fab import SimConfig
-    from fabnet.fab.engine import Engine
-    from fabnet.store import RunStore
+    from fabnet.fab.engine import Engine, kernel_module
 
+    pending = None
     try:
         model = _model(dataset, scenario, template)
         cfg = SimConfig(
@@ -114,12 +148,18 @@ def simulate_cmd(
             load_factor=load,
             nested_pms=nested_pms,
         )
-        rule = Engine(model, cfg).config.dispatch  # validates settings before any worker starts
+        engine = Engine(model, cfg)  # validates settings before any worker starts
+        rule = engine.config.dispatch
         options = {"dataset": str(dataset) if dataset else None, "scenario": scenario,
                    "template": template, "days": days,
                    "warmup_days": cfg.warmup_days, "dispatch": rule,
                    "replications": replications, "executor": executor, "load_factor": load,
                    "nested_pms": nested_pms}  # fmt: skip
+        if replications == 1:  # simulate in a forked child while the store and pandas load
+            kernel_module()  # loaded (with NumPy) before the fork: both processes need it
+            pending = background.start(partial(_run_one, engine, days, as_json))
+        from fabnet.store import RunStore  # imported here, after the fork: it loads pandas
+
         with RunStore(home).start_run(
             kind="fab",
             scenario_name=model.name,
@@ -127,13 +167,16 @@ def simulate_cmd(
             options=options,
             seed=seed,
         ) as run:
-            results = _simulate(model, cfg, days, replications, (executor, workers, address),
+            results = _simulate(engine, pending, replications, (executor, workers, address),
                                 as_json)  # fmt: skip
             summary = dict(_summarise(model, results, replications), run_id=run.id)
             _keep(run, results[0], summary)
     except FabnetError as error:
         fail(error, as_json)
         return
+    finally:
+        if pending is not None:
+            pending.cancel()  # only if its result was not taken (an error came first)
     if out is not None:
         _write_tables(out, results[0], summary)
     if as_json:
@@ -151,21 +194,41 @@ def _executor(kind: str, workers: int, address: str | None):
     return make_executor(kind, workers, address)
 
 
-def _simulate(model, cfg, days: float, replications: int, run_on: tuple, as_json: bool):
-    """KPIs of each replication, with a progress bar in simulated days (or replications).
-    One run goes in this process; replications through the executor ``run_on`` names."""
-    from fabnet.fab.engine import Engine
+def _run_one(engine, days: float, as_json: bool):
+    """One run's raw records, with a progress bar in simulated days once it takes half a
+    second."""
+    bar = _LateBar(days, not as_json)
+    try:
+        return engine.run(bar)
+    finally:
+        bar.close()
+
+
+def _preload(as_json: bool) -> None:
+    """Import what the steps after the simulation need (the report, the JSON conversion, the
+    console's table) while the forked child still simulates: that time is free."""
+    import fabnet._json
+    import fabnet.fab.html_report  # noqa: F401
+
+    if not as_json:
+        import rich.table  # noqa: F401
+
+        from fabnet.cli._common import console
+
+        console.real()
+
+
+def _simulate(engine, pending, replications: int, run_on: tuple, as_json: bool):
+    """KPIs of each replication. One run comes from ``pending`` (:func:`_run_one`, started in
+    the background); replications go through the executor ``run_on`` names, with a progress
+    bar in replications."""
     from fabnet.fab.kpi import kpis
     from fabnet.fab.replicate import replication_seeds, run_replications
 
+    model, cfg = engine.model, engine.config
     if replications == 1:
-        bar = _progress(days, "simulated days", not as_json)
-        if bar is None:
-            return [kpis(Engine(model, cfg).run())]
-        with bar:
-            task = bar.add_task("sim", total=days)
-            raw = Engine(model, cfg).run(lambda d: bar.update(task, completed=d))
-        return [kpis(raw)]
+        _preload(as_json)
+        return [kpis(pending.result())]
     replication_seeds(cfg.seed, replications)  # checks the count before any worker starts
     bar = _progress(replications, "replications", not as_json)
     with _executor(*run_on) as ex:
@@ -206,7 +269,7 @@ _TABLES = ("lots", "products", "tool_groups", "queues", "cqt", "wip")
 
 def _keep(run, k, summary: dict) -> None:
     """Keep a simulation in its store run: KPI tables, summary and the fab report."""
-    from fabnet.report.fab import fab_report_html
+    from fabnet.fab.html_report import fab_report_html
 
     for name in _TABLES:
         run.save_table(name, getattr(k, name))
@@ -224,12 +287,9 @@ def _write_tables(out: Path, k, summary: dict) -> None:
         with contextlib.suppress(ImportError, ValueError):  # pyarrow is a dependency
             df.to_parquet(out / f"{name}.parquet", index=False)
     (out / "summary.json").write_text(json.dumps(to_jsonable(summary), indent=2))
-    try:
-        from fabnet.report.fab import write_fab_report
+    from fabnet.fab.html_report import write_fab_report
 
-        write_fab_report(k, out / "fab_report.html", title=f"fab simulation: {summary['fab']}")
-    except ImportError:  # report layer not installed
-        pass
+    write_fab_report(k, out / "fab_report.html", title=f"fab simulation: {summary['fab']}")
 
 
 def _print_summary(s: dict, k) -> None:

@@ -60,7 +60,11 @@ __all__ = ["DAY", "Engine", "RawResult", "SimConfig", "kernel_module"]
 
 DAY = 1440.0  # minutes
 
-KERNEL_SOURCES = ("kernel.py", "dispatch.py", "dispatch.pxd")
+KERNEL_SOURCES = (
+    "kernel.py", "kernel.pxd", "choice.py", "choice.pxd", "state.py", "state.pxd",
+    "records.py", "heap.py", "heap.pxd", "streams.py", "streams.pxd", "dispatch.py",
+    "dispatch.pxd", "codes.py", "codes.pxd",
+)  # fmt: skip
 """The files the compiled kernel is built from (``setup.py`` hashes the same list)."""
 
 
@@ -91,7 +95,8 @@ def kernel_module() -> ModuleType:
         return _pure_kernel()
     if getattr(_kernel_c, "SOURCE_SHA256", None) != kernel_source_sha256():
         warnings.warn(
-            "fabnet.fab._kernel_c was compiled from an older kernel.py/dispatch.py; running the "
+            "fabnet.fab._kernel_c was compiled from an older kernel.py (or another of its "
+            "modules, KERNEL_SOURCES); running the "
             "pure-Python kernel (reinstall with `pip install -e .` to recompile)",
             RuntimeWarning,
             stacklevel=2,
