@@ -14,7 +14,6 @@ import typer
 from fabnet.cli._common import console, err_console, fail, print_json
 from fabnet.cli._progress import progress_status
 from fabnet.errors import FabnetError, UsageError
-from fabnet.vocab import AllocationPolicy, Objective, parse
 
 if TYPE_CHECKING:
     from fabnet.pipelines.plan import CompareOutcome
@@ -150,12 +149,7 @@ def plan_cmd(
     from fabnet.store import RunStore, export_tables
 
     try:
-        options = PlanOptions(
-            objective=parse(Objective, objective, "objective"),
-            policy=parse(AllocationPolicy, policy, "policy"),
-            time_limit=time_limit,
-            mip_gap=gap,
-        )
+        options = PlanOptions.from_flags(objective, policy, time_limit, gap)
         source = ScenarioInput.load(scenario)
         if compare is not None:
             by = compare.strip().lower()

@@ -18,7 +18,6 @@ import typer
 from fabnet.cli._common import console, fail, print_json
 from fabnet.cli._progress import progress_bar
 from fabnet.errors import FabnetError
-from fabnet.vocab import AllocationPolicy, Objective, parse
 
 if TYPE_CHECKING:
     from fabnet.pipelines.sweep import SweepOutcome
@@ -64,12 +63,7 @@ def sweep_cmd(
 
     try:
         axes = parse_axes(grid)
-        options = PlanOptions(
-            objective=parse(Objective, objective, "objective"),
-            policy=parse(AllocationPolicy, policy, "policy"),
-            time_limit=time_limit,
-            mip_gap=gap,
-        )
+        options = PlanOptions.from_flags(objective, policy, time_limit, gap)
         source = ScenarioInput.load(scenario)
         store = RunStore(home)
         with progress_bar(not as_json, "sweep") as progress:

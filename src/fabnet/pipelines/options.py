@@ -21,6 +21,7 @@ from fabnet.vocab import (
     Recourse,
     RobustMethod,
     Strategy,
+    parse,
 )
 
 __all__ = ["PlanOptions", "RiskOptions"]
@@ -69,6 +70,23 @@ class PlanOptions:
     mip_gap: float | None = None
     strategy: Strategy | None = None
     threads: int | None = None
+
+    @classmethod
+    def from_flags(
+        cls,
+        objective: str | None,
+        policy: str | None,
+        time_limit: float | None,
+        mip_gap: float | None,
+    ) -> PlanOptions:
+        """The options of the CLI's ``--objective``, ``--policy``, ``--time-limit`` and ``--gap``
+        (strings parsed into their vocabularies; a bad one is a :class:`UsageError`)."""
+        return cls(
+            objective=parse(Objective, objective, "objective"),
+            policy=parse(AllocationPolicy, policy, "policy"),
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+        )
 
     def __post_init__(self) -> None:
         if self.objective is not None:

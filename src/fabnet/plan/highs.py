@@ -18,7 +18,14 @@ import linopy
 
 from fabnet.errors import SolverError
 
-__all__ = ["DESIGN_MIP_OPTIONS", "SolveInfo", "objective_value", "quiet_solver", "run_highs"]
+__all__ = [
+    "DESIGN_MIP_OPTIONS",
+    "SolveInfo",
+    "highs_options",
+    "objective_value",
+    "quiet_solver",
+    "run_highs",
+]
 
 BIG_LP_COLUMNS = 150_000
 """LPs with more columns than this use HiGHS interior point (with crossover for duals):
@@ -102,6 +109,19 @@ def _sanitize_new(m: linopy.Model) -> None:
             done[name] = con
 
 
+def highs_options(time_limit: float, threads: int | None = None) -> dict[str, Any]:
+    """HiGHS options every fabnet solve uses: quiet, a time limit of at least 1 s, and
+    ``threads`` when given."""
+    options: dict[str, Any] = {
+        "time_limit": max(float(time_limit), 1.0),
+        "output_flag": False,
+        "log_to_console": False,
+    }
+    if threads:
+        options["threads"] = int(threads)
+    return options
+
+
 def run_highs(
     m: linopy.Model,
     *,
@@ -117,13 +137,7 @@ def run_highs(
     A time limit with a feasible incumbent is accepted (status ``time_limit``); infeasible and
     unbounded models are reported in the status for the caller to explain.
     """
-    options: dict[str, Any] = {
-        "time_limit": max(float(time_limit), 1.0),
-        "output_flag": False,
-        "log_to_console": False,
-    }
-    if threads:
-        options["threads"] = int(threads)
+    options = highs_options(time_limit, threads)
     is_mip = bool(len(m.integers) or len(m.binaries))
     if is_mip and mip_gap is not None:
         options["mip_rel_gap"] = float(mip_gap)

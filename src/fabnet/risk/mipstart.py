@@ -24,7 +24,7 @@ import numpy as np
 
 from fabnet.errors import SolverError, UsageError
 from fabnet.plan import PlanData, SolveInfo, units_from_decisions
-from fabnet.plan.highs import quiet_solver
+from fabnet.plan.highs import highs_options, quiet_solver
 
 __all__ = ["run_highs_with_start", "start_from_decisions"]
 
@@ -40,13 +40,7 @@ def run_highs_with_start(
 ) -> SolveInfo:
     """Solve ``m`` with HiGHS from the partial MIP start ``start`` (variable name → values of
     the variable's shape); quiet. Statuses as :func:`fabnet.plan.run_highs`."""
-    opts: dict[str, Any] = {
-        "time_limit": max(float(time_limit), 1.0),
-        "output_flag": False,
-        "log_to_console": False,
-    }
-    if threads:
-        opts["threads"] = int(threads)
+    opts = highs_options(time_limit, threads)
     if mip_gap is not None:
         opts["mip_rel_gap"] = float(mip_gap)
     opts.update(options or {})
