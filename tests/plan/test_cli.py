@@ -96,3 +96,6 @@ def test_plan_compare_revenue_stores_each_run_and_an_html_page(cli, tmp_path):
     listed = cli("runs", "list", "--json")
     ids = {r["id"] for r in json.loads(listed.stdout)}
     assert set(data["runs"]) <= ids
+    for run_id in data["runs"]:  # each run was open while its variant was solved
+        shown = json.loads(cli("runs", "show", run_id, "--json").stdout)
+        assert shown["duration_seconds"] >= shown["summary"]["solve_seconds"] > 0

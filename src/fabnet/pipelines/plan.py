@@ -141,20 +141,23 @@ def compare(
     ``revenue``: as given, foundry, cost-plus, merchant) solved and kept as a plan run of
     ``store``; the table and an HTML comparison of the runs."""
     kwargs = {k: v for k, v in options.solve_kwargs().items() if k != "strategy"}
-    table, results = compare_plans(scenario, by=by, **kwargs)
-    run_ids: list[str] = []
-    for label, res in results.items():
-        if isinstance(res, str):
-            continue
+    ids: dict[str, str] = {}
+
+    def solve_in_run(label: str, variant: Scenario, solve_kwargs: dict[str, Any]) -> PlanResult:
+        """One variant solved inside its own stored run: the run's time is the solve's, and a
+        variant that fails is kept as a failed run."""
         recorded = {k: v for k, v in kwargs.items() if v is not None} | {"compare": f"{by}={label}"}
         with started_run(
             store, "plan", scenario.name, text or dump_scenario(scenario), recorded, None,
             None, None,
         ) as (run, _report):  # fmt: skip
+            res = solve_plan(variant, **solve_kwargs)
             record_plan(run, res, scenario.name)
-            run_ids.append(run.id)
-    solved = [label for label, res in results.items() if not isinstance(res, str)]
-    ids = dict(zip(solved, run_ids, strict=True))
+        ids[label] = run.id
+        return res
+
+    table, _results = compare_plans(scenario, by=by, solve=solve_in_run, **kwargs)
+    run_ids = list(ids.values())
     run_id: list[Any] = [ids.get(str(label)) for label in table[by]]
     table = table.assign(run_id=run_id)
     html = (

@@ -15,6 +15,7 @@ product: the answer of fabnet before revenue models, kept to show how much it ov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -102,11 +103,22 @@ def _row(label: str, by: str, res: Any) -> dict[str, Any]:
 
 
 def compare_plans(
-    scenario: Scenario, by: str = "strategy", **kwargs: Any
+    scenario: Scenario,
+    by: str = "strategy",
+    solve: Callable[[str, Scenario, dict[str, Any]], Any] | None = None,
+    **kwargs: Any,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Solve each variant (``by`` = ``strategy`` or ``revenue``); return (comparison table,
-    {label: PlanResult or error text}). ``kwargs`` go to :func:`fabnet.plan.solve_plan`."""
+    {label: PlanResult or error text}). ``kwargs`` go to :func:`fabnet.plan.solve_plan`.
+
+    ``solve(label, scenario, solve_kwargs)`` replaces the call of ``solve_plan`` for each variant
+    (the plan pipeline solves each inside a stored run, so the run's time is the solve's)."""
     from fabnet.plan.solve import solve_plan
+
+    if solve is None:
+
+        def solve(_label: str, sc: Scenario, kw: dict[str, Any]) -> Any:
+            return solve_plan(sc, **kw)
 
     if by == "strategy":
         variants: dict[str, tuple[Scenario, dict[str, Any]]] = {
@@ -120,7 +132,7 @@ def compare_plans(
     results: dict[str, Any] = {}
     for label, (sc, extra) in variants.items():
         try:
-            res = solve_plan(sc, **extra, **kwargs)
+            res = solve(label, sc, {**extra, **kwargs})
         except InfeasibleError as exc:
             results[label] = str(exc)
             rows.append({by: label, "status": "infeasible"})
