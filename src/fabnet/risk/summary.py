@@ -17,25 +17,16 @@ from typing import Any
 
 from fabnet.errors import DataError
 from fabnet.plan.summary import check_keys
+from fabnet.risk.recourse import SCALAR_METRICS
 from fabnet.risk.tornado import Tornado
 from fabnet.vocab import Recourse, RobustMethod
 
 __all__ = ["FIGURES", "Figure", "PlanFigures", "RiskSummary", "RobustSummary", "SAADetails"]
 
-#: The scalar figures of a risk summary, each a :class:`Figure` (order of the JSON).
-FIGURES = (
-    "npv",
-    "objective",
-    "irr",
-    "capex_total",
-    "revenue_total",
-    "funding_need",
-    "funding_gap",
-    "debt_peak",
-    "delivered_total",
-    "shortage_total",
-    "first_good_month",
-)
+#: The scalar figures of a risk summary, each a :class:`Figure` (order of the JSON): the
+#: recourse's per-future metrics less the two funding indicators, which the summary reports as
+#: probabilities (``prob_funding_sufficient``, ``prob_funding_with_debt``).
+FIGURES = tuple(m for m in SCALAR_METRICS if m not in ("funding_sufficient", "funding_with_debt"))
 
 
 @dataclass(frozen=True)
