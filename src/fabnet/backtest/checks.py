@@ -9,8 +9,9 @@ Columns (all required):
   of production), ``dies`` (shipped units × compute dies per package),
   ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed) or
   ``cowos_wpm`` (the same, as a monthly average over the period);
-* ``select`` — ``;``-separated product names, or ``line=NAME`` entries for the packaging
-  quantities, or ``customer=NAME`` for all of a designer's products;
+* ``select`` — ``;``-separated product names, or ``customer=NAME`` for all of a designer's
+  products; for the packaging quantities ``line=NAME`` entries (none: every line) and
+  optionally product names (the wafers those products used, e.g. one designer's share);
 * ``period`` — ``YYYY``, ``YYYYQn`` or a month range ``YYYY-MM..YYYY-MM`` (e.g. a designer's
   fiscal quarters: NVIDIA's fiscal year ends in late January, so its FY2026 Q1 is
   ``2025-02..2025-04``);

@@ -166,11 +166,17 @@ def model_value(
 ) -> float:
     """The model's figure for ``check`` (see :mod:`fabnet.backtest.checks` for the quantities):
     ``units`` and ``dies`` count ``shipped`` (default: ``deliveries``, i.e. no lag), ``packaged``
-    counts ``deliveries``."""
+    counts ``deliveries``; ``cowos_*`` count the interposer wafers of the ``line=`` lines (all
+    lines when none is named) used by the named products (all products when none is named)."""
     months = set(period_months(check.period))
     if check.quantity in ("cowos_wafers", "cowos_wpm"):
         lines = {s.split("=", 1)[1] for s in check.select if s.startswith("line=")}
-        rows = packaging[packaging["month"].isin(months) & packaging["line"].isin(lines)]
+        names = {s for s in check.select if "=" not in s}
+        rows = packaging[packaging["month"].isin(months)]
+        if lines:
+            rows = rows[rows["line"].isin(lines)]
+        if names:
+            rows = rows[rows["product"].isin(names)]
         total = float(rows["interposer_wafers"].sum())
         return total / len(months) if check.quantity == "cowos_wpm" else total
     customers = {s.split("=", 1)[1] for s in check.select if s.startswith("customer=")}
