@@ -7,10 +7,13 @@ Columns (all required):
   of the selected products, summed over the period: packaged in month m − ``ship_lag_months``
   of the product), ``packaged`` (the same counted in the month they leave packaging, for figures
   of production), ``dies`` (shipped units × compute dies per package),
-  ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed) or
-  ``cowos_wpm`` (the same, as a monthly average over the period);
+  ``cowos_wafers`` (interposer wafers through the selected packaging lines, summed),
+  ``cowos_wpm`` (the same, as a monthly average over the period) or ``unit_share`` (shipped
+  units of the selected products ÷ shipped units of the ``of=`` products, a fraction 0-1: e.g.
+  one generation's share of a designer's shipments);
 * ``select`` — ``;``-separated product names, or ``customer=NAME`` for all of a designer's
-  products; for the packaging quantities ``line=NAME`` entries (none: every line) and
+  products; for ``unit_share`` also ``of=NAME`` entries, the products of the denominator; for
+  the packaging quantities ``line=NAME`` entries (none: every line) and
   optionally product names (the wafers those products used, e.g. one designer's share);
 * ``period`` — ``YYYY``, ``YYYYQn`` or a month range ``YYYY-MM..YYYY-MM`` (e.g. a designer's
   fiscal quarters: NVIDIA's fiscal year ends in late January, so its FY2026 Q1 is
@@ -30,9 +33,16 @@ from pathlib import Path
 
 from fabnet.errors import DataError
 
-__all__ = ["QUANTITIES", "Check", "builtin_checks_path", "load_checks", "period_months"]
+__all__ = [
+    "QUANTITIES",
+    "Check",
+    "builtin_checks_path",
+    "format_value",
+    "load_checks",
+    "period_months",
+]
 
-QUANTITIES = ("units", "packaged", "dies", "cowos_wafers", "cowos_wpm")
+QUANTITIES = ("units", "packaged", "dies", "cowos_wafers", "cowos_wpm", "unit_share")
 COLUMNS = ("id", "quantity", "select", "period", "low", "high", "source", "counted")
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
 _RANGE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0-2])$")
@@ -81,6 +91,17 @@ def period_months(period: str) -> list[str]:
     return [f"{year:04d}-{first + i:02d}" for i in range(n)]
 
 
+def format_value(quantity: str, value: float) -> str:
+    """A check's figure for tables: shares as percent, counts with thousands separators.
+
+    >>> format_value("unit_share", 0.456), format_value("unit_share", 1.0)
+    ('45.6%', '100%')
+    >>> format_value("units", 1234567.8)
+    '1,234,568'
+    """
+    return f"{value * 100:.3g}%" if quantity == "unit_share" else f"{value:,.0f}"
+
+
 def builtin_checks_path(name: str = "ai-accelerators-2023") -> Path:
     """Path of a checks file shipped with fabnet."""
     return Path(str(resources.files("fabnet") / "data" / "checks" / f"{name}.csv"))
@@ -119,6 +140,11 @@ def load_checks(path: str | Path | None = None) -> list[Check]:
         select = tuple(s.strip() for s in (row["select"] or "").split(";") if s.strip())
         if not select:
             raise bad("select", "select names at least one product, customer= or line=")
+        has_of = any(s.startswith("of=") for s in select)
+        if (quantity == "unit_share") != has_of:
+            raise bad("select", "of= entries (the denominator) go with quantity unit_share only")
+        if quantity == "unit_share" and all(s.startswith("of=") for s in select):
+            raise bad("select", "unit_share needs the numerator's products besides of= entries")
         period = (row["period"] or "").strip()
         try:
             period_months(period)

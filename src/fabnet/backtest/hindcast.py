@@ -166,7 +166,8 @@ def model_value(
 ) -> float:
     """The model's figure for ``check`` (see :mod:`fabnet.backtest.checks` for the quantities):
     ``units`` and ``dies`` count ``shipped`` (default: ``deliveries``, i.e. no lag), ``packaged``
-    counts ``deliveries``; ``cowos_*`` count the interposer wafers of the ``line=`` lines (all
+    counts ``deliveries``, ``unit_share`` divides shipped units by those of the ``of=``
+    products; ``cowos_*`` count the interposer wafers of the ``line=`` lines (all
     lines when none is named) used by the named products (all products when none is named)."""
     months = set(period_months(check.period))
     if check.quantity in ("cowos_wafers", "cowos_wpm"):
@@ -183,6 +184,11 @@ def model_value(
     names = {s for s in check.select if "=" not in s}
     table = deliveries if check.quantity == "packaged" or shipped is None else shipped
     rows = table[table["month"].isin(months)]
+    if check.quantity == "unit_share":
+        of = {s.split("=", 1)[1] for s in check.select if s.startswith("of=")}
+        whole = float(rows.loc[rows["product"].isin(of), "delivered"].sum())
+        part = rows[rows["product"].isin(names) | rows["customer"].isin(customers)]
+        return float(part["delivered"].sum()) / whole if whole > 0 else 0.0
     rows = rows[rows["product"].isin(names) | rows["customer"].isin(customers)]
     if check.quantity == "dies":
         dies = rows["product"].map(lambda p: products[p][0])
@@ -203,7 +209,8 @@ def run_backtest(
         (c.id, s)
         for c in checks
         for s in c.select
-        if "=" not in s and s not in {p.name for p in sc.products}
+        if ("=" not in s or s.startswith("of="))
+        and s.removeprefix("of=") not in {p.name for p in sc.products}
     ]
     if unknown:
         from fabnet.errors import DataError

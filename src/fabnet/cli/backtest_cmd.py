@@ -78,6 +78,8 @@ def backtest(
 def _print(result, target: Path) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
+    from fabnet.backtest.checks import format_value
+
     t = Table(title=f"Backtest — {result.scenario}")
     for col in ("check", "period", "model", "band", ""):
         t.add_column(col, justify="right" if col in ("model", "band") else "left")
@@ -85,8 +87,8 @@ def _print(result, target: Path) -> None:  # type: ignore[no-untyped-def]
         t.add_row(
             r.id,
             r.period,
-            f"{r.model:,.0f}",
-            f"{r.low:,.0f} – {r.high:,.0f}",
+            format_value(r.quantity, r.model),
+            f"{format_value(r.quantity, r.low)} – {format_value(r.quantity, r.high)}",
             "[green]inside[/]" if r.inside else "[red]outside[/]",
         )
     console.print(t)

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from fabnet.backtest.checks import period_months
+from fabnet.backtest.checks import format_value, period_months
 from fabnet.backtest.hindcast import BacktestResult, quarter_of
 from fabnet.backtest.shortage import ShortageResult
 from fabnet.report.builder import Section, build_report
@@ -28,27 +28,39 @@ def _quarters_of(period: str) -> list[str]:
 def _check_series(result: BacktestResult, row: pd.Series) -> pd.Series:
     """The check's quantity per quarter (units per quarter; wafers a month for ``cowos_wpm``)."""
     sel = str(row["select"]).split(";")
+    names = [s for s in sel if "=" not in s]
     if row["quantity"] in ("cowos_wpm", "cowos_wafers"):
         lines = [s.split("=", 1)[1] for s in sel if s.startswith("line=")]
-        wide = result.by_quarter("line")
-        per_month = wide.loc[wide.index.intersection(lines)].sum()
-        return per_month if row["quantity"] == "cowos_wpm" else per_month * 3.0
+        pk = result.packaging
+        pk = pk[pk["line"].isin(lines)] if lines else pk
+        pk = pk[pk["product"].isin(names)] if names else pk
+        per_quarter = pk.assign(quarter=pk["month"].map(quarter_of)).groupby("quarter")
+        wafers = per_quarter["interposer_wafers"].sum()
+        return wafers / 3.0 if row["quantity"] == "cowos_wpm" else wafers
     customers = [s.split("=", 1)[1] for s in sel if s.startswith("customer=")]
-    names = [s for s in sel if "=" not in s]
     d = result.deliveries if row["quantity"] == "packaged" else result.shipments
-    d = d[d["product"].isin(names) | d["customer"].isin(customers)]
+    d = d.assign(quarter=d["month"].map(quarter_of))
+    part = d[d["product"].isin(names) | d["customer"].isin(customers)]
+    if row["quantity"] == "unit_share":
+        of = [s.split("=", 1)[1] for s in sel if s.startswith("of=")]
+        whole = d[d["product"].isin(of)].groupby("quarter")["delivered"].sum()
+        share = part.groupby("quarter")["delivered"].sum().reindex(whole.index).fillna(0.0)
+        return share / whole.where(whole > 0)
     if row["quantity"] == "dies":
-        d = d.assign(delivered=d["delivered"] * d["product"].map(lambda p: result.products[p][0]))
-    return d.assign(quarter=d["month"].map(quarter_of)).groupby("quarter")["delivered"].sum()
+        dies = part["product"].map(lambda p: result.products[p][0])
+        part = part.assign(delivered=part["delivered"] * dies)
+    return part.groupby("quarter")["delivered"].sum()
 
 
 def _check_figure(result: BacktestResult, row: pd.Series) -> go.Figure:
     series = _check_series(result, row)
     quarters = _quarters_of(str(row["period"]))
-    per_quarter = row["quantity"] == "cowos_wpm" or len(quarters) == 1
+    per_quarter = row["quantity"] in ("cowos_wpm", "unit_share") or len(quarters) == 1
     unit = "interposer wafers / month" if row["quantity"] == "cowos_wpm" else "per quarter"
     if row["quantity"] == "cowos_wafers":
         unit = "interposer wafers per quarter"
+    if row["quantity"] == "unit_share":
+        unit = "share of the of= products' units"
     fig = go.Figure()
     fig.add_bar(x=list(series.index), y=list(series.values), name="model", marker_color="#457b9d")
     low, high = float(row["low"]), float(row["high"])
@@ -66,8 +78,12 @@ def _check_figure(result: BacktestResult, row: pd.Series) -> go.Figure:
         mode="lines",
     )
     verdict = "inside" if row["inside"] else "outside"
+
+    def fmt(v: float) -> str:
+        return format_value(str(row["quantity"]), float(v))
+
     fig.update_layout(
-        title=f"{row['id']}: model {row['model']:,.0f} vs {row['low']:,.0f}–{row['high']:,.0f} "
+        title=f"{row['id']}: model {fmt(row['model'])} vs {fmt(row['low'])}–{fmt(row['high'])} "
         f"({verdict})",
         yaxis_title=unit,
         height=300,
@@ -129,9 +145,9 @@ def _checks_table(result: BacktestResult) -> pd.DataFrame:
         {
             "check": c["id"],
             "period": c["period"],
-            "low": c["low"].map(lambda v: f"{v:,.0f}"),
-            "high": c["high"].map(lambda v: f"{v:,.0f}"),
-            "model": c["model"].map(lambda v: f"{v:,.0f}"),
+            "low": [format_value(q, v) for q, v in zip(c["quantity"], c["low"], strict=True)],
+            "high": [format_value(q, v) for q, v in zip(c["quantity"], c["high"], strict=True)],
+            "model": [format_value(q, v) for q, v in zip(c["quantity"], c["model"], strict=True)],
             "inside": c["inside"].map({True: "yes", False: "no"}),
             "counted": c["counted"],
             "source": c["source"],
