@@ -93,6 +93,10 @@ def _check_figure(result: BacktestResult, row: pd.Series) -> go.Figure:
     return fig
 
 
+#: Round ticks of the log axis of the overview (plotly labels a log axis's minor ticks "9, 8, 7").
+_RATIO_TICKS = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
+
+
 def backtest_figures(result: BacktestResult) -> list[go.Figure]:
     """An overview (model ÷ band midpoint per check) and one model-vs-band chart per check."""
     c = result.checks
@@ -122,7 +126,12 @@ def backtest_figures(result: BacktestResult) -> list[go.Figure]:
     )
     over.update_layout(
         title=f"Model ÷ band midpoint, {int(c['inside'].sum())} of {len(c)} checks inside",
-        yaxis={"type": "log", "title": "× band midpoint"},
+        yaxis={
+            "type": "log",
+            "title": "model ÷ band midpoint",
+            "tickvals": _RATIO_TICKS,
+            "ticktext": [f"×{v:g}" for v in _RATIO_TICKS],
+        },
         height=420,
         margin={"l": 60, "r": 20, "t": 50, "b": 140},
     )
