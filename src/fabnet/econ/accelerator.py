@@ -27,7 +27,16 @@ from fabnet.econ.cost import AcceleratorCost, accelerator_cost, cost_per_good_di
 from fabnet.econ.dies import exact_dies_per_wafer
 from fabnet.econ.learning import defect_density_exponential, defect_density_gompertz
 from fabnet.econ.yield_models import die_yield, harvested_yield
-from fabnet.scenario import GreenfieldSite, Newcomer, OutsideFoundry, ProcessNode, Product, Scenario
+from fabnet.scenario import (
+    GreenfieldSite,
+    Newcomer,
+    OutsideFoundry,
+    ProcessNode,
+    Product,
+    Scenario,
+    series_end,
+)
+
 
 __all__ = [
     "WaferCostBasis",
@@ -155,6 +164,9 @@ def hbm_price(scenario: Scenario, hbm_type: str) -> float:
 def packaging_cost_per_wafer(scenario: Scenario, kind: str) -> tuple[float, float]:
     """(cost per interposer wafer, assembly yield) of the outside line for ``kind``.
 
+    The yield is the line's mature one, like the die yield of :func:`product_economics`: a
+    ramping line's (a dated path) value after its last point.
+
     The outside (bought-slot) price is the market figure; with no outside line, the cheapest own line.
     """
     lines = [line for line in scenario.packaging if line.kind == kind]
@@ -162,7 +174,7 @@ def packaging_cost_per_wafer(scenario: Scenario, kind: str) -> tuple[float, floa
         return 0.0, 1.0
     outside = [line for line in lines if line.owner == "outsourced"]
     line = min(outside or lines, key=lambda x: x.cost_per_wafer_usd)
-    return line.cost_per_wafer_usd, line.assembly_yield
+    return line.cost_per_wafer_usd, series_end(line.assembly_yield)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ Variables (money USD, quantities per bucket; dimensions in brackets):
   on), ``option_max_units`` [option]; ``option_capex`` (per unit),
   ``option_capacity`` (wafers out per unit), ``option_young`` [option, bucket];
   ``option_gdpw`` (good dies per wafer of the young cohort) [option, product, bucket];
-* packaging: ``line_kind``, ``line_cost`` (USD per interposer wafer), ``line_assembly_yield``,
-  ``line_max_blocks`` [line]; ``line_capacity`` (booked interposer wafers) [line, bucket];
+* packaging: ``line_kind``, ``line_cost`` (USD per interposer wafer), ``line_assembly_yield``
+  (the horizon's mean of the line's yield path), ``line_max_blocks`` [line];
+  ``line_capacity`` (booked interposer wafers), ``line_yield`` (assembly yield in the bucket,
+  :func:`line_yield_paths`: the one the planner uses) [line, bucket];
   ``line_product`` [line, product]; ``expansion_line``, ``expansion_start``,
   ``expansion_first_output`` [expansion]; ``expansion_capacity``, ``expansion_capex``
   [expansion, bucket];
@@ -99,6 +101,7 @@ __all__ = [
     "cycle_time_months",
     "decisions_table",
     "fab_cycle_time_months",
+    "line_yield_paths",
     "option_starts",
     "units_from_decisions",
     "usable_share",
@@ -507,19 +510,23 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
         cost.append(base)
         index.append(price / base)
     depreciation, sustaining = _capital_charges(sc, [e.capex for e in exps], buckets)
+    line_yield = line_yield_paths(sc, buckets)
+    paths = [ln.assembly_yield for ln in lines] + [h.assembly_yield for h in osat]
+    line_yield_mean = np.array(
+        [
+            float(np.mean(series_values(y, months))) if isinstance(y, dict) else float(y)
+            for y in paths
+        ],
+        dtype=float,
+    )
     return xr.Dataset(
         {
             "line_kind": ("line", _text([ln.kind for ln in lines] + [h.kind for h in osat])),
             "line_owner": ("line", _text([ln.owner for ln in lines] + ["outside"] * len(osat))),
             "line_cost": ("line", np.array(cost, dtype=float)),
             "line_cost_index": (("line", "bucket"), np.array(index).reshape(n_l, n_t)),
-            "line_assembly_yield": (
-                "line",
-                np.array(
-                    [ln.assembly_yield for ln in lines] + [h.assembly_yield for h in osat],
-                    dtype=float,
-                ),
-            ),
+            "line_yield": (("line", "bucket"), line_yield),
+            "line_assembly_yield": ("line", line_yield_mean),
             "line_max_blocks": ("line", np.concatenate([line_max_blocks(sc), np.zeros(len(osat))])),
             "line_capacity": (("line", "bucket"), np.array(cap).reshape(n_l, n_t)),
             "line_product": (
@@ -569,19 +576,37 @@ def _hbm(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     )
 
 
+def line_yield_paths(sc: Scenario, buckets: Buckets) -> FloatArray:
+    r"""Assembly yield of each packaging line (own and booked lines, then outside houses) per
+    bucket [line, bucket]: the line's ``assembly_yield`` path evaluated in every month
+    (:func:`fabnet.scenario.series_values`: straight lines between dated points, flat ends) and
+    averaged over the bucket's months, :math:`\bar y_{l,b} = \frac{1}{L_b}\sum_{m \in b}
+    y_l(m)`. A constant yield gives the same number in every bucket."""
+    paths = [ln.assembly_yield for ln in sc.packaging]
+    paths += [h.assembly_yield for h in sc.outside_packaging]
+    monthly = np.array([series_values(y, sc.months) for y in paths], dtype=float)
+    monthly = monthly.reshape(len(paths), buckets.n_months)
+    out = buckets.aggregate(monthly) / buckets.length
+    for i, y in enumerate(paths):
+        if not isinstance(y, dict):
+            out[i] = float(y)  # exactly the number written (no rounding through the mean)
+    return out
+
+
 def _booked_units(sc: Scenario, buckets: Buckets, demand: np.ndarray) -> np.ndarray:
     """Packaging bookings as contracted units [customer, product, bucket]: booked interposer
-    wafers × packages per wafer × the kind's mean assembly yield, split over the customer's
-    products of that kind in proportion to their demand in the bucket."""
+    wafers × packages per wafer × the kind's mean assembly yield in the bucket (mean over the
+    kind's lines of :func:`line_yield_paths`), split over the customer's products of that kind
+    in proportion to their demand in the bucket."""
     out = np.zeros_like(demand)
     months = sc.months
-    lines = [(ln.kind, ln.assembly_yield) for ln in sc.packaging]
-    lines += [(op.kind, op.assembly_yield) for op in sc.outside_packaging]
+    kinds = [ln.kind for ln in sc.packaging] + [op.kind for op in sc.outside_packaging]
+    line_yield = line_yield_paths(sc, buckets)
     for ci, c in enumerate(sc.customers):
         for kind, series in c.packaging_bookings.items():
             wafers = buckets.aggregate(np.asarray(series_values(series, months)))
-            ylds = [y for k, y in lines if k == kind]
-            yld = float(np.mean(ylds)) if ylds else 0.0
+            ylds = [line_yield[i] for i, k in enumerate(kinds) if k == kind]
+            yld = np.mean(ylds, axis=0) if ylds else np.zeros(buckets.n)
             js = [j for j, p in enumerate(sc.products) if p.packaging == kind]
             if not js:
                 continue

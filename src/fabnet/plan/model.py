@@ -341,8 +341,10 @@ def _expansion_blocks(pm: PlanModel, inc: xr.DataArray) -> linopy.Variable:
 
 
 def define_packaging(pm: PlanModel) -> None:
-    """``Packages`` assembled per line, product and bucket within interposer-wafer capacity
-    (booked slots + own-line expansion blocks after their lead time)."""
+    r"""``Packages`` assembled per line, product and bucket within interposer-wafer capacity
+    (booked slots + own-line expansion blocks after their lead time); good packages
+    :math:`\sum_l \bar y_{l,b}\,P_{l,p,b}` with the line's assembly yield in the bucket
+    (``line_yield``, which ramps where the scenario gives a dated path)."""
     d, m = pm.d, pm.m
     if not d.lines:
         return
@@ -364,7 +366,7 @@ def define_packaging(pm: PlanModel) -> None:
     else:
         m.add_constraints(used <= rhs_const, name=pm.name("Line-capacity"))
     pm.ex["packages"] = pkf.sum("line")
-    pm.ex["good_packages"] = (pm.da("line_assembly_yield") * pkf).sum("line")
+    pm.ex["good_packages"] = (pm.da("line_yield") * pkf).sum("line")
     line_cost = pm.da("line_cost") * pm.da("line_cost_index")
     unit_cost = (line_cost / ppw + pm.da("test_cost")) * (QTY / MONEY)
     pm.ex["opex_packaging"] = (unit_cost * pkf).sum(["line", "product"])

@@ -108,13 +108,14 @@ def _supply_table(pm: PlanModel, blocks: np.ndarray) -> tuple[pd.DataFrame, np.n
             d.positions("line", d.values("expansion_line")),
             blocks[:, None] * d.values("expansion_capacity"),
         )
-    line_product, line_yield = d.values("line_product"), d.values("line_assembly_yield")
+    line_product, line_yield = d.values("line_product"), d.values("line_yield")
     ppw, stacks = d.values("packages_per_interposer_wafer"), d.values("hbm_stacks")
     hbm_type, supplier_type = d.values("hbm_type"), d.values("supplier_hbm_type")
     hbm_supply = d.values("hbm_supply")
     rows = []
     for j, prod in enumerate(d.products):
-        pk_lim = (line_cap[line_product[:, j]] * line_yield[line_product[:, j], None]).sum(0)
+        on = line_product[:, j]
+        pk_lim = (line_cap[on] * line_yield[on]).sum(0)
         pk_lim = pk_lim * ppw[j]
         typ = supplier_type == hbm_type[j]
         hbm = hbm_supply[typ].sum(0) if typ.any() else np.zeros(n_t)

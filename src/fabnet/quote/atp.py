@@ -161,10 +161,14 @@ class AtpBook:
         dies_b[pi, bi] = supply["good_dies"].to_numpy(float)
 
         prods = scenario.products
-        line_yield: dict[str, list[float]] = {}
+        # Each kind's mean assembly yield per month (a line's yield may ramp: a dated path).
+        line_yield: dict[str, list[list[float]]] = {}
         for line in scenario.packaging:
-            line_yield.setdefault(line.kind, []).append(line.assembly_yield)
-        yields = np.array([float(np.mean(line_yield.get(p.packaging, [1.0]))) for p in prods])
+            path = series_values(line.assembly_yield, list(months))
+            line_yield.setdefault(line.kind, []).append(path)
+        ones = [[1.0] * len(months)]
+        yields = np.array([np.mean(line_yield.get(p.packaging, ones), axis=0) for p in prods])
+        yields = yields.reshape(len(prods), len(months))
         kinds = sorted({p.packaging for p in prods})
         pack_kind = np.array([kinds.index(p.packaging) for p in prods])
         hbm_types = sorted({p.hbm_type for p in prods if p.hbm_stacks > 0})
@@ -180,7 +184,7 @@ class AtpBook:
             pack_used = np.where(pack_units > 0, finished / pack_units, 0.0)
             hbm_used = np.where(
                 np.isfinite(hbm_units) & (hbm_units > 0),
-                finished / yields[:, None] / hbm_units,
+                finished / yields / hbm_units,
                 0.0,
             )
         pack_share = np.stack(
@@ -215,8 +219,8 @@ class AtpBook:
         with np.errstate(divide="ignore", invalid="ignore"):
             gdpw_b = np.where(total_wafers > EPS, dies_b / total_wafers, 0.0)
         gdpw_b = np.stack([_fill_nearest(row) for row in gdpw_b])
-        per_die = yields / np.array([p.compute_dies for p in prods], dtype=float)
-        wafer_units = gdpw_b[:, mb] * per_die[:, None]
+        per_die = yields / np.array([p.compute_dies for p in prods], dtype=float)[:, None]
+        wafer_units = gdpw_b[:, mb] * per_die
         wafer_free = free_b[:, mb]  # wspm is per month already
 
         book = cls(

@@ -5,7 +5,15 @@ revenue terms, finance, cash-flow terms, policy, uncertainty); :class:`Scenario`
 built-in ``ai-fab-network-2024``) and validates everything, raising :class:`~fabnet.errors.ScenarioError`.
 """
 
-from fabnet.scenario._base import Month, Series, add_months, month_index, series_values
+from fabnet.scenario._base import (
+    FractionPath,
+    Month,
+    Series,
+    add_months,
+    month_index,
+    series_end,
+    series_values,
+)
 from fabnet.scenario.cashflow import Grant, Newcomer, TerminalValue
 from fabnet.scenario.checks import check_scenario
 from fabnet.scenario.customers import Customer
@@ -45,6 +53,7 @@ __all__ = [
     "Distribution",
     "ExistingFab",
     "Fab",
+    "FractionPath",
     "Financing",
     "Grant",
     "GreenfieldSite",
@@ -79,5 +88,6 @@ __all__ = [
     "parse_scenario_text",
     "save_scenario",
     "scenario_from_dict",
+    "series_end",
     "series_values",
 ]

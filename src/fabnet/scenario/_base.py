@@ -16,6 +16,7 @@ from fabnet.scenario.limits import MAX_PATH_CHARS, MAX_QUANTITY, MAX_SERIES_POIN
 __all__ = [
     "MONTH_PATTERN",
     "FilePath",
+    "FractionPath",
     "Month",
     "Number",
     "Series",
@@ -23,6 +24,7 @@ __all__ = [
     "add_months",
     "month_index",
     "parse_month",
+    "series_end",
     "series_values",
 ]
 
@@ -161,6 +163,35 @@ def _parse_series(value: object) -> float | dict[str, float]:
 Series = Annotated[float | dict[str, float], BeforeValidator(_parse_series)]
 """A non-negative quantity over time: one number (constant), or ``{YYYY-MM: value}`` points joined
 by straight lines and held flat before the first and after the last point."""
+
+
+def _parse_fraction_path(value: object) -> float | dict[str, float]:
+    """A :data:`Series` whose every value is a fraction in (0, 1]."""
+    hint = "a fraction in (0, 1], e.g. 0.95, or {YYYY-MM: fraction} points, e.g. {2024-08: 0.6}"
+    if isinstance(value, bool):
+        raise ValueError(f"expected {hint}; true/false is not a number")
+    if not isinstance(value, int | float | str | dict):
+        raise ValueError(f"expected {hint}, got {short_repr(value)}")
+    parsed = _parse_series(_number_text(value))
+    points = parsed.items() if isinstance(parsed, dict) else [("", parsed)]
+    for month, v in points:
+        if not 0 < v <= 1:
+            where = f"value at {month} " if month else ""
+            raise ValueError(f"{where}must lie in (0, 1] ({hint}), got {v!r}")
+    return parsed
+
+
+FractionPath = Annotated[float | dict[str, float], BeforeValidator(_parse_fraction_path)]
+"""A fraction in (0, 1] over time (e.g. a packaging line's assembly yield as it ramps): one number
+(constant), or ``{YYYY-MM: fraction}`` points joined by straight lines and held flat before the
+first and after the last point, evaluated by :func:`series_values` like a :data:`Series`."""
+
+
+def series_end(series: Series) -> float:
+    """The value a :data:`Series` holds after its last point (its only value if constant)."""
+    if isinstance(series, dict):
+        return float(series[max(series)])
+    return float(series)
 
 
 def series_values(series: Series, months: list[str]) -> list[float]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fabnet.scenario._base import Month, Number, Series, StrictModel
+from fabnet.scenario._base import FractionPath, Month, Number, Series, StrictModel
 
 __all__ = ["OutsideFoundry", "OutsidePackaging"]
 
@@ -56,7 +56,12 @@ class OutsidePackaging(StrictModel):
     kind: str = Field(description="Packaging kind products refer to (e.g. 'CoWoS').")
     capacity_wpm: Series = Field(description="Interposer wafers per month it can take.")
     price_per_wafer_usd: Series = Field(description="Price per interposer wafer [USD].")
-    assembly_yield: Number = Field(0.97, gt=0, le=1, description="Good packages / assembled [-].")
+    assembly_yield: FractionPath = Field(
+        0.97,
+        description="Good packages / assembled [-]: one fraction, or a dated path "
+        "{YYYY-MM: fraction} for a line whose yield ramps (straight lines between the points, "
+        "flat before the first and after the last).",
+    )
     lead_time_months: int = Field(
         1, ge=0, le=12, description="Months from die bank to finished packages."
     )

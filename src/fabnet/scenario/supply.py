@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from fabnet.scenario._base import Number, Series, StrictModel
+from fabnet.scenario._base import FractionPath, Number, Series, StrictModel
 from fabnet.scenario.limits import MAX_QUANTITY, MAX_UNIT_PRICE_USD, MAX_USD
 
 __all__ = ["HBMSupply", "PackagingLine"]
@@ -24,7 +24,12 @@ class PackagingLine(StrictModel):
     cost_per_wafer_usd: Number = Field(
         ge=0, le=MAX_UNIT_PRICE_USD, description="Cost per interposer wafer [USD]."
     )
-    assembly_yield: Number = Field(0.98, gt=0, le=1, description="Good packages / assembled [-].")
+    assembly_yield: FractionPath = Field(
+        0.98,
+        description="Good packages / assembled [-]: one fraction, or a dated path "
+        "{YYYY-MM: fraction} for a line whose yield ramps (straight lines between the points, "
+        "flat before the first and after the last).",
+    )
     expansion_capex_per_kwpm_usd: Number | None = Field(
         None,
         gt=0,
