@@ -170,9 +170,10 @@ def _parse_fraction_path(value: object) -> float | dict[str, float]:
     hint = "a fraction in (0, 1], e.g. 0.95, or {YYYY-MM: fraction} points, e.g. {2024-08: 0.6}"
     if isinstance(value, bool):
         raise ValueError(f"expected {hint}; true/false is not a number")
-    if not isinstance(value, int | float | str | dict):
-        raise ValueError(f"expected {hint}, got {short_repr(value)}")
-    parsed = _parse_series(_number_text(value))
+    value = _number_text(value)
+    if not isinstance(value, int | float | dict):
+        raise ValueError(f"expected {hint}")
+    parsed = _parse_series(value)
     points = parsed.items() if isinstance(parsed, dict) else [("", parsed)]
     for month, v in points:
         if not 0 < v <= 1:
