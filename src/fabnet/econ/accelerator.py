@@ -37,7 +37,6 @@ from fabnet.scenario import (
     series_end,
 )
 
-
 __all__ = [
     "WaferCostBasis",
     "defect_density_at",
