@@ -318,6 +318,7 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
 def _operating_cost(
     model: RiskModel, used: FloatArray, opex_ratio: FloatArray, assembled: FloatArray,
     line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
+    lines: dict[str, FloatArray] | None = None,
 ) -> FloatArray:  # fmt: skip
     """Opex per bucket [F, T]: own wafers started [F, O, T], packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
@@ -325,11 +326,15 @@ def _operating_cost(
     ppw = model.values("packages_per_interposer_wafer")
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
+    if lines is not None:
+        lines["opex_wafers"] = opex.copy()
     if line_cost.shape[1]:
         index = model.values("line_cost_index").T  # T x L: outside houses' prices over time
         cost = line_cost[:, None, :] * index[None]  # F x T x L
         per_pkg = cost[..., None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
+    if lines is not None:
+        lines["opex_packaging"] = opex - lines["opex_wafers"]
     supplier_type, product_type, n_types = hbm_type_index(model)
     stacks = np.zeros((*opex.shape, n_types))
     for p in range(len(product_type)):
@@ -342,6 +347,8 @@ def _operating_cost(
         take = np.minimum(stacks[..., h], hbm_sup[:, s])
         opex = opex + take * hbm_price[:, [s]]
         stacks[..., h] -= take
+    if lines is not None:
+        lines["opex_hbm"] = opex - lines["opex_wafers"] - lines["opex_packaging"]
     return opex
 
 
@@ -367,6 +374,7 @@ def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
 def _money_metrics(
     model: RiskModel, revenue_c: FloatArray, opex: FloatArray, inflow: FloatArray,
     shortage: FloatArray, capital_flows: tuple[FloatArray, FloatArray, FloatArray],
+    lines: dict[str, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:  # fmt: skip
     """NPV, objective, IRR, funding figures per future (step 5): revenue per customer
     [F, C, T], capex, sustaining capex and depreciation [F, T] (:func:`~fabnet.risk.effects.capital`), with prepayments recovered from it, grants, sustaining capex, income tax with
@@ -417,6 +425,12 @@ def _money_metrics(
         else:
             tv = float(ds.attrs["terminal_multiple"]) * ebitda
     npv = ((flows - interest) * b.discount).sum(axis=1) + df_end * (tv - owed_at_end)
+    if lines is not None:
+        lines.update(
+            revenue_c=revenue_c, capex=capex, sustaining=sustaining, grants=grants + 0 * capex,
+            tax=tax, interest=interest, prepaid=prepaid + 0 * capex, recovered=recovered,
+            terminal=tv, owed_at_end=owed_at_end,
+        )  # fmt: skip
     penalty = (shortage.sum(axis=3) * model.values("penalty")[None, None, :]).sum(axis=2)
     monthly = np.repeat(flows / length, b.length, axis=1)
     monthly[:, -1] += tv - owed_at_end
@@ -440,8 +454,12 @@ def _money_metrics(
     }
 
 
-def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
-    """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
+def evaluate_draws(
+    model: RiskModel, draws: Draws, lines: dict[str, FloatArray] | None = None
+) -> dict[str, FloatArray]:
+    """Evaluate the plan in the futures ``draws`` (see the module docstring); ``lines``, when
+    given, receives the cash-flow lines per future and bucket (for checking against the exact
+    recourse, :mod:`benchmarks.recourse_agreement`)."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
     dies, wafers, gdpw, opex_ratio = _dies(model, draws)
@@ -462,16 +480,23 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
     delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
-    opex = _operating_cost(model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price)
+    opex = _operating_cost(
+        model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price, lines
+    )
     if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
         paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
         opex = opex + (paid * outside_price).sum(axis=1)
+        if lines is not None:
+            lines["opex_outside"] = (paid * outside_price).sum(axis=1)
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
     revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
     out = _money_metrics(
-        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws)
+        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws), lines
     )
+    if lines is not None:
+        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought,
+                     assembled=assembled)  # fmt: skip
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))
