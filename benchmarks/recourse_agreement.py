@@ -78,6 +78,13 @@ def exact_lines(pm: Any, result: Any) -> dict[str, np.ndarray]:
     for key in ("finished_inventory", "die_inventory"):
         v = pm.extra[key].solution.transpose("product", "bucket").values
         out[key] = np.nan_to_num(v) * QTY
+    for name, dims in (("Option-wafers", ("option", "product", "bucket")),
+                       ("Pool-wafers", ("group", "product", "bucket")),
+                       ("Outside-wafers", ("outside", "product", "bucket")),
+                       ("Packages", ("line", "product", "bucket"))):  # fmt: skip
+        if name in pm.m.variables:
+            v = pm.m.variables[name].solution.transpose(*dims).values
+            out[name] = np.nan_to_num(v) * QTY
     out["npv"] = np.array(result.summary["npv"])
     return out
 
@@ -187,6 +194,11 @@ def main() -> None:
           f"{fs / 1e6:.3f} vs {es / 1e6:.3f} M units ({fs / es - 1:+.2%}); fast CPU "
           f"{fast_cpu:.2f} s for {args.futures} futures")  # fmt: skip
     if args.per_future:
+        keys = list(fast_rows[0])
+        print("\nper future, fast − exact (M$): " + " ".join(k[:9] for k in keys))
+        for f in range(args.futures):
+            d = [(fast_rows[f][k] - exact_rows[f][k]) / 1e6 for k in keys]
+            print(f"{f:3d} " + " ".join(f"{v:9.0f}" for v in d))
         for f in range(args.futures):
             print(f"future {f:2d}: npv fast {fast['npv'][f] / 1e9:7.3f} exact "
                   f"{exact_npv[f] / 1e9:7.3f}  shortage {fast['shortage_total'][f] / 1e6:7.3f} "

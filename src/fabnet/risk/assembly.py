@@ -48,6 +48,8 @@ class Assembly:
     assembled: FloatArray
     used: FloatArray
     bought: FloatArray
+    stock: FloatArray | None = None
+    """Dies carried into the next bucket [F, T, P]."""
 
 
 def product_order(model: RiskModel) -> IntArray:
@@ -175,8 +177,8 @@ def _fill(
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
     bought = np.zeros((n_f, bk.outside.shape[1], n_p))
     last = len(pl.targets) - 1
-    for buy in (False, True):
-        for n_pass, target in enumerate(pl.targets):
+    for n_pass, target in enumerate(pl.targets):
+        for buy in (False, True):
             for p in pl.order:
                 src, h = pl.sources[p], pl.product_type[p]
                 if buy and not src.size:
@@ -308,6 +310,7 @@ def assemble(
     min_yield = float(line_yield.min()) if n_l else 1.0
     dem_tot = dem.sum(axis=1)
     stock = np.zeros((n_f, n_p))
+    stocks = np.zeros((n_f, n_t, n_p))
     for t in range(n_t):
         fills = []
         for lines in (by_yield, by_cost):
@@ -333,4 +336,5 @@ def assemble(
                 _take(extra, bk.wafers, bk.gdpw[:, :, p], pl.own_opts[p])
                 stock[:, p] += extra
         left[:, :, t] = bk.wafers
-    return Assembly(made, assembled, wafers - left, bought)
+        stocks[:, t] = stock
+    return Assembly(made, assembled, wafers - left, bought, stocks)

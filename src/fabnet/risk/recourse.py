@@ -495,7 +495,7 @@ def evaluate_draws(
         model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws), lines
     )
     if lines is not None:
-        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought,
+        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought, stock=asm.stock,
                      assembled=assembled)  # fmt: skip
 
     any_good = made.sum(axis=2) > 0.5
