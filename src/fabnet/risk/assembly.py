@@ -256,6 +256,16 @@ def _pays(
     return out
 
 
+def _window_start(model: RiskModel) -> int:
+    """First bucket of the terminal value's window (-1 without a terminal value)."""
+    from fabnet.plan.model import TERMINAL_WINDOW_MONTHS
+
+    b = model.data.buckets
+    if str(model.ds.attrs.get("terminal_method", "none")) == "none":
+        return -1
+    return int(np.argmax(b.start >= b.n_months - TERMINAL_WINDOW_MONTHS))
+
+
 def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatArray:
     return np.where(use_b.reshape(-1, *([1] * (a.ndim - 1))), b, a)
 
@@ -311,6 +321,7 @@ def assemble(
     dem_tot = dem.sum(axis=1)
     stock = np.zeros((n_f, n_p))
     stocks = np.zeros((n_f, n_t, n_p))
+    window = _window_start(model)
     for t in range(n_t):
         fills = []
         for lines in (by_yield, by_cost):
@@ -328,7 +339,7 @@ def assemble(
             (bk_a.outside, bk_b.outside), (bk_a.lines, bk_b.lines), (bk_a.hbm, bk_b.hbm))))  # fmt: skip
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
-        if t + 1 < n_t:
+        if t + 1 < n_t and t + 1 != window:
             for p in pl.order:
                 need = dem_tot[:, p, t + 1] / min_yield * compute_dies[p] - dies_at_mix[:, p, t + 1]
                 room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
