@@ -96,6 +96,7 @@ __all__ = [
     "STRATEGIES",
     "PlanData",
     "build_plan_data",
+    "capital_charges",
     "cycle_time_months",
     "decisions_table",
     "fab_cycle_time_months",
@@ -433,7 +434,7 @@ def _options(
     mature_age = {str(n): int(a) for n, a in nodes["node_mature_age"].to_series().items()}
     capacity, gdpw, young = _option_yield(sc, opts, buckets, mature_age, gd)
     labels = [option_label(o.site, o.kind, o.node, months[o.start]) for o in opts]
-    depreciation, sustaining = _capital_charges(sc, [o.capex for o in opts], buckets)
+    depreciation, sustaining = capital_charges(sc, [o.capex for o in opts], buckets)
     return xr.Dataset(
         {
             "option_site": ("option", _text([o.site for o in opts])),
@@ -466,7 +467,7 @@ def _options(
     )
 
 
-def _capital_charges(
+def capital_charges(
     sc: Scenario, capex_monthly: list[FloatArray], buckets: Buckets
 ) -> tuple[FloatArray, FloatArray]:
     """Per unit and bucket: depreciation (equipment and building on their lives,
@@ -506,7 +507,7 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
         base = float(price.max()) if price.size and price.max() > 0 else 1.0
         cost.append(base)
         index.append(price / base)
-    depreciation, sustaining = _capital_charges(sc, [e.capex for e in exps], buckets)
+    depreciation, sustaining = capital_charges(sc, [e.capex for e in exps], buckets)
     return xr.Dataset(
         {
             "line_kind": ("line", _text([ln.kind for ln in lines] + [h.kind for h in osat])),

@@ -41,6 +41,7 @@ __all__ = [
     "ramp_warp",
     "stuck_age",
     "unit_prices",
+    "whole_delay",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -94,15 +95,43 @@ def capital(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
     ]
     if "option_capex_plan" not in model.ds:
         return plan[0], plan[1], plan[2]
-    per_option = [model.values(f"option_{k}_plan") for k in ("capex", "sustaining", "depreciation")]
+    keys = ("capex", "sustaining", "depreciation")
+    per_option = [model.values(f"option_{k}_plan") for k in keys]
+    by_delay = (
+        [model.values(f"option_{k}_delay") for k in keys]
+        if "option_capex_delay" in model.ds
+        else None
+    )
+    grid = model.ds["delay"].values if by_delay is not None else None
     for k, site in enumerate(model.values("option_site")):
         over = draws.affine("fabs", str(site), "capex_overrun")
-        if over is None:
-            continue
-        x = over[1][:, None]  # base 0: the draw itself
-        for total, part in zip(plan, per_option, strict=True):
-            total += x * part[k][None, :]
+        x = over[1][:, None] if over is not None else np.zeros((n_f, 1))  # base 0: the draw
+        parts = [np.broadcast_to(p[k][None, :], (n_f, p.shape[1])) for p in per_option]
+        if by_delay is not None and grid is not None:
+            delay = whole_delay(model, draws, k)
+            if delay is not None:
+                i = np.clip(delay.astype(np.int64) - int(grid[0]), 0, grid.size - 1)
+                for total, plan_part, table in zip(plan, per_option, by_delay, strict=True):
+                    total += table[k][i] - plan_part[k][None, :]
+                parts = [table[k][i] for table in by_delay]
+        if over is not None:
+            for total, part in zip(plan, parts, strict=True):
+                total += x * part
     return plan[0], plan[1], plan[2]
+
+
+def whole_delay(model: RiskModel, draws: Draws, k: int) -> FloatArray | None:
+    """Sampled delay [F] of chosen option ``k``'s first output against the plan, in whole
+    months as the exact recourse and the planner count them: ``max(round(m·lead + a), 0) −
+    lead`` (None when its lead time is not varied)."""
+    kind = str(model.values("option_kind")[k])
+    site = str(model.values("option_site")[k])
+    field = "lead_time_months" if kind == "build" else "months_to_first_output"
+    ma = draws.affine("fabs", site, field)
+    if ma is None:
+        return None
+    lead = float(model.values("option_lead_field")[k])
+    return np.maximum(np.round(ma[0] * lead + ma[1]), 0.0) - lead
 
 
 def outside_supply(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:

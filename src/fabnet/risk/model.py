@@ -71,6 +71,7 @@ from fabnet.scenario import Scenario
 __all__ = [
     "AGE_STEP",
     "D0_FACTORS",
+    "DELAYS",
     "RiskModel",
     "build_risk_model",
     "model_from_decisions",
@@ -282,6 +283,45 @@ def _risk_variables(
     }
 
 
+DELAYS = np.arange(-12, 61)
+"""Whole months of construction delay (against the plan's lead time) at which each chosen
+greenfield option's capex, sustaining capex and depreciation are tabulated
+(``option_capex_delay`` and twins); a delay outside is clipped."""
+
+
+def _capital_by_delay(scenario: Scenario, d: PlanData, units: FloatArray,
+                      chosen: IntArray) -> dict[str, Any]:  # fmt: skip
+    """Per chosen option and whole-month delay of its lead time: capex, sustaining capex and
+    depreciation per bucket (the planner's schedule, :func:`fabnet.plan.options.greenfield_capex`
+    over the delayed lead time, and :func:`fabnet.plan.data.capital_charges` of it); a bought
+    fab's schedule does not depend on the delay."""
+    from fabnet.plan.data import capital_charges
+    from fabnet.plan.options import greenfield_capex
+
+    b, n_m = d.buckets, d.buckets.n_months
+    share = scenario.financing.equipment_share
+    out = np.zeros((3, chosen.size, DELAYS.size, b.n))
+    for i, o in enumerate(chosen):
+        kind, site = str(d.values("option_kind")[o]), str(d.values("option_site")[o])
+        fab = scenario.fab(site)
+        if kind != "build" or not hasattr(fab, "lead_time_months"):
+            for j, key in enumerate(("option_capex", "option_sustaining", "option_depreciation")):
+                out[j, i] = d.values(key)[o][None, :] * units[o]
+            continue
+        nc = next(n for n in fab.nodes if n.node == str(d.values("option_node")[o]))
+        premium = fab.newcomer.capex_premium if fab.newcomer is not None else 0.0
+        total = nc.capex_per_kwspm_usd * (1.0 + premium) * fab.module_wspm / 1000.0
+        start = int(d.values("option_start_month")[o])
+        monthly = [greenfield_capex(total, start, max(fab.lead_time_months + int(k), 0), share,
+                                    n_m) for k in DELAYS]  # fmt: skip
+        dep, sus = capital_charges(scenario, monthly, b)
+        out[0, i] = b.aggregate(np.array(monthly)) * units[o]
+        out[1, i], out[2, i] = sus * units[o], dep * units[o]
+    dims = ("option", "delay", "bucket")
+    return {f"option_{k}_delay": (dims, out[j])
+            for j, k in enumerate(("capex", "sustaining", "depreciation"))}  # fmt: skip
+
+
 def _price_parts(scenario: Scenario, d: PlanData) -> dict[str, Any]:
     """``price_hbm`` [customer, product]: the HBM passed through in each unit price (stacks ×
     the cheapest supplier's price × (1 + markup) on foundry terms, × (1 + margin) cost-plus, 0
@@ -387,6 +427,9 @@ def build_risk_model(
             np.array([_prices_at(scenario, d, f) for f in D0_FACTORS]),
         )
         coords["d0_factor"] = np.array(D0_FACTORS)
+    if any(t[2] == "lead_time_months" for t in sampler.targets):
+        extra.update(_capital_by_delay(scenario, d, units, chosen))
+        coords["delay"] = DELAYS
     ds = d.ds.isel(option=chosen).assign_coords(coords).assign(extra)
     return RiskModel(
         data=PlanData(ds, d.buckets),

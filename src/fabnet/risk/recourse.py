@@ -57,6 +57,7 @@ from fabnet.risk.effects import (
     ramp_warp,
     stuck_age,
     unit_prices,
+    whole_delay,
 )
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
@@ -222,7 +223,8 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     for k in range(n_o):
         delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
-        delay = np.maximum(draws.value("fabs", site[k], delay_field, lead[k]), 0.0) - lead[k]
+        whole = whole_delay(model, draws, k)
+        delay = np.zeros(n_f) if whole is None else whole
         cap_ratio = np.maximum(draws.value("fabs", site[k], cap_field, cap_base[k]), 0.0) / max(
             cap_base[k], 1e-300
         )
