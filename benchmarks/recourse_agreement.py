@@ -75,6 +75,7 @@ def exact_lines(pm: Any, result: Any) -> dict[str, np.ndarray]:
     out["owed_at_end"] = np.array(bal[-1])
     q = pm.ex["delivered"].solution.transpose("customer", "product", "bucket").values
     out["delivered_c"] = np.nan_to_num(q).sum(axis=1) * QTY
+    out["delivered_cpt"] = np.nan_to_num(q) * QTY
     for key in ("finished_inventory", "die_inventory"):
         v = pm.extra[key].solution.transpose("product", "bucket").values
         out[key] = np.nan_to_num(v) * QTY

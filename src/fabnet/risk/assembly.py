@@ -162,7 +162,8 @@ class _Plan:
     ppw: FloatArray
     compute_dies: FloatArray
     stacks: FloatArray
-    buy_for_last: npt.NDArray[np.bool_] | None = None
+    test: FloatArray
+    margin: _Margin | None = None
 
 
 def _fill(
@@ -184,14 +185,18 @@ def _fill(
                 if buy and not src.size:
                     continue
                 want = target[:, p, t]
-                if buy and n_pass == last and pl.buy_for_last is not None:
-                    # the lowest level gets bought-in wafers only where they pay
-                    want = np.where(pl.buy_for_last[:, p, t], want, 0.0)
+                judge = pl.margin if buy and n_pass == last else None
                 for li in lines[p]:
                     if not line_product[li, p]:
                         continue
                     need = want - made[:, p]
+                    if judge is not None:  # the lowest level: only where a unit pays
+                        cost = (judge.die[:, p, t] + judge.line[:, li, t] / ppw[p] + pl.test[p]
+                                + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)) / line_yield[li]
+                        need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
+                        if judge is not None:
+                            continue
                         break
                     if buy:
                         avail = (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
@@ -220,40 +225,68 @@ def _fill(
     return made, assembled, bought
 
 
-def _pays(
+@dataclass(frozen=True)
+class _Margin:
+    """What a unit for the lowest priority level earns and costs at the margin (step 5)."""
+
+    value: FloatArray  # F x P x T: the best price of the lowest level + its shortage penalty
+    die: FloatArray  # F x P x T: compute dies of bought-in wafers, cheapest foundry per die
+    line: FloatArray  # F x L x T: price per interposer wafer
+    hbm_total: FloatArray  # F x H x T: stacks on offer per HBM type
+    hbm_sup: FloatArray  # F x S x T: stacks on offer per supplier
+    hbm_price: FloatArray  # F x S: sampled price per stack
+    hbm_order: list[IntArray]  # per HBM type: its suppliers, cheapest first
+
+    def hbm_at(self, bk: _Bucket, h: int, t: int) -> FloatArray:
+        """[F] price of the next stack of type ``h``: the cheapest supplier with stacks left
+        (the order :func:`fabnet.risk.recourse._operating_cost` pays them in)."""
+        order = self.hbm_order[h]
+        if not order.size:
+            return np.zeros(bk.hbm.shape[0])
+        used = self.hbm_total[:, h, t] - bk.hbm[:, h]
+        cum = np.cumsum(self.hbm_sup[:, order, t], axis=1)
+        i = np.minimum((cum <= used[:, None] + 1e-9).sum(axis=1), order.size - 1)
+        return np.take_along_axis(self.hbm_price[:, order], i[:, None], axis=1)[:, 0]
+
+
+def _margin(
     model: RiskModel, price: FloatArray | None, outside_price: FloatArray | None,
-    out_gdpw: FloatArray,
-) -> npt.NDArray[np.bool_] | None:  # fmt: skip
-    """[F, P, T]: a unit made from bought-in wafers earns more than it costs when sold to the
-    lowest priority level (the planner maximises the units of every level but the last, whose
-    deliveries only its NPV stage decides). Cost per good unit: (wafer price × compute dies /
-    good dies per wafer + cheapest line's cost per package + test + HBM stacks × the mean HBM
-    price) / that line's yield, with the cheapest foundry per good die."""
-    if price is None or outside_price is None or not out_gdpw.size:
+    out_gdpw: FloatArray, dem: FloatArray, line_cost: FloatArray | None,
+    hbm: tuple[FloatArray, FloatArray, FloatArray] | None,
+) -> _Margin | None:  # fmt: skip
+    """The lowest level's margin data (None where every level but none is decided by units:
+    one level, proportional allocation, no bought-in wafers or no prices given).
+
+    The planner maximises the units of every priority level but the last; the last level's
+    deliveries only its NPV stage decides, which counts each unit short at the level's
+    shortage penalty. A unit made from bought-in wafers is made for that level when its best
+    price plus penalty exceeds its marginal cost per good unit on the line it would take:
+    (compute dies × wafer price / good dies per wafer + line price / packages per wafer + test
+    + HBM stacks × the next stack's price) / the line's assembly yield."""
+    if price is None or outside_price is None or not out_gdpw.size or line_cost is None:
+        return None
+    if hbm is None:
         return None
     priority = model.values("priority")
     if np.unique(priority).size < 2 or model.allocation == AllocationPolicy.PROPORTIONAL:
         return None
-    low = price[:, priority == priority.max()].max(axis=1)  # F x P x T
-    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
-    line_cost, line_yield = model.values("line_cost"), model.values("line_assembly_yield")
-    line_product = model.values("line_product")
-    hbm_price = model.values("hbm_price")
-    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
-    test = model.values("test_cost")
-    out = np.zeros(low.shape, dtype=bool)
-    for p in range(low.shape[1]):
+    low = priority == priority.max()
+    pen = model.values("penalty")[low][None, :, None, None]
+    value = np.where(dem[:, low] > 0, price[:, low] + pen, -np.inf).max(axis=1)  # F x P x T
+    cd = model.values("compute_dies")
+    die = np.full(value.shape, np.inf)
+    for p in range(value.shape[1]):
         gd = out_gdpw[:, p]
-        if not (gd > 0).any() or not line_product[:, p].any():
-            continue
-        die = np.min(np.where(gd[None, :, None] > 0,
-                              outside_price * cd[p] / np.maximum(gd, 1e-300)[None, :, None],
-                              np.inf), axis=1)  # fmt: skip
-        li = np.flatnonzero(line_product[:, p])
-        per_good = np.min((line_cost[li] / ppw[p]) / line_yield[li])
-        cost = (die + test[p] + hbm[p]) / float(line_yield[li].max()) + per_good
-        out[:, p] = low[:, p] > cost
-    return out
+        if (gd > 0).any():
+            per = outside_price[:, gd > 0] * cd[p] / gd[gd > 0][None, :, None]  # F x S x T
+            die[:, p] = per.min(axis=1)
+    line = line_cost[:, :, None] * model.values("line_cost_index")[None]
+    sup_type, _, n_types = hbm_type_index(model)
+    base = model.values("hbm_price")
+    order = [np.array([s for s in np.argsort(base, kind="stable") if sup_type[s] == h],
+                      dtype=np.int64) for h in range(n_types)]  # fmt: skip
+    hbm_sup, hbm_price, hbm_total = hbm
+    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order)
 
 
 def _window_start(model: RiskModel) -> int:
@@ -274,7 +307,8 @@ def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
     outside_cap: FloatArray, price: FloatArray | None = None,
-    outside_price: FloatArray | None = None,
+    outside_price: FloatArray | None = None, line_cost: FloatArray | None = None,
+    hbm_price: FloatArray | None = None,
 ) -> Assembly:  # fmt: skip
     """Step 3 over every bucket (module docstring). ``wafers`` [F, O, T] own wafers out,
     ``gdpw`` [F, O, P, T], ``dies_at_mix`` [F, P, T] (the plan's mix, for the stock estimate),
@@ -309,7 +343,9 @@ def assemble(
         ppw=model.values("packages_per_interposer_wafer"),
         compute_dies=compute_dies,
         stacks=model.values("hbm_stacks"),
-        buy_for_last=_pays(model, price, outside_price, out_gdpw),
+        test=model.values("test_cost"),
+        margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
+                       None if hbm_price is None else (hbm_sup, hbm_price, hbm_all)),
     )  # fmt: skip
     by_yield = [line_order(model)] * n_p
     by_cost = cost_line_orders(model)

@@ -474,7 +474,8 @@ def evaluate_draws(
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
     outside_cap, outside_price = outside_supply(model, draws)
     asm = assemble(
-        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price
+        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price,
+        line_cost, hbm_price,
     )
     made, assembled = asm.made, asm.assembled
 
