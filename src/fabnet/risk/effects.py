@@ -38,6 +38,7 @@ __all__ = [
     "line_inputs",
     "outside_supply",
     "price_erosion",
+    "learning_age",
     "ramp_warp",
     "stuck_age",
     "unit_prices",
@@ -59,6 +60,14 @@ def ramp_warp(series: FloatArray, first: float, stretch: FloatArray) -> FloatArr
     hi = np.minimum(lo + 1, n_m - 1)
     w = pos - lo
     return (1.0 - w) * series[lo] + w * series[hi]
+
+
+def learning_age(age: FloatArray, ratio: FloatArray, delay: float) -> FloatArray:
+    """The age at which the plan's good-dies table (learning time constant ``τ``, a newcomer
+    learning ``delay`` months after first output) gives the yield of ``age`` under ``τ' = τ /
+    ratio``: the curve is :math:`g(\max(a - δ, 0)/τ')`, and :math:`(a - δ)\,r + δ` in the
+    table gives :math:`g((a - δ) r / τ)`, the same. Ages before the first output stay."""
+    return np.where(age < 0.0, age, age * ratio + delay * (1.0 - ratio))
 
 
 def stuck_age(age: FloatArray, months: FloatArray) -> FloatArray:

@@ -253,7 +253,12 @@ def _risk_variables(
         cap = d.values("grant_cap")
         paid = np.minimum(np.cumsum(covered, axis=1), cap[:, None])
         grants = np.diff(paid, axis=1, prepend=0.0).sum(axis=0)
+    delay_nc = [scenario.fab(str(s)).newcomer for s in site]
     return {
+        "option_learning_delay": (
+            "option",
+            np.array([n.learning_delay_months if n is not None else 0.0 for n in delay_nc]),
+        ),
         "option_units": ("option", units[chosen]),
         "option_output": (("option", "month"), output),
         "option_mix": (("option", "product", "bucket"), mix),

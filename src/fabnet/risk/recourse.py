@@ -55,6 +55,7 @@ from fabnet.risk.effects import (
     line_inputs,
     outside_supply,
     ramp_warp,
+    learning_age,
     stuck_age,
     unit_prices,
     whole_delay,
@@ -220,6 +221,11 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     gdpw = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
     d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
+    nc_delay = (
+        model.values("option_learning_delay")
+        if "option_learning_delay" in model.ds
+        else np.zeros(len(site))
+    )
     for k in range(n_o):
         delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
@@ -242,10 +248,10 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         else:
             out = _shift_rows(series, delay) * cap_ratio[:, None]
         age = months[None, :] - lag[k] - first[k] - delay[:, None]
-        age = age * tau_ratio[:, [option_node[k]]]
         stuck = draws.affine("fabs", site[k], "yield_stuck_months")
-        if stuck is not None:
-            age = stuck_age(age, np.maximum(stuck[1], 0.0))
+        if stuck is not None:  # whole months, as the exact recourse
+            age = stuck_age(age, np.maximum(np.round(stuck[1]), 0.0))
+        age = learning_age(age, tau_ratio[:, [option_node[k]]], float(nc_delay[k]))
         node = model.data.labels("node")[option_node[k]]
         d0 = draws.affine("nodes", node, "d0_mature_per_cm2")
         d0_ratio = None
