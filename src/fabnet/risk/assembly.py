@@ -236,6 +236,8 @@ class _Margin:
     hbm_sup: FloatArray  # F x S x T: stacks on offer per supplier
     hbm_price: FloatArray  # F x S: sampled price per stack
     hbm_order: list[IntArray]  # per HBM type: its suppliers, cheapest first
+    hbm_mean: FloatArray  # P: stacks priced at the mean sampled price of the product's type
+    wafer_price: FloatArray  # F x S x T: bought-in wafer price
 
     def hbm_at(self, bk: _Bucket, h: int, t: int) -> FloatArray:
         """[F] price of the next stack of type ``h``: the cheapest supplier with stacks left
@@ -286,7 +288,10 @@ def _margin(
     order = [np.array([s for s in np.argsort(base, kind="stable") if sup_type[s] == h],
                       dtype=np.int64) for h in range(n_types)]  # fmt: skip
     hbm_sup, hbm_price, hbm_total = hbm
-    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order)
+    _, product_type, _ = hbm_type_index(model)
+    mean = np.array([float(base[sup_type == h].mean()) if h >= 0 and (sup_type == h).any()
+                     else 0.0 for h in product_type])  # fmt: skip
+    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order, mean, outside_price)
 
 
 def _window_start(model: RiskModel) -> int:
@@ -297,6 +302,38 @@ def _window_start(model: RiskModel) -> int:
     if str(model.ds.attrs.get("terminal_method", "none")) == "none":
         return -1
     return int(np.argmax(b.start >= b.n_months - TERMINAL_WINDOW_MONTHS))
+
+
+def _fill_money(pl: _Plan, t: int, made: FloatArray, asm: FloatArray,
+                bought: FloatArray) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Of one fill of bucket ``t``: the good packages of every priority level but the last
+    (their units come first, the planner's allocation stages) [F], and the money it makes
+    otherwise [F]: the lowest level's units at their price plus penalty, less packaging, test,
+    HBM (next-stack price at the start of the bucket) and bought-in wafers."""
+    hi_target = pl.targets[-2][:, :, t] if len(pl.targets) > 1 else pl.targets[-1][:, :, t]
+    hi = np.minimum(made, hi_target)
+    m = pl.margin
+    if m is None:
+        return made.sum(axis=1), np.zeros(made.shape[0])
+    low = np.maximum(made - hi, 0.0) * np.where(np.isfinite(m.value[:, :, t]), m.value[:, :, t],
+                                                0.0)  # fmt: skip
+    per_pkg = m.line[:, :, t, None] / pl.ppw[None, None, :] + pl.test[None, None, :]
+    cost = (asm * per_pkg).sum(axis=(1, 2))
+    stacks = (asm.sum(axis=1) * pl.stacks[None, :] * m.hbm_mean[None, :]).sum(axis=1)
+    wafers = (bought.sum(axis=2) * m.wafer_price[:, :, t]).sum(axis=1)
+    return hi.sum(axis=1), low.sum(axis=1) - cost - stacks - wafers
+
+
+def _cheaper_serves(pl: _Plan, t: int, a: tuple[FloatArray, FloatArray, FloatArray],
+                    b: tuple[FloatArray, FloatArray, FloatArray]) -> npt.NDArray[np.bool_]:  # fmt: skip
+    """[F] the fill by cost ``b`` is kept: it makes as many units for the levels the planner
+    maximises (all but the last, or all with one level) and at least as much money."""
+    hi_a, money_a = _fill_money(pl, t, *a)
+    hi_b, money_b = _fill_money(pl, t, *b)
+    same = hi_b >= hi_a * (1.0 - 1e-9) - 1e-9
+    if pl.margin is None:
+        return same
+    return same & (money_b >= money_a - 1e-6 * np.abs(money_a))
 
 
 def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatArray:
@@ -366,7 +403,7 @@ def assemble(
                          hbm_all[:, :, t].copy())  # fmt: skip
             fills.append((bk, *_fill(pl, bk, t, lines)))
         (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
-        use_b = made_b.sum(axis=1) >= made_a.sum(axis=1) * (1.0 - 1e-9) - 1e-9
+        use_b = _cheaper_serves(pl, t, (made_a, asm_a, buy_a), (made_b, asm_b, buy_b))
         made[:, t] = _pick(use_b, made_a, made_b)
         assembled[:, t] = _pick(use_b, asm_a, asm_b)
         bought[:, :, :, t] = _pick(use_b, buy_a, buy_b)
