@@ -414,7 +414,10 @@ def assemble(
         stock = bk.stock
         if t + 1 < n_t and t + 1 != window:
             for p in pl.order:
-                need = dem_tot[:, p, t + 1] / min_yield * compute_dies[p] - dies_at_mix[:, p, t + 1]
+                # what the next bucket can package: its demand, at most this bucket's dies
+                used_now = assembled[:, t, :, p].sum(axis=1) * compute_dies[p]
+                need = np.minimum(dem_tot[:, p, t + 1] / min_yield * compute_dies[p], used_now)
+                need = need - dies_at_mix[:, p, t + 1]
                 room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
                 extra = np.minimum(np.maximum(need - stock[:, p], 0.0), room)
                 _take(extra, bk.wafers, bk.gdpw[:, :, p], pl.own_opts[p])
