@@ -221,6 +221,7 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     gdpw = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
     d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
+    mature_age = model.values("node_mature_age") if "node_mature_age" in model.ds else None
     nc_delay = (
         model.values("option_learning_delay")
         if "option_learning_delay" in model.ds
@@ -252,6 +253,8 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         if stuck is not None:  # whole months, as the exact recourse
             age = stuck_age(age, np.maximum(np.round(stuck[1]), 0.0))
         age = learning_age(age, tau_ratio[:, [option_node[k]]], float(nc_delay[k]))
+        if mature_age is not None:  # the planner's mature pool: the yield at the mature age
+            age = np.minimum(age, float(mature_age[option_node[k]]) + float(nc_delay[k]))
         node = model.data.labels("node")[option_node[k]]
         d0 = draws.affine("nodes", node, "d0_mature_per_cm2")
         d0_ratio = None
