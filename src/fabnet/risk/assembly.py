@@ -294,6 +294,11 @@ def _margin(
     return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order, mean, outside_price)
 
 
+LOOKAHEAD = 4
+"""Buckets ahead for which wafers left over make dies (the planner carries stock to avoid
+buying later)."""
+
+
 def _window_start(model: RiskModel) -> int:
     """First bucket of the terminal value's window (-1 without a terminal value)."""
     from fabnet.plan.model import TERMINAL_WINDOW_MONTHS
@@ -395,6 +400,7 @@ def assemble(
     stock = np.zeros((n_f, n_p))
     stocks = np.zeros((n_f, n_t, n_p))
     window = _window_start(model)
+    line_tot = line_cap.sum(axis=1)  # F x T
     for t in range(n_t):
         fills = []
         for lines in (by_yield, by_cost):
@@ -412,12 +418,18 @@ def assemble(
             (bk_a.outside, bk_b.outside), (bk_a.lines, bk_b.lines), (bk_a.hbm, bk_b.hbm))))  # fmt: skip
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
-        if t + 1 < n_t and t + 1 != window:
+        if t + 1 < n_t:
             for p in pl.order:
-                # what the next bucket can package: its demand, at most this bucket's dies
+                # what the next buckets (before the window) will lack: their demand, at most
+                # this bucket's dies scaled by their packaging capacity, less their own dies
                 used_now = assembled[:, t, :, p].sum(axis=1) * compute_dies[p]
-                need = np.minimum(dem_tot[:, p, t + 1] / min_yield * compute_dies[p], used_now)
-                need = need - dies_at_mix[:, p, t + 1]
+                need = np.zeros(n_f)
+                for j in range(t + 1, min(t + 1 + LOOKAHEAD, n_t if window < 0 else window)):
+                    grow = np.divide(line_tot[:, j], line_tot[:, t], out=np.ones(n_f),
+                                     where=line_tot[:, t] > 0)  # fmt: skip
+                    want = np.minimum(dem_tot[:, p, j] / min_yield * compute_dies[p],
+                                      used_now * grow)  # fmt: skip
+                    need += np.maximum(want - dies_at_mix[:, p, j], 0.0)
                 room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
                 extra = np.minimum(np.maximum(need - stock[:, p], 0.0), room)
                 _take(extra, bk.wafers, bk.gdpw[:, :, p], pl.own_opts[p])
