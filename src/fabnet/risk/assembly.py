@@ -132,6 +132,31 @@ class _Bucket:
         _take(dies - from_stock, self.wafers, self.gdpw[:, :, p], opts)
 
 
+def buy_orders(model: RiskModel, out_gdpw: FloatArray) -> list[IntArray] | None:
+    """Per bucket, products in the order they get bought-in wafers: by margin per interposer
+    wafer, ``ppw × (best price − unit cost)`` with the unit cost of bought dies (cheapest
+    foundry per die), the mean line price, test and HBM at the mean price (the scenario's
+    values): when a level's units tie, the planner's NPV stage buys wafers for the product
+    that earns most on the line slot. Products without a foundry last."""
+    if not out_gdpw.size:
+        return None
+    price, demand = model.values("price"), model.values("demand")  # C x P x T
+    best = np.where(demand > 0, price, -np.inf).max(axis=0)  # P x T
+    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
+    wafer = model.values("outside_price")  # S x T
+    hbm_price = model.values("hbm_price")
+    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
+    line = float(model.values("line_cost").mean()) if model.values("line_cost").size else 0.0
+    score = np.full(best.shape, -np.inf)
+    for p in range(best.shape[0]):
+        gd = out_gdpw[:, p]
+        if (gd > 0).any():
+            die = (wafer[gd > 0] * cd[p] / gd[gd > 0][:, None]).min(axis=0)
+            cost = die + line / ppw[p] + model.values("test_cost")[p] + hbm[p]
+            score[p] = ppw[p] * (best[p] - cost)
+    return [np.argsort(-score[:, t], kind="stable").astype(np.int64) for t in range(best.shape[1])]
+
+
 def cost_line_orders(model: RiskModel) -> list[IntArray]:
     """Per product, its lines cheapest per good package first: (line cost / packages per wafer
     + test + HBM stacks × the mean HBM price) / assembly yield (ties: higher yield first)."""
@@ -164,6 +189,7 @@ class _Plan:
     stacks: FloatArray
     test: FloatArray
     margin: _Margin | None = None
+    buy_order: list[IntArray] | None = None
 
 
 def _fill(
@@ -180,7 +206,8 @@ def _fill(
     last = len(pl.targets) - 1
     for n_pass, target in enumerate(pl.targets):
         for buy in (False, True):
-            for p in pl.order:
+            order = pl.buy_order[t] if buy and pl.buy_order is not None else pl.order
+            for p in order:
                 src, h = pl.sources[p], pl.product_type[p]
                 if buy and not src.size:
                     continue
@@ -386,6 +413,7 @@ def assemble(
         compute_dies=compute_dies,
         stacks=model.values("hbm_stacks"),
         test=model.values("test_cost"),
+        buy_order=buy_orders(model, out_gdpw),
         margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
                        None if hbm_price is None else (hbm_sup, hbm_price, hbm_all)),
     )  # fmt: skip
