@@ -212,13 +212,14 @@ def _fill(
                 if buy and not src.size:
                     continue
                 want = target[:, p, t]
-                judge = pl.margin if buy and n_pass == last else None
+                judge = pl.margin if n_pass == last else None
                 for li in lines[p]:
                     if not line_product[li, p]:
                         continue
                     need = want - made[:, p]
                     if judge is not None:  # the lowest level: only where a unit pays
-                        cost = (judge.die[:, p, t] + judge.line[:, li, t] / ppw[p] + pl.test[p]
+                        die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
+                        cost = (die + judge.line[:, li, t] / ppw[p] + pl.test[p]
                                 + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)) / line_yield[li]
                         need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
@@ -265,6 +266,7 @@ class _Margin:
     hbm_order: list[IntArray]  # per HBM type: its suppliers, cheapest first
     hbm_mean: FloatArray  # P: stacks priced at the mean sampled price of the product's type
     wafer_price: FloatArray  # F x S x T: bought-in wafer price
+    own_die: FloatArray  # F x P x T: compute dies of own wafers, cheapest site per die
 
     def hbm_at(self, bk: _Bucket, h: int, t: int) -> FloatArray:
         """[F] price of the next stack of type ``h``: the cheapest supplier with stacks left
@@ -278,10 +280,35 @@ class _Margin:
         return np.take_along_axis(self.hbm_price[:, order], i[:, None], axis=1)[:, 0]
 
 
+def _penalty_weight(model: RiskModel) -> FloatArray:
+    """[T] what a unit short of the lowest level weighs against a dollar of its margin in the
+    planner's objective: the penalty counts once, the margin after tax and, inside the terminal
+    value's window, also through the terminal value:
+    :math:`1 / ((1 - τ)(1 + DF_{end} k / DF_t))` with :math:`k = (1 + g)/((r - g) · 3)` (the
+    window's average year, perpetuity) or the multiple / 3, and 0 outside the window."""
+    from fabnet.plan.model import TERMINAL_WINDOW_MONTHS
+
+    b, attrs = model.data.buckets, model.ds.attrs
+    tax = float(attrs.get("tax_rate", 0.0))
+    method = str(attrs.get("terminal_method", "none"))
+    years = TERMINAL_WINDOW_MONTHS / 12.0
+    if method == "perpetuity":
+        r, g = float(attrs["discount_rate"]), float(attrs["terminal_growth"])
+        k = (1.0 + g) / (r - g) / years
+    elif method != "none":
+        k = float(attrs["terminal_multiple"]) / years
+    else:
+        k = 0.0
+    df_end = (1.0 + float(attrs.get("discount_rate", 0.0))) ** (-b.n_months / 12.0)
+    inside = (b.start >= b.n_months - TERMINAL_WINDOW_MONTHS).astype(float)
+    return 1.0 / ((1.0 - tax) * (1.0 + inside * df_end * k / b.discount))
+
+
 def _margin(
     model: RiskModel, price: FloatArray | None, outside_price: FloatArray | None,
     out_gdpw: FloatArray, dem: FloatArray, line_cost: FloatArray | None,
     hbm: tuple[FloatArray, FloatArray, FloatArray] | None,
+    own_cost: tuple[FloatArray, FloatArray] | None = None,
 ) -> _Margin | None:  # fmt: skip
     """The lowest level's margin data (None where every level but none is decided by units:
     one level, proportional allocation, no bought-in wafers or no prices given).
@@ -292,7 +319,7 @@ def _margin(
     price plus penalty exceeds its marginal cost per good unit on the line it would take:
     (compute dies × wafer price / good dies per wafer + line price / packages per wafer + test
     + HBM stacks × the next stack's price) / the line's assembly yield."""
-    if price is None or outside_price is None or not out_gdpw.size or line_cost is None:
+    if price is None or outside_price is None or line_cost is None:
         return None
     if hbm is None:
         return None
@@ -301,10 +328,11 @@ def _margin(
         return None
     low = priority == priority.max()
     pen = model.values("penalty")[low][None, :, None, None]
-    value = np.where(dem[:, low] > 0, price[:, low] + pen, -np.inf).max(axis=1)  # F x P x T
+    value = np.where(dem[:, low] > 0, price[:, low] + pen * _penalty_weight(model), -np.inf)
+    value = value.max(axis=1)  # F x P x T
     cd = model.values("compute_dies")
     die = np.full(value.shape, np.inf)
-    for p in range(value.shape[1]):
+    for p in range(value.shape[1] if out_gdpw.size else 0):
         gd = out_gdpw[:, p]
         if (gd > 0).any():
             per = outside_price[:, gd > 0] * cd[p] / gd[gd > 0][None, :, None]  # F x S x T
@@ -318,7 +346,13 @@ def _margin(
     _, product_type, _ = hbm_type_index(model)
     mean = np.array([float(base[sup_type == h].mean()) if h >= 0 and (sup_type == h).any()
                      else 0.0 for h in product_type])  # fmt: skip
-    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order, mean, outside_price)
+    own = np.full(value.shape, np.inf)
+    if own_cost is not None:
+        wafer_cost, gdpw = own_cost  # F x O, F x O x P x T
+        per = np.where(gdpw > 0, wafer_cost[:, :, None, None] / np.maximum(gdpw, 1e-300), np.inf)
+        own = per.min(axis=1) * cd[None, :, None] if per.shape[1] else own
+    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order, mean, outside_price,
+                   own)  # fmt: skip
 
 
 LOOKAHEAD = 4
@@ -377,7 +411,7 @@ def assemble(
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
     outside_cap: FloatArray, price: FloatArray | None = None,
     outside_price: FloatArray | None = None, line_cost: FloatArray | None = None,
-    hbm_price: FloatArray | None = None,
+    hbm_price: FloatArray | None = None, wafer_cost: FloatArray | None = None,
 ) -> Assembly:  # fmt: skip
     """Step 3 over every bucket (module docstring). ``wafers`` [F, O, T] own wafers out,
     ``gdpw`` [F, O, P, T], ``dies_at_mix`` [F, P, T] (the plan's mix, for the stock estimate),
@@ -415,7 +449,8 @@ def assemble(
         test=model.values("test_cost"),
         buy_order=buy_orders(model, out_gdpw),
         margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
-                       None if hbm_price is None else (hbm_sup, hbm_price, hbm_all)),
+                       None if hbm_price is None else (hbm_sup, hbm_price, hbm_all),
+                       None if wafer_cost is None else (wafer_cost, gdpw)),
     )  # fmt: skip
     by_yield = [line_order(model)] * n_p
     by_cost = cost_line_orders(model)

@@ -363,6 +363,12 @@ def _operating_cost(
     return opex
 
 
+def _wafer_cost(model: RiskModel, opex_ratio: FloatArray) -> FloatArray:
+    """[F, O] cost of an own wafer started (opex with licence fees, sampled)."""
+    ds = model.ds
+    return ds["group_opex"].sel(group=ds["option_group"].values).values[None, :] * opex_ratio
+
+
 def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
     """Investors' pay-ins per bucket [F, T], shifted by their sampled delays."""
     b = model.data.buckets
@@ -484,7 +490,7 @@ def evaluate_draws(
     outside_cap, outside_price = outside_supply(model, draws)
     asm = assemble(
         model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price,
-        line_cost, hbm_price,
+        line_cost, hbm_price, _wafer_cost(model, opex_ratio),
     )
     made, assembled = asm.made, asm.assembled
 
