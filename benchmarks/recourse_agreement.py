@@ -24,7 +24,7 @@ import numpy as np
 import fabnet.plan.solve as plan_solve
 from fabnet.plan import solve_plan
 from fabnet.plan.model import MONEY, QTY
-from fabnet.risk import compile_uncertainties, model_from_plan
+from fabnet.risk import build_risk_model, compile_uncertainties, model_from_plan
 from fabnet.risk.lp_recourse import future_scenario, metrics_from_plan
 from fabnet.risk.recourse import evaluate_draws, identity_draws
 from fabnet.risk.sampling import Chunk
@@ -120,12 +120,12 @@ def _plan(robust: int, cache: Path) -> tuple[Any, Any]:
     path = cache / f"plan_{robust}.pkl"
     if path.exists():
         return sc, pickle.loads(path.read_bytes())
-    if robust:
-        from fabnet.risk.robust import robust_plan  # type: ignore[attr-defined]
+    plan = solve_plan(sc, explain=False)
+    if robust:  # the robust plan of ``fabnet risk --robust K --seed 2``
+        from fabnet.risk.robust import robust_saa
 
-        plan = robust_plan(sc, robust, seed=2)
-    else:
-        plan = solve_plan(sc, explain=False)
+        res = robust_saa(sc, plan, robust, seed=2, out_of_sample=10)
+        plan = res.plans[res.chosen]
     path.write_bytes(pickle.dumps(plan))
     return sc, plan
 
@@ -140,7 +140,13 @@ def main() -> None:
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     sc, plan = _plan(args.robust, args.cache)
-    model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
+    sampler = compile_uncertainties(sc, only=SHARED)
+    if hasattr(plan, "tables"):
+        model = model_from_plan(sc, plan, sampler=sampler)
+    else:  # a robust plan (SAAResult): the mix is its futures' mean wafer starts
+        model = build_risk_model(sc, plan.data, plan.units, plan.blocks,
+                                 wafer_starts=plan.wafer_starts, sampler=sampler)  # fmt: skip
+        print(plan.decisions.to_string())
     key = hashlib.sha1(pickle.dumps(plan.decisions)).hexdigest()[:10]
 
     chunk = Chunk(0, 0, args.futures, args.seed)

@@ -219,8 +219,12 @@ def _fill(
                     need = want - made[:, p]
                     if judge is not None:  # the lowest level: only where a unit pays
                         die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
-                        cost = (die + judge.line[:, li, t] / ppw[p] + pl.test[p]
-                                + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)) / line_yield[li]
+                        cost = (
+                            die
+                            + judge.line[:, li, t] / ppw[p]
+                            + pl.test[p]
+                            + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)
+                        ) / line_yield[li]
                         need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
                         if judge is not None:

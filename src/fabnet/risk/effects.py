@@ -35,10 +35,10 @@ from fabnet.risk.sampling import Draws
 __all__ = [
     "capital",
     "gdpw_lookup",
+    "learning_age",
     "line_inputs",
     "outside_supply",
     "price_erosion",
-    "learning_age",
     "ramp_warp",
     "stuck_age",
     "unit_prices",
@@ -63,7 +63,7 @@ def ramp_warp(series: FloatArray, first: float, stretch: FloatArray) -> FloatArr
 
 
 def learning_age(age: FloatArray, ratio: FloatArray, delay: float) -> FloatArray:
-    """The age at which the plan's good-dies table (learning time constant ``τ``, a newcomer
+    r"""The age at which the plan's good-dies table (learning time constant ``τ``, a newcomer
     learning ``delay`` months after first output) gives the yield of ``age`` under ``τ' = τ /
     ratio``: the curve is :math:`g(\max(a - δ, 0)/τ')`, and :math:`(a - δ)\,r + δ` in the
     table gives :math:`g((a - δ) r / τ)`, the same. Ages before the first output stay."""

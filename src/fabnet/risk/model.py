@@ -66,7 +66,7 @@ from fabnet.econ.revenue import unit_price
 from fabnet.errors import UsageError
 from fabnet.plan import PlanData, build_plan_data, good_dies_per_wafer_at, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
-from fabnet.scenario import Scenario
+from fabnet.scenario import GreenfieldSite, Scenario
 
 __all__ = [
     "AGE_STEP",
@@ -309,7 +309,7 @@ def _capital_by_delay(scenario: Scenario, d: PlanData, units: FloatArray,
     for i, o in enumerate(chosen):
         kind, site = str(d.values("option_kind")[o]), str(d.values("option_site")[o])
         fab = scenario.fab(site)
-        if kind != "build" or not hasattr(fab, "lead_time_months"):
+        if kind != "build" or not isinstance(fab, GreenfieldSite):
             for j, key in enumerate(("option_capex", "option_sustaining", "option_depreciation")):
                 out[j, i] = d.values(key)[o][None, :] * units[o]
             continue

@@ -52,10 +52,10 @@ from fabnet.risk.assembly import assemble, hbm_type_index
 from fabnet.risk.effects import (
     capital,
     gdpw_lookup,
+    learning_age,
     line_inputs,
     outside_supply,
     ramp_warp,
-    learning_age,
     stuck_age,
     unit_prices,
     whole_delay,
@@ -212,7 +212,7 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     first = model.values("option_first_output_month").astype(float)
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     site, kind = model.values("option_site"), model.values("option_kind")
-    lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
+    cap_base = model.values("option_capacity_field")
     output, mix = model.values("option_output"), model.values("option_mix")
     months = np.arange(n_m, dtype=np.float64)
     n_o, n_p = len(site), len(model.data.products)
@@ -228,7 +228,6 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         else np.zeros(len(site))
     )
     for k in range(n_o):
-        delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
         whole = whole_delay(model, draws, k)
         delay = np.zeros(n_f) if whole is None else whole
@@ -489,8 +488,20 @@ def evaluate_draws(
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
     outside_cap, outside_price = outside_supply(model, draws)
     asm = assemble(
-        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price,
-        line_cost, hbm_price, _wafer_cost(model, opex_ratio),
+        model,
+        wafers,
+        gdpw,
+        dies,
+        line_cap,
+        hbm_sup,
+        dem,
+        con,
+        outside_cap,
+        price,
+        outside_price,
+        line_cost,
+        hbm_price,
+        _wafer_cost(model, opex_ratio),
     )
     made, assembled = asm.made, asm.assembled
 
@@ -513,8 +524,10 @@ def evaluate_draws(
         model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws), lines
     )
     if lines is not None:
-        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought, stock=asm.stock,
+        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought,
                      assembled=assembled)  # fmt: skip
+        if asm.stock is not None:
+            lines["stock"] = asm.stock
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))
