@@ -6,20 +6,32 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
 1. **Passes** in the order of the planner's allocation stages: contracted quantities (policy
    ``contracts``), then the demand of each priority level in turn (``priority``, also after
    contracts), then all demand; each pass raises the packages made up to the pass's cumulative
-   demand. Within a pass, products go by value per interposer wafer (:func:`product_order`).
+   demand, first from own dies, then from bought-in wafers, before the next pass (a higher
+   level's units come first, whatever they cost). Within a pass, products go by value per
+   interposer wafer (:func:`product_order`); for bought-in wafers by margin per interposer
+   wafer (:func:`buy_orders`: where a level's units tie, the planner's NPV stage decides).
 2. **Dies, own first.** A product's own dies come from the die stock, then from the wafers of
    the sites running its node (the product mix of each site is chosen here, future by future,
    as the planner's operations LP does; the plan's mix is only the estimate below). When own
-   dies are exhausted, a second round buys wafers from the outside foundries on offer,
-   cheapest per good die first.
+   dies are exhausted, bought-in wafers from the outside foundries on offer, cheapest per good
+   die first.
 3. **Lines** highest assembly yield first, then cheapest (:func:`line_order`): the allocation
    stages maximise the units delivered, so a scarce die goes where it yields most; each
    ``assembled = min(pass target / yield, dies / compute_dies, slots × packages_per_wafer,
-   HBM left / stacks)``.
-4. **Stock.** Wafers left after the passes make dies for the next bucket, up to what the next
-   bucket is expected to lack (its demand / the lowest line yield × compute dies, less its own
-   dies at the plan's mix); those dies are carried. Wafers used for nothing are not started
-   (not paid), as the planner would not start them.
+   HBM left / stacks)``. A second fill takes each product's lines cheapest per good package
+   first (:func:`cost_line_orders`); a future keeps it when it serves the levels the planner
+   maximises as well and makes at least as much money (:func:`_cheaper_serves`).
+4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
+   made on a line only where the best price of that level plus its shortage penalty, weighed as
+   the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
+   (compute dies × own or bought die cost + line price / packages per wafer + test + HBM stacks
+   × the next stack's price) / the line's yield.
+5. **Stock.** Wafers left after the passes make dies for the next :data:`LOOKAHEAD` buckets,
+   up to what they are expected to lack (each one's demand / the lowest line yield × compute
+   dies, at most this bucket's dies scaled by its packaging capacity, less its own dies at the
+   plan's mix), never for a bucket of the terminal value's window (the planner's terminal value
+   must not live off stock made before it); those dies are carried. Wafers used for nothing
+   are not started (not paid), as the planner would not start them.
 """
 
 from __future__ import annotations
@@ -32,7 +44,16 @@ import numpy.typing as npt
 from fabnet.risk.model import RiskModel
 from fabnet.vocab import AllocationPolicy
 
-__all__ = ["Assembly", "assemble", "hbm_type_index", "line_order", "product_order"]
+__all__ = [
+    "LOOKAHEAD",
+    "Assembly",
+    "assemble",
+    "buy_orders",
+    "cost_line_orders",
+    "hbm_type_index",
+    "line_order",
+    "product_order",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -14,7 +14,9 @@ returns arrays over the futures ``F`` of a chunk:
   interpolated linearly between the tables the risk model keeps at multiples
   :data:`fabnet.risk.model.D0_FACTORS` of every node's mature defect density.
 * :func:`capital` — ``fabs.*.capex_overrun`` ``x``: each chosen option's capex, sustaining capex
-  and depreciation times ``1 + x`` of its site (the plan's schedule; grants stay as planned).
+  and depreciation times ``1 + x`` of its site, on the planner's schedule for the sampled
+  construction delay (``option_capex_delay`` of :mod:`fabnet.risk.model`; grants stay as
+  planned).
 * :func:`outside_supply` — ``outside_foundries.*``: wafers on offer per bucket
   (``m · max + a · months``) and their price; the recourse buys from them what its dies lack
   (:func:`fabnet.risk.assembly.assemble`), as the planner's operations LP does.

@@ -24,6 +24,10 @@ variable            dimensions                meaning
 ``gdpw_by_age_d0``  d0_factor, option,        ``gdpw_by_age`` with every node's mature defect
                     product, age              density times ``d0_factor`` (only when the
                                               uncertainties vary ``d0_mature_per_cm2``)
+``option_capex_delay`` option, delay,         the chosen option's capex per bucket for each
+                    bucket                    whole month of construction delay (:data:`DELAYS`;
+                                              and ``_sustaining_``/``_depreciation_`` twins)
+``option_learning_delay`` option              the site's newcomer learning delay [months]
 ``node_d0_mature``  node                      the scenario's mature defect density per node
 ``price_hbm``       customer, product         HBM passed through in each unit price
 ``price_market``    customer, product         the price follows the market (not cost-plus)
@@ -45,8 +49,9 @@ Conventions shared with the planner (:mod:`fabnet.plan.data`):
 * the product mix of each site follows the plan's wafer starts (``wafer_starts`` table) bucket by
   bucket; in a bucket where the plan ran no wafers at that site, the site's mix over the whole
   horizon, else demand-weighted among the products of the node;
-* capex follows the plan's schedule (a delay does not move or raise it: conservative on output,
-  neutral on spending), and so do sustaining capex, depreciation and grants;
+* capex follows the planner's schedule for the sampled construction delay (the building share
+  over the first half of the lead time, the tools over the second), and so do sustaining capex
+  and depreciation; grants follow the plan;
 * wafers bought from outside foundries are the plan's orders, fixed (no delay: the foundry's
   line is running), at the foundry's yield.
 """

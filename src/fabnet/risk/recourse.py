@@ -3,12 +3,14 @@
 For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy decisions fixed:
 
 1. **Capacity.** Each chosen option's monthly wafer output is stretched by its sampled ramp
-   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` (linear
-   interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the sampled
-   capacity ratio; learning ages move with it, are scaled by the node's ``τ_base / τ_sampled``
-   (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ`` only, so a slower
-   learning rate is the same curve at a younger age) and held at the start for a site whose
-   yield is stuck (:func:`fabnet.risk.effects.stuck_age`).
+   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` in whole months
+   as the planner and the exact recourse count them (:func:`fabnet.risk.effects.whole_delay`;
+   ``out'(m) = out(m − δ)``) and scaled by the sampled capacity ratio. Learning ages move with
+   it; a stuck site's yield is held for its whole months first
+   (:func:`fabnet.risk.effects.stuck_age`), then the age is rescaled for the node's sampled
+   ``τ`` (:func:`fabnet.risk.effects.learning_age`: the learning curves of
+   :mod:`fabnet.econ.learning` depend on ``t/τ`` only) and held at the node's mature age, where
+   the planner pools mature cohorts at that age's yield.
 2. **Good dies per wafer** per option, product and bucket: the bucket's wafer-weighted average
    of ``GDPW_p(age_o(m))`` at the sampled mature defect density
    (:func:`fabnet.risk.effects.gdpw_lookup`); and the dies at the plan's product mix
@@ -23,8 +25,9 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
    limit, the max-min fill rate is the equal fill rate, i.e. proportional), ``contracts``
    (contracted quantities first, proportionally if short, then the scenario's ``contracts_then``
    rule on the rest of the demand). Unmet demand is lost.
-5. **Money** per bucket: capex, sustaining capex and depreciation (the plan's schedules times
-   each site's sampled overrun, :func:`fabnet.risk.effects.capital`) and grants (the plan's),
+5. **Money** per bucket: capex, sustaining capex and depreciation (the planner's schedules for
+   the sampled construction delay, times each site's sampled overrun,
+   :func:`fabnet.risk.effects.capital`) and grants (the plan's),
    opex (own wafers started × opex per wafer with licence fees, bought-in wafers at their
    sampled price, packages × (line cost over time / packages per wafer + test), HBM stacks from
    the cheapest suppliers first), revenue (deliveries × each customer's price per product and
