@@ -461,7 +461,7 @@ def _money_metrics(
         "npv": npv,
         "objective": npv - (penalty * b.discount).sum(axis=1),
         "irr": irr_v,
-        "capex_total": capex.sum(axis=1),
+        "capex_total": np.round(capex.sum(axis=1), 2),  # to the cent: a delay only moves it
         "revenue_total": revenue.sum(axis=1),
         "funding_need": np.maximum(np.cumsum(spend, axis=1).max(axis=1), 0.0),
         "funding_gap": peak,
