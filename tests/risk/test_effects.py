@@ -63,10 +63,13 @@ def _tiny_dict() -> dict:
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tiny_plan):
-    """The tiny plan, with every new target declared (point masses: base values until drawn),
-    evaluated with yield learning (N4 from 0.5 to 0.06 defects/cm², as the built-in)."""
-    _sc, plan = tiny_plan
+def tiny_model():
+    """The tiny plan with yield learning (N4 from 0.5 to 0.06 defects/cm², as the built-in),
+    solved on that scenario (its mature age is the planner's mature pool, which the fast
+    recourse follows), with every new target declared (point masses: base values until
+    drawn)."""
+    from fabnet.plan import solve_plan
+
     data = _tiny_dict()
     data["nodes"][0]["d0_start_per_cm2"] = 0.5  # yield learning, so a stuck yield costs units
     data["uncertainties"] = [
@@ -74,7 +77,8 @@ def tiny_model(tiny_plan):
          "distribution": {"dist": "point", "value": 1.0 if e == "multiply" else 0.0}}
         for n, t, e in _SPECS
     ]  # fmt: skip
-    return model_from_plan(scenario_from_dict(data), plan)
+    sc = scenario_from_dict(data)
+    return model_from_plan(sc, solve_plan(sc, explain=False))
 
 
 def test_capex_overrun_scales_capex_depreciation_and_sustaining(tiny_model):

@@ -77,11 +77,19 @@ def test_tiny_fast_and_exact_recourse_agree():
 @pytest.mark.slow
 def test_builtin_plan_fast_and_exact_recourse_agree():
     """The built-in plan (solved here, ~40 s) in its nominal future and in 12 sampled futures
-    (the uncertainties of :data:`SHARED`; ~15-30 s per exact future). Measured 2026-11-28:
-    nominal NPV 3.25 vs 2.87 B$ (+13 %), shortage -0.006 %; 12 futures: mean shortage -0.05 %,
-    delivered +0.1 %, revenue +0.2 %, funding need +1.4 %, but mean NPV -23 % (0.87 vs 1.12 B$:
-    NPV is ~1 % of revenue here). The NPV bound below (1 % of revenue) is what holds today, not
-    the issue's 2 % of NPV (not met; see the README). Passed in 195 s at load ~7."""
+    (the uncertainties of :data:`SHARED`; 4-12 s per exact future).
+
+    Measured 2026-11-28 (``benchmarks/recourse_agreement.py --futures 12 --seed 11``, which
+    prints both recourses' NPV line by line): nominal NPV 2.82 vs 2.87 B$ (-1.7 %), shortage
+    and delivered within 0.01 %; 12 futures: mean shortage +0.10 %, mean NPV 1.104 vs 1.173 B$
+    (-5.9 %; it was -23 % before the fixes of issue 13, item 2). NPV is ~1 % of revenue here,
+    so 69 M$ of NPV is 0.1 % of the 66 B$ of discounted revenue. What is left: the exact
+    recourse holds finished units for the first priority level and delivers them later (its
+    priority stage maximises that level's units over the horizon); the fast one serves each
+    bucket's demand in the bucket (second level +0.28 B$ of revenue, first -0.14 B$, faster
+    prepayment recovery -0.05 B$), and the bought wafers and lines that go with it. The
+    issue's 2 % on mean NPV holds for the nominal future, not yet for the sampled mean: the
+    NPV bounds below are what holds, with about 1.5 points of margin."""
     sc = load_scenario("ai-fab-network-2024")
     plan = solve_plan(sc, explain=False)
     model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
@@ -89,12 +97,12 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     exact_nominal = metrics_from_plan(plan, model)
     assert abs(_mean_gap(nominal, exact_nominal, "shortage_total")) < 0.02
     assert abs(_mean_gap(nominal, exact_nominal, "delivered_total")) < 0.02
+    assert abs(_mean_gap(nominal, exact_nominal, "npv")) < 0.03
     chunk = Chunk(0, 0, 12, 11)
     fast = evaluate_chunk(model, chunk)
     exact = LPRecourse(model, sc, plan.decisions)(chunk)
+    assert fast["capex_total"] == pytest.approx(exact["capex_total"], rel=1e-6)
     assert abs(_mean_gap(fast, exact, "shortage_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "delivered_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "revenue_total")) < 0.02
-    assert abs(np.mean(fast["npv"]) - np.mean(exact["npv"])) < 0.01 * np.mean(
-        exact["revenue_total"]
-    )
+    assert abs(_mean_gap(fast, exact, "npv")) < 0.075

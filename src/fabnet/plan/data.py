@@ -98,6 +98,7 @@ __all__ = [
     "STRATEGIES",
     "PlanData",
     "build_plan_data",
+    "capital_charges",
     "cycle_time_months",
     "decisions_table",
     "fab_cycle_time_months",
@@ -436,7 +437,7 @@ def _options(
     mature_age = {str(n): int(a) for n, a in nodes["node_mature_age"].to_series().items()}
     capacity, gdpw, young = _option_yield(sc, opts, buckets, mature_age, gd)
     labels = [option_label(o.site, o.kind, o.node, months[o.start]) for o in opts]
-    depreciation, sustaining = _capital_charges(sc, [o.capex for o in opts], buckets)
+    depreciation, sustaining = capital_charges(sc, [o.capex for o in opts], buckets)
     return xr.Dataset(
         {
             "option_site": ("option", _text([o.site for o in opts])),
@@ -469,7 +470,7 @@ def _options(
     )
 
 
-def _capital_charges(
+def capital_charges(
     sc: Scenario, capex_monthly: list[FloatArray], buckets: Buckets
 ) -> tuple[FloatArray, FloatArray]:
     """Per unit and bucket: depreciation (equipment and building on their lives,
@@ -509,7 +510,7 @@ def _packaging(sc: Scenario, exps: list[Expansion], buckets: Buckets) -> xr.Data
         base = float(price.max()) if price.size and price.max() > 0 else 1.0
         cost.append(base)
         index.append(price / base)
-    depreciation, sustaining = _capital_charges(sc, [e.capex for e in exps], buckets)
+    depreciation, sustaining = capital_charges(sc, [e.capex for e in exps], buckets)
     line_yield = line_yield_paths(sc, buckets)
     paths = [ln.assembly_yield for ln in lines] + [h.assembly_yield for h in osat]
     line_yield_mean = np.array(

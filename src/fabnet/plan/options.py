@@ -53,6 +53,7 @@ __all__ = [
     "expansion_label",
     "fab_cycle_time_months",
     "fixed_starts",
+    "greenfield_capex",
     "option_label",
     "packaging_expansions",
     "usable_share",
@@ -196,7 +197,7 @@ def _start_candidates(
     return sorted(out)
 
 
-def _greenfield_capex(total: float, start: int, lead: int, equipment_share: float, n_m: int):
+def greenfield_capex(total: float, start: int, lead: int, equipment_share: float, n_m: int):
     """Capex per month: building share over the first half of the lead time, equipment after."""
     capex = np.zeros(n_m)
     if lead == 0:
@@ -239,7 +240,7 @@ def _greenfield_options(
             cap = np.zeros(n_m)
             if first < n_m:
                 cap[first:] = site.module_wspm * share * ramp[: n_m - first]
-            capex = _greenfield_capex(
+            capex = greenfield_capex(
                 total, s, site.lead_time_months, sc.financing.equipment_share, n_m
             )
             out.append(

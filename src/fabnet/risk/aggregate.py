@@ -157,7 +157,7 @@ class StreamingStats:
         if self.count[j] == 0:
             return np.zeros(bins + 1), np.zeros(bins)
         lo, hi = float(self.min[j]), float(self.max[j])
-        if hi <= lo:
+        if hi - lo <= abs(lo) * 1e-9:  # constant but for rounding: one finite-width range
             hi = lo + max(abs(lo) * 1e-9, 1e-9)
         data = self.values()
         if data is not None:

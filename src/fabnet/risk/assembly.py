@@ -6,20 +6,32 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
 1. **Passes** in the order of the planner's allocation stages: contracted quantities (policy
    ``contracts``), then the demand of each priority level in turn (``priority``, also after
    contracts), then all demand; each pass raises the packages made up to the pass's cumulative
-   demand. Within a pass, products go by value per interposer wafer (:func:`product_order`).
+   demand, first from own dies, then from bought-in wafers, before the next pass (a higher
+   level's units come first, whatever they cost). Within a pass, products go by value per
+   interposer wafer (:func:`product_order`); for bought-in wafers by margin per interposer
+   wafer (:func:`buy_orders`: where a level's units tie, the planner's NPV stage decides).
 2. **Dies, own first.** A product's own dies come from the die stock, then from the wafers of
    the sites running its node (the product mix of each site is chosen here, future by future,
    as the planner's operations LP does; the plan's mix is only the estimate below). When own
-   dies are exhausted, a second round buys wafers from the outside foundries on offer,
-   cheapest per good die first.
+   dies are exhausted, bought-in wafers from the outside foundries on offer, cheapest per good
+   die first.
 3. **Lines** highest assembly yield first, then cheapest (:func:`line_order`): the allocation
    stages maximise the units delivered, so a scarce die goes where it yields most; each
    ``assembled = min(pass target / yield, dies / compute_dies, slots × packages_per_wafer,
-   HBM left / stacks)``.
-4. **Stock.** Wafers left after the passes make dies for the next bucket, up to what the next
-   bucket is expected to lack (its demand / the lowest line yield × compute dies, less its own
-   dies at the plan's mix); those dies are carried. Wafers used for nothing are not started
-   (not paid), as the planner would not start them.
+   HBM left / stacks)``. A second fill takes each product's lines cheapest per good package
+   first (:func:`cost_line_orders`); a future keeps it when it serves the levels the planner
+   maximises as well and makes at least as much money (:func:`_cheaper_serves`).
+4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
+   made on a line only where the best price of that level plus its shortage penalty, weighed as
+   the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
+   (compute dies × own or bought die cost + line price / packages per wafer + test + HBM stacks
+   × the next stack's price) / the line's yield.
+5. **Stock.** Wafers left after the passes make dies for the next :data:`LOOKAHEAD` buckets,
+   up to what they are expected to lack (each one's demand / the lowest line yield × compute
+   dies, at most this bucket's dies scaled by its packaging capacity, less its own dies at the
+   plan's mix), never for a bucket of the terminal value's window (the planner's terminal value
+   must not live off stock made before it); those dies are carried. Wafers used for nothing
+   are not started (not paid), as the planner would not start them.
 """
 
 from __future__ import annotations
@@ -32,7 +44,16 @@ import numpy.typing as npt
 from fabnet.risk.model import RiskModel
 from fabnet.vocab import AllocationPolicy
 
-__all__ = ["Assembly", "assemble", "hbm_type_index", "line_order", "product_order"]
+__all__ = [
+    "LOOKAHEAD",
+    "Assembly",
+    "assemble",
+    "buy_orders",
+    "cost_line_orders",
+    "hbm_type_index",
+    "line_order",
+    "product_order",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -48,6 +69,8 @@ class Assembly:
     assembled: FloatArray
     used: FloatArray
     bought: FloatArray
+    stock: FloatArray | None = None
+    """Dies carried into the next bucket [F, T, P]."""
 
 
 def product_order(model: RiskModel) -> IntArray:
@@ -130,6 +153,31 @@ class _Bucket:
         _take(dies - from_stock, self.wafers, self.gdpw[:, :, p], opts)
 
 
+def buy_orders(model: RiskModel, out_gdpw: FloatArray) -> list[IntArray] | None:
+    """Per bucket, products in the order they get bought-in wafers: by margin per interposer
+    wafer, ``ppw × (best price − unit cost)`` with the unit cost of bought dies (cheapest
+    foundry per die), the mean line price, test and HBM at the mean price (the scenario's
+    values): when a level's units tie, the planner's NPV stage buys wafers for the product
+    that earns most on the line slot. Products without a foundry last."""
+    if not out_gdpw.size:
+        return None
+    price, demand = model.values("price"), model.values("demand")  # C x P x T
+    best = np.where(demand > 0, price, -np.inf).max(axis=0)  # P x T
+    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
+    wafer = model.values("outside_price")  # S x T
+    hbm_price = model.values("hbm_price")
+    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
+    line = float(model.values("line_cost").mean()) if model.values("line_cost").size else 0.0
+    score = np.full(best.shape, -np.inf)
+    for p in range(best.shape[0]):
+        gd = out_gdpw[:, p]
+        if (gd > 0).any():
+            die = (wafer[gd > 0] * cd[p] / gd[gd > 0][:, None]).min(axis=0)
+            cost = die + line / ppw[p] + model.values("test_cost")[p] + hbm[p]
+            score[p] = ppw[p] * (best[p] - cost)
+    return [np.argsort(-score[:, t], kind="stable").astype(np.int64) for t in range(best.shape[1])]
+
+
 def cost_line_orders(model: RiskModel) -> list[IntArray]:
     """Per product, its lines cheapest per good package first: (line cost / packages per wafer
     + test + HBM stacks × the mean HBM price) / assembly yield (ties: higher yield first)."""
@@ -160,7 +208,9 @@ class _Plan:
     ppw: FloatArray
     compute_dies: FloatArray
     stacks: FloatArray
-    buy_for_last: npt.NDArray[np.bool_] | None = None
+    test: FloatArray
+    margin: _Margin | None = None
+    buy_order: list[IntArray] | None = None
 
 
 def _fill(
@@ -175,21 +225,31 @@ def _fill(
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
     bought = np.zeros((n_f, bk.outside.shape[1], n_p))
     last = len(pl.targets) - 1
-    for buy in (False, True):
-        for n_pass, target in enumerate(pl.targets):
-            for p in pl.order:
+    for n_pass, target in enumerate(pl.targets):
+        for buy in (False, True):
+            order = pl.buy_order[t] if buy and pl.buy_order is not None else pl.order
+            for p in order:
                 src, h = pl.sources[p], pl.product_type[p]
                 if buy and not src.size:
                     continue
                 want = target[:, p, t]
-                if buy and n_pass == last and pl.buy_for_last is not None:
-                    # the lowest level gets bought-in wafers only where they pay
-                    want = np.where(pl.buy_for_last[:, p, t], want, 0.0)
+                judge = pl.margin if n_pass == last else None
                 for li in lines[p]:
                     if not line_product[li, p]:
                         continue
                     need = want - made[:, p]
+                    if judge is not None:  # the lowest level: only where a unit pays
+                        die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
+                        cost = (
+                            die
+                            + judge.line[:, li, t] / ppw[p]
+                            + pl.test[p]
+                            + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)
+                        ) / line_yield[li]
+                        need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
+                        if judge is not None:
+                            continue
                         break
                     if buy:
                         avail = (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
@@ -218,40 +278,153 @@ def _fill(
     return made, assembled, bought
 
 
-def _pays(
+@dataclass(frozen=True)
+class _Margin:
+    """What a unit for the lowest priority level earns and costs at the margin (step 5)."""
+
+    value: FloatArray  # F x P x T: the best price of the lowest level + its shortage penalty
+    die: FloatArray  # F x P x T: compute dies of bought-in wafers, cheapest foundry per die
+    line: FloatArray  # F x L x T: price per interposer wafer
+    hbm_total: FloatArray  # F x H x T: stacks on offer per HBM type
+    hbm_sup: FloatArray  # F x S x T: stacks on offer per supplier
+    hbm_price: FloatArray  # F x S: sampled price per stack
+    hbm_order: list[IntArray]  # per HBM type: its suppliers, cheapest first
+    hbm_mean: FloatArray  # P: stacks priced at the mean sampled price of the product's type
+    wafer_price: FloatArray  # F x S x T: bought-in wafer price
+    own_die: FloatArray  # F x P x T: compute dies of own wafers, cheapest site per die
+
+    def hbm_at(self, bk: _Bucket, h: int, t: int) -> FloatArray:
+        """[F] price of the next stack of type ``h``: the cheapest supplier with stacks left
+        (the order :func:`fabnet.risk.recourse._operating_cost` pays them in)."""
+        order = self.hbm_order[h]
+        if not order.size:
+            return np.zeros(bk.hbm.shape[0])
+        used = self.hbm_total[:, h, t] - bk.hbm[:, h]
+        cum = np.cumsum(self.hbm_sup[:, order, t], axis=1)
+        i = np.minimum((cum <= used[:, None] + 1e-9).sum(axis=1), order.size - 1)
+        return np.take_along_axis(self.hbm_price[:, order], i[:, None], axis=1)[:, 0]
+
+
+def _penalty_weight(model: RiskModel) -> FloatArray:
+    """[T] what a unit short of the lowest level weighs against a dollar of its margin in the
+    planner's objective: the penalty counts once, the margin after tax and, inside the terminal
+    value's window, also through the terminal value:
+    :math:`1 / ((1 - τ)(1 + DF_{end} k / DF_t))` with :math:`k = (1 + g)/((r - g) · 3)` (the
+    window's average year, perpetuity) or the multiple / 3, and 0 outside the window."""
+    from fabnet.plan.model import TERMINAL_WINDOW_MONTHS
+
+    b, attrs = model.data.buckets, model.ds.attrs
+    tax = float(attrs.get("tax_rate", 0.0))
+    method = str(attrs.get("terminal_method", "none"))
+    years = TERMINAL_WINDOW_MONTHS / 12.0
+    if method == "perpetuity":
+        r, g = float(attrs["discount_rate"]), float(attrs["terminal_growth"])
+        k = (1.0 + g) / (r - g) / years
+    elif method != "none":
+        k = float(attrs["terminal_multiple"]) / years
+    else:
+        k = 0.0
+    df_end = (1.0 + float(attrs.get("discount_rate", 0.0))) ** (-b.n_months / 12.0)
+    inside = (b.start >= b.n_months - TERMINAL_WINDOW_MONTHS).astype(float)
+    return 1.0 / ((1.0 - tax) * (1.0 + inside * df_end * k / b.discount))
+
+
+def _margin(
     model: RiskModel, price: FloatArray | None, outside_price: FloatArray | None,
-    out_gdpw: FloatArray,
-) -> npt.NDArray[np.bool_] | None:  # fmt: skip
-    """[F, P, T]: a unit made from bought-in wafers earns more than it costs when sold to the
-    lowest priority level (the planner maximises the units of every level but the last, whose
-    deliveries only its NPV stage decides). Cost per good unit: (wafer price × compute dies /
-    good dies per wafer + cheapest line's cost per package + test + HBM stacks × the mean HBM
-    price) / that line's yield, with the cheapest foundry per good die."""
-    if price is None or outside_price is None or not out_gdpw.size:
+    out_gdpw: FloatArray, dem: FloatArray, line_cost: FloatArray | None,
+    hbm: tuple[FloatArray, FloatArray, FloatArray] | None,
+    own_cost: tuple[FloatArray, FloatArray] | None = None,
+) -> _Margin | None:  # fmt: skip
+    """The lowest level's margin data (None where every level but none is decided by units:
+    one level, proportional allocation, no bought-in wafers or no prices given).
+
+    The planner maximises the units of every priority level but the last; the last level's
+    deliveries only its NPV stage decides, which counts each unit short at the level's
+    shortage penalty. A unit made from bought-in wafers is made for that level when its best
+    price plus penalty exceeds its marginal cost per good unit on the line it would take:
+    (compute dies × wafer price / good dies per wafer + line price / packages per wafer + test
+    + HBM stacks × the next stack's price) / the line's assembly yield."""
+    if price is None or outside_price is None or line_cost is None:
+        return None
+    if hbm is None:
         return None
     priority = model.values("priority")
     if np.unique(priority).size < 2 or model.allocation == AllocationPolicy.PROPORTIONAL:
         return None
-    low = price[:, priority == priority.max()].max(axis=1)  # F x P x T
-    ppw, cd = model.values("packages_per_interposer_wafer"), model.values("compute_dies")
-    line_cost, line_yield = model.values("line_cost"), model.values("line_assembly_yield")
-    line_product = model.values("line_product")
-    hbm_price = model.values("hbm_price")
-    hbm = model.values("hbm_stacks") * (float(hbm_price.mean()) if hbm_price.size else 0.0)
-    test = model.values("test_cost")
-    out = np.zeros(low.shape, dtype=bool)
-    for p in range(low.shape[1]):
+    low = priority == priority.max()
+    pen = model.values("penalty")[low][None, :, None, None]
+    value = np.where(dem[:, low] > 0, price[:, low] + pen * _penalty_weight(model), -np.inf)
+    value = value.max(axis=1)  # F x P x T
+    cd = model.values("compute_dies")
+    die = np.full(value.shape, np.inf)
+    for p in range(value.shape[1] if out_gdpw.size else 0):
         gd = out_gdpw[:, p]
-        if not (gd > 0).any() or not line_product[:, p].any():
-            continue
-        die = np.min(np.where(gd[None, :, None] > 0,
-                              outside_price * cd[p] / np.maximum(gd, 1e-300)[None, :, None],
-                              np.inf), axis=1)  # fmt: skip
-        li = np.flatnonzero(line_product[:, p])
-        per_good = np.min((line_cost[li] / ppw[p]) / line_yield[li])
-        cost = (die + test[p] + hbm[p]) / float(line_yield[li].max()) + per_good
-        out[:, p] = low[:, p] > cost
-    return out
+        if (gd > 0).any():
+            per = outside_price[:, gd > 0] * cd[p] / gd[gd > 0][None, :, None]  # F x S x T
+            die[:, p] = per.min(axis=1)
+    line = line_cost[:, :, None] * model.values("line_cost_index")[None]
+    sup_type, _, n_types = hbm_type_index(model)
+    base = model.values("hbm_price")
+    order = [np.array([s for s in np.argsort(base, kind="stable") if sup_type[s] == h],
+                      dtype=np.int64) for h in range(n_types)]  # fmt: skip
+    hbm_sup, hbm_price, hbm_total = hbm
+    _, product_type, _ = hbm_type_index(model)
+    mean = np.array([float(base[sup_type == h].mean()) if h >= 0 and (sup_type == h).any()
+                     else 0.0 for h in product_type])  # fmt: skip
+    own = np.full(value.shape, np.inf)
+    if own_cost is not None:
+        wafer_cost, gdpw = own_cost  # F x O, F x O x P x T
+        per = np.where(gdpw > 0, wafer_cost[:, :, None, None] / np.maximum(gdpw, 1e-300), np.inf)
+        own = per.min(axis=1) * cd[None, :, None] if per.shape[1] else own
+    return _Margin(value, die, line, hbm_total, hbm_sup, hbm_price, order, mean, outside_price,
+                   own)  # fmt: skip
+
+
+LOOKAHEAD = 4
+"""Buckets ahead for which wafers left over make dies (the planner carries stock to avoid
+buying later)."""
+
+
+def _window_start(model: RiskModel) -> int:
+    """First bucket of the terminal value's window (-1 without a terminal value)."""
+    from fabnet.plan.model import TERMINAL_WINDOW_MONTHS
+
+    b = model.data.buckets
+    if str(model.ds.attrs.get("terminal_method", "none")) == "none":
+        return -1
+    return int(np.argmax(b.start >= b.n_months - TERMINAL_WINDOW_MONTHS))
+
+
+def _fill_money(pl: _Plan, t: int, made: FloatArray, asm: FloatArray,
+                bought: FloatArray) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Of one fill of bucket ``t``: the good packages of every priority level but the last
+    (their units come first, the planner's allocation stages) [F], and the money it makes
+    otherwise [F]: the lowest level's units at their price plus penalty, less packaging, test,
+    HBM (next-stack price at the start of the bucket) and bought-in wafers."""
+    hi_target = pl.targets[-2][:, :, t] if len(pl.targets) > 1 else pl.targets[-1][:, :, t]
+    hi = np.minimum(made, hi_target)
+    m = pl.margin
+    if m is None:
+        return made.sum(axis=1), np.zeros(made.shape[0])
+    low = np.maximum(made - hi, 0.0) * np.where(np.isfinite(m.value[:, :, t]), m.value[:, :, t],
+                                                0.0)  # fmt: skip
+    per_pkg = m.line[:, :, t, None] / pl.ppw[None, None, :] + pl.test[None, None, :]
+    cost = (asm * per_pkg).sum(axis=(1, 2))
+    stacks = (asm.sum(axis=1) * pl.stacks[None, :] * m.hbm_mean[None, :]).sum(axis=1)
+    wafers = (bought.sum(axis=2) * m.wafer_price[:, :, t]).sum(axis=1)
+    return hi.sum(axis=1), low.sum(axis=1) - cost - stacks - wafers
+
+
+def _cheaper_serves(pl: _Plan, t: int, a: tuple[FloatArray, FloatArray, FloatArray],
+                    b: tuple[FloatArray, FloatArray, FloatArray]) -> npt.NDArray[np.bool_]:  # fmt: skip
+    """[F] the fill by cost ``b`` is kept: it makes as many units for the levels the planner
+    maximises (all but the last, or all with one level) and at least as much money."""
+    hi_a, money_a = _fill_money(pl, t, *a)
+    hi_b, money_b = _fill_money(pl, t, *b)
+    same = hi_b >= hi_a * (1.0 - 1e-9) - 1e-9
+    if pl.margin is None:
+        return same
+    return same & (money_b >= money_a - 1e-6 * np.abs(money_a))
 
 
 def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatArray:
@@ -262,7 +435,8 @@ def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
     outside_cap: FloatArray, price: FloatArray | None = None,
-    outside_price: FloatArray | None = None,
+    outside_price: FloatArray | None = None, line_cost: FloatArray | None = None,
+    hbm_price: FloatArray | None = None, wafer_cost: FloatArray | None = None,
 ) -> Assembly:  # fmt: skip
     """Step 3 over every bucket (module docstring). ``wafers`` [F, O, T] own wafers out,
     ``gdpw`` [F, O, P, T], ``dies_at_mix`` [F, P, T] (the plan's mix, for the stock estimate),
@@ -297,7 +471,11 @@ def assemble(
         ppw=model.values("packages_per_interposer_wafer"),
         compute_dies=compute_dies,
         stacks=model.values("hbm_stacks"),
-        buy_for_last=_pays(model, price, outside_price, out_gdpw),
+        test=model.values("test_cost"),
+        buy_order=buy_orders(model, out_gdpw),
+        margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
+                       None if hbm_price is None else (hbm_sup, hbm_price, hbm_all),
+                       None if wafer_cost is None else (wafer_cost, gdpw)),
     )  # fmt: skip
     by_yield = [line_order(model)] * n_p
     by_cost = cost_line_orders(model)
@@ -308,6 +486,9 @@ def assemble(
     min_yield = float(line_yield.min()) if n_l else 1.0
     dem_tot = dem.sum(axis=1)
     stock = np.zeros((n_f, n_p))
+    stocks = np.zeros((n_f, n_t, n_p))
+    window = _window_start(model)
+    line_tot = line_cap.sum(axis=1)  # F x T
     for t in range(n_t):
         fills = []
         for lines in (by_yield, by_cost):
@@ -316,7 +497,7 @@ def assemble(
                          hbm_all[:, :, t].copy())  # fmt: skip
             fills.append((bk, *_fill(pl, bk, t, lines)))
         (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
-        use_b = made_b.sum(axis=1) >= made_a.sum(axis=1) * (1.0 - 1e-9) - 1e-9
+        use_b = _cheaper_serves(pl, t, (made_a, asm_a, buy_a), (made_b, asm_b, buy_b))
         made[:, t] = _pick(use_b, made_a, made_b)
         assembled[:, t] = _pick(use_b, asm_a, asm_b)
         bought[:, :, :, t] = _pick(use_b, buy_a, buy_b)
@@ -327,10 +508,20 @@ def assemble(
         stock = bk.stock
         if t + 1 < n_t:
             for p in pl.order:
-                need = dem_tot[:, p, t + 1] / min_yield * compute_dies[p] - dies_at_mix[:, p, t + 1]
+                # what the next buckets (before the window) will lack: their demand, at most
+                # this bucket's dies scaled by their packaging capacity, less their own dies
+                used_now = assembled[:, t, :, p].sum(axis=1) * compute_dies[p]
+                need = np.zeros(n_f)
+                for j in range(t + 1, min(t + 1 + LOOKAHEAD, n_t if window < 0 else window)):
+                    grow = np.divide(line_tot[:, j], line_tot[:, t], out=np.ones(n_f),
+                                     where=line_tot[:, t] > 0)  # fmt: skip
+                    want = np.minimum(dem_tot[:, p, j] / min_yield * compute_dies[p],
+                                      used_now * grow)  # fmt: skip
+                    need += np.maximum(want - dies_at_mix[:, p, j], 0.0)
                 room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
                 extra = np.minimum(np.maximum(need - stock[:, p], 0.0), room)
                 _take(extra, bk.wafers, bk.gdpw[:, :, p], pl.own_opts[p])
                 stock[:, p] += extra
         left[:, :, t] = bk.wafers
-    return Assembly(made, assembled, wafers - left, bought)
+        stocks[:, t] = stock
+    return Assembly(made, assembled, wafers - left, bought, stocks)

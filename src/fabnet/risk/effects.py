@@ -14,7 +14,9 @@ returns arrays over the futures ``F`` of a chunk:
   interpolated linearly between the tables the risk model keeps at multiples
   :data:`fabnet.risk.model.D0_FACTORS` of every node's mature defect density.
 * :func:`capital` — ``fabs.*.capex_overrun`` ``x``: each chosen option's capex, sustaining capex
-  and depreciation times ``1 + x`` of its site (the plan's schedule; grants stay as planned).
+  and depreciation times ``1 + x`` of its site, on the planner's schedule for the sampled
+  construction delay (``option_capex_delay`` of :mod:`fabnet.risk.model`; grants stay as
+  planned).
 * :func:`outside_supply` — ``outside_foundries.*``: wafers on offer per bucket
   (``m · max + a · months``) and their price; the recourse buys from them what its dies lack
   (:func:`fabnet.risk.assembly.assemble`), as the planner's operations LP does.
@@ -35,12 +37,14 @@ from fabnet.risk.sampling import Draws
 __all__ = [
     "capital",
     "gdpw_lookup",
+    "learning_age",
     "line_inputs",
     "outside_supply",
     "price_erosion",
     "ramp_warp",
     "stuck_age",
     "unit_prices",
+    "whole_delay",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -58,6 +62,14 @@ def ramp_warp(series: FloatArray, first: float, stretch: FloatArray) -> FloatArr
     hi = np.minimum(lo + 1, n_m - 1)
     w = pos - lo
     return (1.0 - w) * series[lo] + w * series[hi]
+
+
+def learning_age(age: FloatArray, ratio: FloatArray, delay: float) -> FloatArray:
+    r"""The age at which the plan's good-dies table (learning time constant ``τ``, a newcomer
+    learning ``delay`` months after first output) gives the yield of ``age`` under ``τ' = τ /
+    ratio``: the curve is :math:`g(\max(a - δ, 0)/τ')`, and :math:`(a - δ)\,r + δ` in the
+    table gives :math:`g((a - δ) r / τ)`, the same. Ages before the first output stay."""
+    return np.where(age < 0.0, age, age * ratio + delay * (1.0 - ratio))
 
 
 def stuck_age(age: FloatArray, months: FloatArray) -> FloatArray:
@@ -94,15 +106,43 @@ def capital(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Flo
     ]
     if "option_capex_plan" not in model.ds:
         return plan[0], plan[1], plan[2]
-    per_option = [model.values(f"option_{k}_plan") for k in ("capex", "sustaining", "depreciation")]
+    keys = ("capex", "sustaining", "depreciation")
+    per_option = [model.values(f"option_{k}_plan") for k in keys]
+    by_delay = (
+        [model.values(f"option_{k}_delay") for k in keys]
+        if "option_capex_delay" in model.ds
+        else None
+    )
+    grid = model.ds["delay"].values if by_delay is not None else None
     for k, site in enumerate(model.values("option_site")):
         over = draws.affine("fabs", str(site), "capex_overrun")
-        if over is None:
-            continue
-        x = over[1][:, None]  # base 0: the draw itself
-        for total, part in zip(plan, per_option, strict=True):
-            total += x * part[k][None, :]
+        x = over[1][:, None] if over is not None else np.zeros((n_f, 1))  # base 0: the draw
+        parts = [np.broadcast_to(p[k][None, :], (n_f, p.shape[1])) for p in per_option]
+        if by_delay is not None and grid is not None:
+            delay = whole_delay(model, draws, k)
+            if delay is not None:
+                i = np.clip(delay.astype(np.int64) - int(grid[0]), 0, grid.size - 1)
+                for total, plan_part, table in zip(plan, per_option, by_delay, strict=True):
+                    total += table[k][i] - plan_part[k][None, :]
+                parts = [table[k][i] for table in by_delay]
+        if over is not None:
+            for total, part in zip(plan, parts, strict=True):
+                total += x * part
     return plan[0], plan[1], plan[2]
+
+
+def whole_delay(model: RiskModel, draws: Draws, k: int) -> FloatArray | None:
+    """Sampled delay [F] of chosen option ``k``'s first output against the plan, in whole
+    months as the exact recourse and the planner count them: ``max(round(m·lead + a), 0) −
+    lead`` (None when its lead time is not varied)."""
+    kind = str(model.values("option_kind")[k])
+    site = str(model.values("option_site")[k])
+    field = "lead_time_months" if kind == "build" else "months_to_first_output"
+    ma = draws.affine("fabs", site, field)
+    if ma is None:
+        return None
+    lead = float(model.values("option_lead_field")[k])
+    return np.maximum(np.round(ma[0] * lead + ma[1]), 0.0) - lead
 
 
 def outside_supply(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray]:

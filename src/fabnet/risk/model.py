@@ -24,6 +24,10 @@ variable            dimensions                meaning
 ``gdpw_by_age_d0``  d0_factor, option,        ``gdpw_by_age`` with every node's mature defect
                     product, age              density times ``d0_factor`` (only when the
                                               uncertainties vary ``d0_mature_per_cm2``)
+``option_capex_delay`` option, delay,         the chosen option's capex per bucket for each
+                    bucket                    whole month of construction delay (:data:`DELAYS`;
+                                              and ``_sustaining_``/``_depreciation_`` twins)
+``option_learning_delay`` option              the site's newcomer learning delay [months]
 ``node_d0_mature``  node                      the scenario's mature defect density per node
 ``price_hbm``       customer, product         HBM passed through in each unit price
 ``price_market``    customer, product         the price follows the market (not cost-plus)
@@ -45,8 +49,9 @@ Conventions shared with the planner (:mod:`fabnet.plan.data`):
 * the product mix of each site follows the plan's wafer starts (``wafer_starts`` table) bucket by
   bucket; in a bucket where the plan ran no wafers at that site, the site's mix over the whole
   horizon, else demand-weighted among the products of the node;
-* capex follows the plan's schedule (a delay does not move or raise it: conservative on output,
-  neutral on spending), and so do sustaining capex, depreciation and grants;
+* capex follows the planner's schedule for the sampled construction delay (the building share
+  over the first half of the lead time, the tools over the second), and so do sustaining capex
+  and depreciation; grants follow the plan;
 * wafers bought from outside foundries are the plan's orders, fixed (no delay: the foundry's
   line is running), at the foundry's yield.
 """
@@ -66,11 +71,12 @@ from fabnet.econ.revenue import unit_price
 from fabnet.errors import UsageError
 from fabnet.plan import PlanData, build_plan_data, good_dies_per_wafer_at, units_from_decisions
 from fabnet.risk.sampling import Sampler, compile_uncertainties
-from fabnet.scenario import Scenario
+from fabnet.scenario import GreenfieldSite, Scenario
 
 __all__ = [
     "AGE_STEP",
     "D0_FACTORS",
+    "DELAYS",
     "RiskModel",
     "build_risk_model",
     "model_from_decisions",
@@ -252,7 +258,12 @@ def _risk_variables(
         cap = d.values("grant_cap")
         paid = np.minimum(np.cumsum(covered, axis=1), cap[:, None])
         grants = np.diff(paid, axis=1, prepend=0.0).sum(axis=0)
+    delay_nc = [scenario.fab(str(s)).newcomer for s in site]
     return {
+        "option_learning_delay": (
+            "option",
+            np.array([n.learning_delay_months if n is not None else 0.0 for n in delay_nc]),
+        ),
         "option_units": ("option", units[chosen]),
         "option_output": (("option", "month"), output),
         "option_mix": (("option", "product", "bucket"), mix),
@@ -280,6 +291,45 @@ def _risk_variables(
             ),
         ),
     }
+
+
+DELAYS = np.arange(-12, 61)
+"""Whole months of construction delay (against the plan's lead time) at which each chosen
+greenfield option's capex, sustaining capex and depreciation are tabulated
+(``option_capex_delay`` and twins); a delay outside is clipped."""
+
+
+def _capital_by_delay(scenario: Scenario, d: PlanData, units: FloatArray,
+                      chosen: IntArray) -> dict[str, Any]:  # fmt: skip
+    """Per chosen option and whole-month delay of its lead time: capex, sustaining capex and
+    depreciation per bucket (the planner's schedule, :func:`fabnet.plan.options.greenfield_capex`
+    over the delayed lead time, and :func:`fabnet.plan.data.capital_charges` of it); a bought
+    fab's schedule does not depend on the delay."""
+    from fabnet.plan.data import capital_charges
+    from fabnet.plan.options import greenfield_capex
+
+    b, n_m = d.buckets, d.buckets.n_months
+    share = scenario.financing.equipment_share
+    out = np.zeros((3, chosen.size, DELAYS.size, b.n))
+    for i, o in enumerate(chosen):
+        kind, site = str(d.values("option_kind")[o]), str(d.values("option_site")[o])
+        fab = scenario.fab(site)
+        if kind != "build" or not isinstance(fab, GreenfieldSite):
+            for j, key in enumerate(("option_capex", "option_sustaining", "option_depreciation")):
+                out[j, i] = d.values(key)[o][None, :] * units[o]
+            continue
+        nc = next(n for n in fab.nodes if n.node == str(d.values("option_node")[o]))
+        premium = fab.newcomer.capex_premium if fab.newcomer is not None else 0.0
+        total = nc.capex_per_kwspm_usd * (1.0 + premium) * fab.module_wspm / 1000.0
+        start = int(d.values("option_start_month")[o])
+        monthly = [greenfield_capex(total, start, max(fab.lead_time_months + int(k), 0), share,
+                                    n_m) for k in DELAYS]  # fmt: skip
+        dep, sus = capital_charges(scenario, monthly, b)
+        out[0, i] = b.aggregate(np.array(monthly)) * units[o]
+        out[1, i], out[2, i] = sus * units[o], dep * units[o]
+    dims = ("option", "delay", "bucket")
+    return {f"option_{k}_delay": (dims, out[j])
+            for j, k in enumerate(("capex", "sustaining", "depreciation"))}  # fmt: skip
 
 
 def _price_parts(scenario: Scenario, d: PlanData) -> dict[str, Any]:
@@ -387,6 +437,9 @@ def build_risk_model(
             np.array([_prices_at(scenario, d, f) for f in D0_FACTORS]),
         )
         coords["d0_factor"] = np.array(D0_FACTORS)
+    if any(t[2] == "lead_time_months" for t in sampler.targets):
+        extra.update(_capital_by_delay(scenario, d, units, chosen))
+        coords["delay"] = DELAYS
     ds = d.ds.isel(option=chosen).assign_coords(coords).assign(extra)
     return RiskModel(
         data=PlanData(ds, d.buckets),

@@ -3,12 +3,14 @@
 For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy decisions fixed:
 
 1. **Capacity.** Each chosen option's monthly wafer output is stretched by its sampled ramp
-   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` (linear
-   interpolation for fractional months: ``out'(m) = out(m − δ)``) and scaled by the sampled
-   capacity ratio; learning ages move with it, are scaled by the node's ``τ_base / τ_sampled``
-   (the learning curves of :mod:`fabnet.econ.learning` depend on ``t/τ`` only, so a slower
-   learning rate is the same curve at a younger age) and held at the start for a site whose
-   yield is stuck (:func:`fabnet.risk.effects.stuck_age`).
+   (:func:`fabnet.risk.effects.ramp_warp`), shifted by its sampled delay ``δ`` in whole months
+   as the planner and the exact recourse count them (:func:`fabnet.risk.effects.whole_delay`;
+   ``out'(m) = out(m − δ)``) and scaled by the sampled capacity ratio. Learning ages move with
+   it; a stuck site's yield is held for its whole months first
+   (:func:`fabnet.risk.effects.stuck_age`), then the age is rescaled for the node's sampled
+   ``τ`` (:func:`fabnet.risk.effects.learning_age`: the learning curves of
+   :mod:`fabnet.econ.learning` depend on ``t/τ`` only) and held at the node's mature age, where
+   the planner pools mature cohorts at that age's yield.
 2. **Good dies per wafer** per option, product and bucket: the bucket's wafer-weighted average
    of ``GDPW_p(age_o(m))`` at the sampled mature defect density
    (:func:`fabnet.risk.effects.gdpw_lookup`); and the dies at the plan's product mix
@@ -23,8 +25,9 @@ For futures ``F`` and buckets ``T`` (arrays ``[F, T, ...]``), with the build/buy
    limit, the max-min fill rate is the equal fill rate, i.e. proportional), ``contracts``
    (contracted quantities first, proportionally if short, then the scenario's ``contracts_then``
    rule on the rest of the demand). Unmet demand is lost.
-5. **Money** per bucket: capex, sustaining capex and depreciation (the plan's schedules times
-   each site's sampled overrun, :func:`fabnet.risk.effects.capital`) and grants (the plan's),
+5. **Money** per bucket: capex, sustaining capex and depreciation (the planner's schedules for
+   the sampled construction delay, times each site's sampled overrun,
+   :func:`fabnet.risk.effects.capital`) and grants (the plan's),
    opex (own wafers started × opex per wafer with licence fees, bought-in wafers at their
    sampled price, packages × (line cost over time / packages per wafer + test), HBM stacks from
    the cheapest suppliers first), revenue (deliveries × each customer's price per product and
@@ -52,11 +55,13 @@ from fabnet.risk.assembly import assemble, hbm_type_index
 from fabnet.risk.effects import (
     capital,
     gdpw_lookup,
+    learning_age,
     line_inputs,
     outside_supply,
     ramp_warp,
     stuck_age,
     unit_prices,
+    whole_delay,
 )
 from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
@@ -210,7 +215,7 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     first = model.values("option_first_output_month").astype(float)
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     site, kind = model.values("option_site"), model.values("option_kind")
-    lead, cap_base = model.values("option_lead_field"), model.values("option_capacity_field")
+    cap_base = model.values("option_capacity_field")
     output, mix = model.values("option_output"), model.values("option_mix")
     months = np.arange(n_m, dtype=np.float64)
     n_o, n_p = len(site), len(model.data.products)
@@ -219,10 +224,16 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
     gdpw = np.zeros((n_f, n_o, n_p, n_t))
     opex_ratio = np.ones((n_f, n_o))
     d0_base = model.values("node_d0_mature") if "node_d0_mature" in model.ds else None
+    mature_age = model.values("node_mature_age") if "node_mature_age" in model.ds else None
+    nc_delay = (
+        model.values("option_learning_delay")
+        if "option_learning_delay" in model.ds
+        else np.zeros(len(site))
+    )
     for k in range(n_o):
-        delay_field = "lead_time_months" if kind[k] == "build" else "months_to_first_output"
         cap_field = "module_wspm" if kind[k] == "build" else "capacity_wspm"
-        delay = np.maximum(draws.value("fabs", site[k], delay_field, lead[k]), 0.0) - lead[k]
+        whole = whole_delay(model, draws, k)
+        delay = np.zeros(n_f) if whole is None else whole
         cap_ratio = np.maximum(draws.value("fabs", site[k], cap_field, cap_base[k]), 0.0) / max(
             cap_base[k], 1e-300
         )
@@ -240,10 +251,12 @@ def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, Float
         else:
             out = _shift_rows(series, delay) * cap_ratio[:, None]
         age = months[None, :] - lag[k] - first[k] - delay[:, None]
-        age = age * tau_ratio[:, [option_node[k]]]
         stuck = draws.affine("fabs", site[k], "yield_stuck_months")
-        if stuck is not None:
-            age = stuck_age(age, np.maximum(stuck[1], 0.0))
+        if stuck is not None:  # whole months, as the exact recourse
+            age = stuck_age(age, np.maximum(np.round(stuck[1]), 0.0))
+        age = learning_age(age, tau_ratio[:, [option_node[k]]], float(nc_delay[k]))
+        if mature_age is not None:  # the planner's mature pool: the yield at the mature age
+            age = np.minimum(age, float(mature_age[option_node[k]]) + float(nc_delay[k]))
         node = model.data.labels("node")[option_node[k]]
         d0 = draws.affine("nodes", node, "d0_mature_per_cm2")
         d0_ratio = None
@@ -318,6 +331,7 @@ def _per_item(draws: Draws, coll: str, items: tuple[str, ...], field: str, base:
 def _operating_cost(
     model: RiskModel, used: FloatArray, opex_ratio: FloatArray, assembled: FloatArray,
     line_cost: FloatArray, hbm_sup: FloatArray, hbm_price: FloatArray,
+    lines: dict[str, FloatArray] | None = None,
 ) -> FloatArray:  # fmt: skip
     """Opex per bucket [F, T]: own wafers started [F, O, T], packaging and test, HBM stacks from
     the cheapest suppliers first (step 5)."""
@@ -325,11 +339,15 @@ def _operating_cost(
     ppw = model.values("packages_per_interposer_wafer")
     opex_base = ds["group_opex"].sel(group=ds["option_group"].values).values
     opex = (used * (opex_base[None, :] * opex_ratio)[..., None]).sum(axis=1)
+    if lines is not None:
+        lines["opex_wafers"] = opex.copy()
     if line_cost.shape[1]:
         index = model.values("line_cost_index").T  # T x L: outside houses' prices over time
         cost = line_cost[:, None, :] * index[None]  # F x T x L
         per_pkg = cost[..., None] / ppw[None, None, None, :] + model.values("test_cost")
         opex = opex + (assembled * per_pkg).sum(axis=(2, 3))
+    if lines is not None:
+        lines["opex_packaging"] = opex - lines["opex_wafers"]
     supplier_type, product_type, n_types = hbm_type_index(model)
     stacks = np.zeros((*opex.shape, n_types))
     for p in range(len(product_type)):
@@ -342,7 +360,15 @@ def _operating_cost(
         take = np.minimum(stacks[..., h], hbm_sup[:, s])
         opex = opex + take * hbm_price[:, [s]]
         stacks[..., h] -= take
+    if lines is not None:
+        lines["opex_hbm"] = opex - lines["opex_wafers"] - lines["opex_packaging"]
     return opex
+
+
+def _wafer_cost(model: RiskModel, opex_ratio: FloatArray) -> FloatArray:
+    """[F, O] cost of an own wafer started (opex with licence fees, sampled)."""
+    ds = model.ds
+    return ds["group_opex"].sel(group=ds["option_group"].values).values[None, :] * opex_ratio
 
 
 def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
@@ -367,6 +393,7 @@ def _pay_ins(model: RiskModel, draws: Draws) -> FloatArray:
 def _money_metrics(
     model: RiskModel, revenue_c: FloatArray, opex: FloatArray, inflow: FloatArray,
     shortage: FloatArray, capital_flows: tuple[FloatArray, FloatArray, FloatArray],
+    lines: dict[str, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:  # fmt: skip
     """NPV, objective, IRR, funding figures per future (step 5): revenue per customer
     [F, C, T], capex, sustaining capex and depreciation [F, T] (:func:`~fabnet.risk.effects.capital`), with prepayments recovered from it, grants, sustaining capex, income tax with
@@ -417,6 +444,12 @@ def _money_metrics(
         else:
             tv = float(ds.attrs["terminal_multiple"]) * ebitda
     npv = ((flows - interest) * b.discount).sum(axis=1) + df_end * (tv - owed_at_end)
+    if lines is not None:
+        lines.update(
+            revenue_c=revenue_c, capex=capex, sustaining=sustaining, grants=grants + 0 * capex,
+            tax=tax, interest=interest, prepaid=prepaid + 0 * capex, recovered=recovered,
+            terminal=tv, owed_at_end=owed_at_end,
+        )  # fmt: skip
     penalty = (shortage.sum(axis=3) * model.values("penalty")[None, None, :]).sum(axis=2)
     monthly = np.repeat(flows / length, b.length, axis=1)
     monthly[:, -1] += tv - owed_at_end
@@ -428,7 +461,7 @@ def _money_metrics(
         "npv": npv,
         "objective": npv - (penalty * b.discount).sum(axis=1),
         "irr": irr_v,
-        "capex_total": capex.sum(axis=1),
+        "capex_total": np.round(capex.sum(axis=1), 2),  # to the cent: a delay only moves it
         "revenue_total": revenue.sum(axis=1),
         "funding_need": np.maximum(np.cumsum(spend, axis=1).max(axis=1), 0.0),
         "funding_gap": peak,
@@ -440,8 +473,12 @@ def _money_metrics(
     }
 
 
-def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
-    """Evaluate the plan in the futures ``draws`` (see the module docstring)."""
+def evaluate_draws(
+    model: RiskModel, draws: Draws, lines: dict[str, FloatArray] | None = None
+) -> dict[str, FloatArray]:
+    """Evaluate the plan in the futures ``draws`` (see the module docstring); ``lines``, when
+    given, receives the cash-flow lines per future and bucket (for checking against the exact
+    recourse, :mod:`benchmarks.recourse_agreement`)."""
     b = model.data.buckets
     length = b.length.astype(np.float64)
     dies, wafers, gdpw, opex_ratio = _dies(model, draws)
@@ -454,7 +491,20 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     hbm_price = _per_item(draws, "hbm", suppliers, "price_usd", model.values("hbm_price"))
     outside_cap, outside_price = outside_supply(model, draws)
     asm = assemble(
-        model, wafers, gdpw, dies, line_cap, hbm_sup, dem, con, outside_cap, price, outside_price
+        model,
+        wafers,
+        gdpw,
+        dies,
+        line_cap,
+        hbm_sup,
+        dem,
+        con,
+        outside_cap,
+        price,
+        outside_price,
+        line_cost,
+        hbm_price,
+        _wafer_cost(model, opex_ratio),
     )
     made, assembled = asm.made, asm.assembled
 
@@ -462,16 +512,25 @@ def evaluate_draws(model: RiskModel, draws: Draws) -> dict[str, FloatArray]:
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
     delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
-    opex = _operating_cost(model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price)
+    opex = _operating_cost(
+        model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price, lines
+    )
     if outside_cap.shape[1]:  # bought-in wafers, at least the take-or-pay minimum
         paid = np.maximum(asm.bought.sum(axis=2), model.values("outside_take_or_pay")[None])
         opex = opex + (paid * outside_price).sum(axis=1)
+        if lines is not None:
+            lines["opex_outside"] = (paid * outside_price).sum(axis=1)
     revenue_c = (delivered * price_ftcp).sum(axis=3)  # F x T x C
     unwanted = np.maximum(model.values("take_or_pay")[None] - dem, 0.0)  # F x C x P x T
     revenue_c = np.moveaxis(revenue_c, 1, 2) + (unwanted * price).sum(axis=2)  # F x C x T
     out = _money_metrics(
-        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws)
+        model, revenue_c, opex, _pay_ins(model, draws), shortage, capital(model, draws), lines
     )
+    if lines is not None:
+        lines.update(delivered=delivered, made=made, used=asm.used, bought=asm.bought,
+                     assembled=assembled)  # fmt: skip
+        if asm.stock is not None:
+            lines["stock"] = asm.stock
 
     any_good = made.sum(axis=2) > 0.5
     deliv_t = delivered.sum(axis=(2, 3))
