@@ -22,7 +22,10 @@ Balances per product and bucket :math:`t` (inventories start at 0):
 
     I^{fin}_{p,t} = I^{fin}_{p,t-1} + \\sum_l y_l x_{l,p,t} - \\sum_c q_{c,p,t}
 
-and money per bucket (interest on the end-of-bucket debt, a slight over-estimate):
+(with ``policy.die_bank_months`` set, :math:`I^{die}_{p,t}` is also at most that many months of
+the product's die use in bucket :math:`t`, and scrapped dies leave the die balance: see
+``_die_bank``), and money per bucket (interest on the end-of-bucket debt, a slight
+over-estimate):
 
 .. math::
 
