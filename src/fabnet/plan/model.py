@@ -451,9 +451,11 @@ def _die_bank(pm: PlanModel, inv_d: linopy.Variable) -> linopy.Variable | None:
     own die use in that bucket, :math:`I^{die}_{p,t} \le (M / L_t)\, n^{die}_p \sum_l
     x_{l,p,t}`; by Little's law (stock = throughput × time in stock) dies then wait at most
     about :math:`M` months on average. ``Die-scrapped`` (≥ 0, taken out of ``Die-balance``)
-    keeps every plan feasible whatever forces dies out (a signed minimum order, fixed
-    decisions): scrapping earns nothing and saves nothing, so the optimum uses it only then.
-    None (the default): no limit, no variable."""
+    keeps the model feasible whatever forces dies out (a minimum order whose contract is
+    fixed): packaging or scrapping every die in the bucket it is made leaves a stock of 0,
+    which meets the limit. Scrapping earns nothing and saves nothing (wafers are paid when
+    made), so the optimum scraps only where it must. None (the default): no limit, no
+    variable."""
     months = float(pm.d.ds.attrs.get("die_bank_months", -1.0))
     if months < 0:
         return None
