@@ -120,3 +120,26 @@ def test_a_bad_die_bank_in_a_file_names_the_file(tmp_path: Path):
     text = str(err.value)
     assert "bank.yaml" in text and "policy.die_bank_months" in text
     assert "-2" in text and "greater than or equal to 0" in text
+
+
+def test_scrapping_keeps_a_signed_minimum_order_feasible():
+    """A supply agreement forces dies the line cannot take. No fab of its own; an outside
+    foundry sells exactly 1 wafer a month (minimum = maximum = 1, price 0, no lead time), so a
+    signed agreement makes G = 612 dies in January and in February. The packaging line takes 100
+    interposer wafers in January and 0 in February (a straight line between the two points), at
+    yield 1. Signing: 612 packages sold in January (61,200 $); February's 612 dies have no line.
+    Without a limit they stay in the bank: 61,200 $. With ``die_bank_months`` = 0 the bank must
+    be empty at the end of February (0 × 0 dies used), so the February dies are scrapped: still
+    61,200 $. Without ``Die-scrapped`` the agreement could not be signed (NPV 0)."""
+    d = tiny_scenario_dict(CUSTOMER, horizon=2, fabs=[], policy={"die_bank_months": 0.0})
+    d["packaging"][0]["capacity_wpm"] = {"2024-01": 100.0, "2024-02": 0.0}
+    d["outside_foundries"] = [
+        {"name": "Foundry", "node": "N1", "price_per_wafer_usd": 0.0,
+         "max_wafers_per_month": 1, "min_wafers_per_month": 1, "lead_time_months": 0}
+    ]  # fmt: skip
+    bank = solve_plan(scenario_from_dict(d))
+    assert bank.summary["outside_wafers_total"] == pytest.approx(2.0, rel=1e-9)
+    assert _good(bank) == pytest.approx([G, 0.0], abs=1e-6)
+    assert bank.summary["npv"] == pytest.approx(100 * G, rel=1e-9)
+    d["policy"]["die_bank_months"] = None
+    assert solve_plan(scenario_from_dict(d)).summary["npv"] == pytest.approx(100 * G, rel=1e-9)
