@@ -847,7 +847,12 @@ def build_plan_data(
         bucket=pd.PeriodIndex(list(buckets.labels), freq="M", name="bucket"),
         month=pd.PeriodIndex(sc.months, freq="M", name="month"),
     )
-    ds.attrs.update(scenario=sc.name, strategy=str(strategy))
+    bank = sc.policy.die_bank_months
+    ds.attrs.update(
+        scenario=sc.name,
+        strategy=str(strategy),
+        die_bank_months=-1.0 if bank is None else float(bank),
+    )
     return PlanData(ds, buckets)
 
 

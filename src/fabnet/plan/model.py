@@ -22,7 +22,10 @@ Balances per product and bucket :math:`t` (inventories start at 0):
 
     I^{fin}_{p,t} = I^{fin}_{p,t-1} + \\sum_l y_l x_{l,p,t} - \\sum_c q_{c,p,t}
 
-and money per bucket (interest on the end-of-bucket debt, a slight over-estimate):
+(with ``policy.die_bank_months`` set, :math:`I^{die}_{p,t}` is also at most that many months of
+the product's die use in bucket :math:`t`, and scrapped dies leave the die balance: see
+``_die_bank``), and money per bucket (interest on the end-of-bucket debt, a slight
+over-estimate):
 
 .. math::
 
@@ -442,8 +445,33 @@ def define_contracts(pm: PlanModel) -> None:
     )
 
 
+def _die_bank(pm: PlanModel, inv_d: linopy.Variable) -> linopy.Variable | None:
+    r"""With ``policy.die_bank_months`` = :math:`M` set: ``Die-bank``, each product's die stock
+    at the end of bucket :math:`t` (length :math:`L_t` months) at most :math:`M` months of its
+    own die use in that bucket, :math:`I^{die}_{p,t} \le (M / L_t)\, n^{die}_p \sum_l
+    x_{l,p,t}`; by Little's law (stock = throughput × time in stock) dies then wait at most
+    about :math:`M` months on average. ``Die-scrapped`` (≥ 0, taken out of ``Die-balance``)
+    keeps the model feasible whatever forces dies out (a minimum order whose contract is
+    fixed): packaging or scrapping every die in the bucket it is made leaves a stock of 0,
+    which meets the limit. Scrapping earns nothing and saves nothing (wafers are paid when
+    made), so the optimum scraps only where it must. None (the default): no limit, no
+    variable."""
+    months = float(pm.d.ds.attrs.get("die_bank_months", -1.0))
+    if months < 0:
+        return None
+    m = pm.m
+    per_month = pm.arr(months / pm.d.buckets.length, "bucket")
+    bank = 1.0 * inv_d
+    if "packages" in pm.ex:
+        bank = bank - per_month * pm.da("compute_dies") * pm.ex["packages"]
+    m.add_constraints(bank <= 0, name=pm.name("Die-bank"))
+    coords = [pm.product, pm.bucket]
+    return m.add_variables(lower=0, coords=coords, name=pm.name("Die-scrapped"))
+
+
 def define_inventory(pm: PlanModel) -> None:
-    """``Die-balance`` and ``Finished-balance`` with inventories carried between buckets."""
+    """``Die-balance`` and ``Finished-balance`` with inventories carried between buckets; the
+    die bank's limit where the policy sets one (:func:`_die_bank`)."""
     m = pm.m
     coords = [pm.product, pm.bucket]
     inv_d = m.add_variables(lower=0, coords=coords, name=pm.name("Die-inventory"))
@@ -452,6 +480,9 @@ def define_inventory(pm: PlanModel) -> None:
     lhs = inv_d - _prev(inv_d) + dies_used
     if "good_dies" in pm.ex and (pm.has("Option-wafers") or pm.has("Outside-wafers")):
         lhs = lhs - pm.ex["good_dies"]
+    scrap = _die_bank(pm, inv_d)
+    if scrap is not None:
+        lhs = lhs + scrap
     m.add_constraints(lhs == 0, name=pm.name("Die-balance"))
     lhs_f = inv_f - _prev(inv_f) + pm.ex["delivered"].sum("customer")
     if "good_packages" in pm.ex:

@@ -9,7 +9,10 @@ from pydantic import Field
 from fabnet.scenario._base import Month, Number, StrictModel
 from fabnet.scenario.limits import MAX_SECONDS, MAX_UNIT_PRICE_USD
 
-__all__ = ["Allocation", "Objective", "Policy"]
+__all__ = ["MAX_DIE_BANK_MONTHS", "Allocation", "Objective", "Policy"]
+
+MAX_DIE_BANK_MONTHS = 60.0
+"""Largest ``die_bank_months`` accepted (five years: beyond it the limit is no limit)."""
 
 Allocation = Literal["priority", "proportional", "maxmin", "contracts"]
 Objective = Literal["npv", "shortage", "cost"]
@@ -47,6 +50,13 @@ class Policy(StrictModel):
     )
     default_utilisation: Number = Field(
         0.9, gt=0, le=1, description="Usable share of capacity when a fab has no operating curve."
+    )
+    die_bank_months: Number | None = Field(
+        None,
+        ge=0,
+        le=MAX_DIE_BANK_MONTHS,
+        description="Most months of a product's own die use its die bank may hold at the end of "
+        "a bucket (stock ≤ months × dies used per month in that bucket); None: unlimited.",
     )
     mip_gap: Number = Field(0.01, ge=0, le=1, description="Relative MIP gap to stop at.")
     time_limit_seconds: Number = Field(
