@@ -29,14 +29,18 @@ class EventHeap:
     """Min-queue of events ``(time, kind, a, b)``, ordered lexicographically like tuples.
 
     Compiled, it is a calendar queue (R. Brown, "Calendar queues", CACM 31(10), 1988, with a
-    fixed bucket ``width``): an event's bucket is ``floor(time / width)``; the events of the
-    current bucket and earlier ones sit in a typed 4-ary heap (the "near" heap), those of the
-    next ``nbuckets - 1`` buckets in one unsorted list each (a ring of linked lists in one pool
-    of nodes), later ones in an overflow list moved into the ring once per lap. When the near
-    heap runs dry, the next non-empty bucket's events are pushed into it. So a pop sifts
-    through a heap of the events of one bucket (about 30 for SMT2020 HVLM at one minute) instead
-    of all pending ones (about 4,000), and a push into a later bucket is O(1). Buckets are
-    ordered by time, so the pop order is exactly the heap order of all events.
+    fixed bucket ``width``, in the kernel's minutes): an event's bucket is
+    ``floor(time / width)``; the events of the current bucket and earlier ones sit in a typed
+    4-ary heap (the "near" heap), those of the next ``nbuckets - 1`` buckets in one unsorted
+    list each (a ring of linked lists in one pool of nodes), later ones in an overflow list
+    moved into the ring once per lap. When the near heap runs dry, the next non-empty bucket's
+    events are pushed into it. So a pop sifts through a heap of the events of one bucket (about
+    4 for SMT2020 HVLM, which has about 30 events a minute, at the default 7.5 seconds) instead
+    of all pending ones (about 4,000), and a push into a later bucket is O(1); empty buckets
+    cost a few instructions each. Buckets are ordered by time, so the pop order is exactly the
+    heap order of all events. (Widths of 2, 1, 0.5, 0.25 and 0.125 minutes: 46.7, 42.8, 39.0,
+    35.8 and 33.7 M instructions in the queue over days 2-5 of HVLM FIFO, against 62.8 M for
+    one 4-ary heap of all events; ``benchmarks/RESULTS.md``, issue 16.)
 
     In the near heap, the time and ``(kind, a, b)`` are two parallel C arrays, the three ids
     packed into one integer that orders as the tuple does (``kind < 16``,
@@ -46,7 +50,7 @@ class EventHeap:
     (distinct events never compare equal, so any correct queue pops them in the same sequence).
     """
 
-    def __init__(self, capacity: cython.Py_ssize_t = 1024, width: cython.double = 1.0,
+    def __init__(self, capacity: cython.Py_ssize_t = 1024, width: cython.double = 0.125,
                  nbuckets: cython.Py_ssize_t = 4096) -> None:  # fmt: skip
         if not width > 0 or nbuckets < 2 or nbuckets > 1 << 30 or nbuckets & (nbuckets - 1):
             raise ValueError("width must be > 0 and nbuckets a power of two in [2, 2**30]")
