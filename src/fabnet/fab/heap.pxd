@@ -2,6 +2,9 @@
 cimport cython
 
 
+cdef int _outside(long kind, long a, long b) except -1
+
+
 @cython.final
 cdef class EventHeap:
     # events in the queue, and in the near heap

@@ -25,6 +25,11 @@ _B_MASK = cython.declare(cython.longlong, (1 << 30) - 1)
 _LAST = cython.declare(cython.double, float(1 << 52))
 
 
+def _outside(kind: cython.long, a: cython.long, b: cython.long) -> cython.int:
+    """Raise for an event whose ids do not fit the packed key (out of the push's hot path)."""
+    raise OverflowError(f"event ({kind}, {a}, {b}) outside the heap's packed key")
+
+
 class EventHeap:
     """Min-queue of events ``(time, kind, a, b)``, ordered lexicographically like tuples.
 
@@ -104,7 +109,7 @@ class EventHeap:
     @cython.locals(x=cython.double, node=cython.int, s=cython.Py_ssize_t, key=cython.longlong)
     def push(self, t: cython.double, kind: cython.long, a: cython.long, b: cython.long) -> None:
         if kind < 0 or kind > 15 or a < -_A_OFF or a >= _A_OFF or b < 0 or b > _B_MASK:
-            raise OverflowError(f"event ({kind}, {a}, {b}) outside the heap's packed key")
+            return _outside(kind, a, b)
         key = (cython.cast(cython.longlong, kind) << 59) | ((a + _A_OFF) << 30) | b
         self.size += 1
         x = t * self._inv
