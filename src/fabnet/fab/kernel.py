@@ -7,7 +7,7 @@ The kernel is one class built in three layers, one module each: :class:`~fabnet.
 (the tables and the small structures: group queues, idle-tool stacks, lazily busy tools),
 :class:`~fabnet.fab.choice.Choice` (which lot or batch a free tool takes) and :class:`Kernel`
 here (the loop; lots arriving, starting and routed; tools freed, down and back; releases and
-statistics). Around them: :mod:`~fabnet.fab.heap` (the event heap), :mod:`~fabnet.fab.streams`
+statistics). Around them: :mod:`~fabnet.fab.heap` (the event queue), :mod:`~fabnet.fab.streams`
 (random numbers), :mod:`~fabnet.fab.records` (the run's records), :mod:`~fabnet.fab.codes` (event
 kinds and states) and the rules of :mod:`~fabnet.fab.dispatch`.
 
