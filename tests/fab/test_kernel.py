@@ -121,8 +121,9 @@ def test_calendar_queue_pops_in_heapq_order_with_far_and_infinite_times(module):
     # The calendar queue (near heap, ring of buckets, overflow list) must pop exactly as heapq
     # does while events are pushed between pops, as in a run: at the current time, within the
     # ring, beyond it (overflow, moved in lap by lap), far beyond it (the ring skips ahead)
-    # and at infinity (the last bucket); widths and ring sizes small enough that every path
-    # is taken many times. Checked for the compiled class and the interpreted one.
+    # and at infinity (the last bucket), and bursts of 40 events at one time (the near queue
+    # turns from a sorted array into a heap); widths and ring sizes small enough that every
+    # path is taken many times. Checked for the compiled class and the interpreted one.
     import heapq
     import random
 
@@ -151,9 +152,11 @@ def test_calendar_queue_pops_in_heapq_order_with_far_and_infinite_times(module):
                 t = now + lead
                 if rng.random() < 0.3 and t < 1e9:
                     t = float(int(t))  # ties in time
-                e = (t, rng.randrange(9), rng.randrange(-3, 40), rng.randrange(5))
-                heap.push(*e)
-                heapq.heappush(ref, e)
+                burst = 40 if rng.random() < 0.01 else 1  # > 32 in one bucket: the heap
+                for _ in range(burst):
+                    e = (t, rng.randrange(9), rng.randrange(-3, 40), rng.randrange(5))
+                    heap.push(*e)
+                    heapq.heappush(ref, e)
             assert len(heap) == len(ref)
         while ref:
             got.append((heap.pop(), heap.kind, heap.a, heap.b))

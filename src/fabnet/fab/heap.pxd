@@ -14,6 +14,7 @@ cdef class EventHeap:
     # the near heap: times and packed (kind, a, b)
     cdef double[::1] _t
     cdef long long[::1] _k
+    cdef bint _as_heap
     # the calendar: bucket numbers, ring of lists (heads), overflow list, pool of nodes
     cdef double _inv
     cdef long long _mask, _cur, _horizon
@@ -29,6 +30,9 @@ cdef class EventHeap:
     cdef int _node(self, double t, long long key) except -1
     cpdef int push(self, double t, long kind, long a, long b) except -1
     cdef int _near_push(self, double t, long long key) except -1
+    cdef int _to_heap(self) except -1
+    cdef int _heap_push(self, double t, long long key) except -1
+    cdef int _heap_pop(self) except -1
     cpdef double pop(self) except? -1.0
     cdef int _advance(self) except -1
     cdef int _refill(self) except -1

@@ -1,8 +1,8 @@
 # cython: boundscheck=False, wraparound=False, initializedcheck=False
 """The fab kernel's event queue: events ``(time, kind, a, b)`` popped in lexicographic order.
 
-Compiled (``heap.pxd``), :class:`EventHeap` is a calendar queue in front of a small typed 4-ary
-heap; interpreted, the kernel uses :class:`TupleHeap` (``heapq`` over tuples). Both pop the same
+Compiled (``heap.pxd``), :class:`EventHeap` is a calendar queue in front of a short sorted array
+(a typed 4-ary heap when a bucket holds many events); interpreted, the kernel uses :class:`TupleHeap` (``heapq`` over tuples). Both pop the same
 events in the same order.
 """
 
@@ -23,6 +23,8 @@ _B_MASK = cython.declare(cython.longlong, (1 << 30) - 1)
 # Times this many bucket widths or more (and infinite ones) share the last bucket number (below
 # 2**53, so that bucket numbers up to it plus ``nbuckets`` stay exact as doubles).
 _LAST = cython.declare(cython.double, float(1 << 52))
+# The near queue is a sorted array up to this many events, a 4-ary heap beyond.
+_SORTED_MAX = cython.declare(cython.Py_ssize_t, 32)
 
 
 def _outside(kind: cython.long, a: cython.long, b: cython.long) -> cython.int:
@@ -35,19 +37,21 @@ class EventHeap:
 
     Compiled, it is a calendar queue (R. Brown, "Calendar queues", CACM 31(10), 1988, with a
     fixed bucket ``width``, in the kernel's minutes): an event's bucket is
-    ``floor(time / width)``; the events of the current bucket and earlier ones sit in a typed
-    4-ary heap (the "near" heap), those of the next ``nbuckets - 1`` buckets in one unsorted
-    list each (a ring of linked lists in one pool of nodes), later ones in an overflow list
-    moved into the ring once per lap. When the near heap runs dry, the next non-empty bucket's
-    events are pushed into it. So a pop sifts through a heap of the events of one bucket (about
-    4 for SMT2020 HVLM, which has about 30 events a minute, at the default 7.5 seconds) instead
-    of all pending ones (about 4,000), and a push into a later bucket is O(1); empty buckets
-    cost a few instructions each. Buckets are ordered by time, so the pop order is exactly the
-    heap order of all events. (Widths of 2, 1, 0.5, 0.25 and 0.125 minutes: 46.7, 42.8, 39.0,
-    35.8 and 33.7 M instructions in the queue over days 2-5 of HVLM FIFO, against 62.8 M for
-    one 4-ary heap of all events; ``benchmarks/RESULTS.md``, issue 16.)
+    ``floor(time / width)``; the events of the current bucket and earlier ones sit in the "near"
+    queue, those of the next ``nbuckets - 1`` buckets in one unsorted list each (a ring of
+    linked lists in one pool of nodes), later ones in an overflow list moved into the ring once
+    per lap. When the near queue runs dry, the next non-empty bucket's events are put into it.
+    The near queue is an array sorted latest first (pop from its end, insertion from its end)
+    while it holds at most 32 events, and a typed 4-ary heap once it holds more (until it is
+    empty again). So a pop takes the last of about 4 events (SMT2020 HVLM has about 30 events
+    a minute; the default width is 7.5 seconds) instead of sifting a heap of all pending ones
+    (about 4,000), and a push into a later bucket is O(1); empty buckets cost a few
+    instructions each. Buckets are ordered by time, so the pop order is exactly the heap order
+    of all events. (Queue instructions over days 2-5 of HVLM FIFO: one 4-ary heap of all
+    events 62.8 M; near heap with widths of 2, 1, 0.5, 0.25 and 0.125 minutes 46.7, 42.8, 39.0,
+    35.8 and 33.7 M; with the sorted array 29.3 M; ``benchmarks/RESULTS.md``, issue 16.)
 
-    In the near heap, the time and ``(kind, a, b)`` are two parallel C arrays, the three ids
+    In the near queue, the time and ``(kind, a, b)`` are two parallel C arrays, the three ids
     packed into one integer that orders as the tuple does (``kind < 16``,
     ``-2**28 <= a < 2**28``, ``0 <= b < 2**30``; push raises ``OverflowError`` outside).
     ``pop`` returns the time and leaves the event's ``kind``, ``a`` and ``b`` in attributes.
@@ -61,9 +65,10 @@ class EventHeap:
             raise ValueError("width must be > 0 and nbuckets a power of two in [2, 2**30]")
         capacity = max(capacity, 1)
         self.size = self.n = 0
+        self._as_heap = False
         self.kind = self.a = self.b = 0
-        self._t = np.empty(capacity, dtype=np.float64)
-        self._k = np.empty(capacity, dtype=np.int64)
+        self._t = np.empty(max(capacity, _SORTED_MAX), dtype=np.float64)  # room for the array
+        self._k = np.empty(max(capacity, _SORTED_MAX), dtype=np.int64)
         self._inv = 1.0 / width
         self._mask = nbuckets - 1
         self._cur = 0  # the near heap holds every event of bucket <= _cur
@@ -128,8 +133,41 @@ class EventHeap:
             self._pn[node] = self._ovf
             self._ovf = node
 
-    @cython.locals(i=cython.Py_ssize_t, up=cython.Py_ssize_t)
+    @cython.locals(i=cython.Py_ssize_t)
     def _near_push(self, t: cython.double, key: cython.longlong) -> None:
+        """Into the near queue: a sorted array while it is short, a heap once it is long."""
+        if self.n == 0:
+            self._as_heap = False
+        if not self._as_heap:
+            if self.n < _SORTED_MAX:
+                i = self.n  # insertion into the array sorted latest first
+                self.n += 1
+                while i > 0 and (
+                    self._t[i - 1] < t or (self._t[i - 1] == t and self._k[i - 1] < key)
+                ):
+                    self._t[i], self._k[i] = self._t[i - 1], self._k[i - 1]
+                    i -= 1
+                self._t[i], self._k[i] = t, key
+                return 0
+            self._to_heap()
+        self._heap_push(t, key)
+
+    @cython.locals(i=cython.Py_ssize_t, j=cython.Py_ssize_t, t=cython.double,
+                   k=cython.longlong)  # fmt: skip
+    def _to_heap(self) -> None:
+        """The sorted array reversed (earliest first): a valid heap from now on, until the near
+        queue is empty again."""
+        i, j = 0, self.n - 1
+        while i < j:
+            t, k = self._t[i], self._k[i]
+            self._t[i], self._k[i] = self._t[j], self._k[j]
+            self._t[j], self._k[j] = t, k
+            i += 1
+            j -= 1
+        self._as_heap = True
+
+    @cython.locals(i=cython.Py_ssize_t, up=cython.Py_ssize_t)
+    def _heap_push(self, t: cython.double, key: cython.longlong) -> None:
         if self.n == self._t.shape[0]:
             self._grow()
         i = self.n
@@ -142,20 +180,28 @@ class EventHeap:
             i = up
         self._t[i], self._k[i] = t, key
 
-    @cython.locals(i=cython.Py_ssize_t, c=cython.Py_ssize_t, n=cython.Py_ssize_t,
-                   t=cython.double, key=cython.longlong, top=cython.double,
-                   tc=cython.double, kc=cython.longlong, j=cython.Py_ssize_t,
-                   last=cython.Py_ssize_t)  # fmt: skip
+    @cython.locals(top=cython.double, key=cython.longlong)
     def pop(self) -> cython.double:
         """The earliest event (the queue must not be empty): its time; ``kind``, ``a``, ``b``."""
         if self.n == 0:
             self._advance()
-        top = self._t[0]
-        key = self._k[0]
+        self.size -= 1
+        if self._as_heap:
+            top, key = self._t[0], self._k[0]
+            self._heap_pop()
+        else:
+            self.n -= 1
+            top, key = self._t[self.n], self._k[self.n]
         self.kind = key >> 59
         self.a = ((key >> 30) & _A_MASK) - _A_OFF
         self.b = key & _B_MASK
-        self.size -= 1
+        return top
+
+    @cython.locals(i=cython.Py_ssize_t, c=cython.Py_ssize_t, n=cython.Py_ssize_t,
+                   t=cython.double, key=cython.longlong, tc=cython.double,
+                   kc=cython.longlong, j=cython.Py_ssize_t, last=cython.Py_ssize_t)  # fmt: skip
+    def _heap_pop(self) -> None:
+        """Drop the heap's root."""
         self.n -= 1
         n = self.n
         t, key = self._t[n], self._k[n]
@@ -175,7 +221,6 @@ class EventHeap:
             i = c
         if n > 0:
             self._t[i], self._k[i] = t, key
-        return top
 
     @cython.locals(node=cython.int, nxt=cython.int, s=cython.Py_ssize_t)
     def _advance(self) -> None:
