@@ -1,6 +1,6 @@
 """fabnet.fab — a fast discrete-event simulator of a semiconductor wafer fab.
 
-A small event kernel (:mod:`~fabnet.fab.engine`: binary heap, integer ids, attributes in lists)
+A small event kernel (:mod:`~fabnet.fab.engine`: event queue, integer ids, attributes in tables)
 with the fab semantics around it: the model tables (:mod:`~fabnet.fab.model`), the SMT2020 loader
 (:mod:`~fabnet.fab.smt2020`), inline fabs and a built-in mini-fab, dispatching rules
 (:mod:`~fabnet.fab.dispatch`), block-drawn random streams (:mod:`~fabnet.fab.rng`), KPIs

@@ -124,37 +124,81 @@ class Choice(State):
             b_key = self.rule.key(self.view, lot, t, now)
         return best
 
-    @cython.locals(lot=cython.long, g=cython.long, n=cython.long, bmin=cython.long,
-                   bmax=cython.long, i=cython.long, s0=cython.long, s1=cython.double,
-                   s2=cython.double, b0=cython.long, b1=cython.double, b2=cython.double,
-                   have=cython.bint)  # fmt: skip
-    def choose_batch(self, t: cython.long, q: list, now: cython.double) -> list:
-        """A batch for tool ``t``: lots of one recipe, at least its minimum (or the oldest
-        waited ``batch_wait``), at most its maximum, by priority then the rule's key. The
-        recipe wins by (highest priority, fullest batch, lowest key of its first lot)."""
-        by_recipe: dict = {}
-        for lot in q:
-            by_recipe.setdefault(self.S_recipe[self.L_step[lot]], []).append(lot)
-        best: list = []
-        have = False
+    @cython.locals(lot=cython.long, n=cython.long, i=cython.long, j=cython.long,
+                   r=cython.long, cnt=cython.long, g=cython.long, bmin=cython.long,
+                   bmax=cython.long, p=cython.long, k=cython.double, first=cython.bint,
+                   s0=cython.long, s1=cython.double, s2=cython.double, have=cython.bint,
+                   b0=cython.long, b1=cython.double, b2=cython.double, bg=cython.long,
+                   bcnt=cython.long, bbmax=cython.long)  # fmt: skip
+    def choose_batch(self, t: cython.long, f: cython.long, now: cython.double) -> cython.long:
+        """A batch for tool ``t`` from group ``f``'s queue, written to the tool's job table
+        (``J_lots``); returns its number of lots (0: none). Lots of one recipe, at least its
+        minimum (or the oldest waited ``batch_wait``), at most its maximum, by priority then
+        the rule's key, ties to the lot queued first. The recipe wins by (highest priority,
+        fullest batch, lowest key of its best lot), ties to the recipe queued first.
+
+        Recipes are taken in the order of their first lot in the queue, and the rule's key is
+        asked for each lot of a recipe that qualifies, in queue order (what a user's rule sees
+        does not change). No Python object: the queue is copied to the scratch tables
+        ``B_lot``, ``B_grp`` (the position of the recipe's first lot) and ``B_key``."""
+        n = self.G_len[2 * f + WAITING]
+        if n > self.B_cap:
+            self._batch_room(n)
+        i, lot = 0, self.G_head[2 * f + WAITING]
+        while lot >= 0:
+            self.B_lot[i], self.B_grp[i] = lot, -1
+            i += 1
+            lot = self.L_next[2 * lot + WAITING]
+        have, bg, bcnt, bbmax = False, -1, 0, 0
         b0, b1, b2 = 0, 0.0, 0.0
-        for lots in by_recipe.values():
-            lot = lots[0]
-            g = self.L_step[lot]
-            n, bmin, bmax = len(lots), self.S_bmin[g], self.S_bmax[g]
-            if n < bmin and (not self.has_batch_wait or now - self.L_qin[lot] < self.batch_wait):
+        for i in range(n):
+            if self.B_grp[i] >= 0:
                 continue
-            keyed = []  # stable sort by (-priority, key): the index breaks ties
-            for i in range(n):
-                lot = lots[i]
-                keyed.append((-self.L_prio[lot], self.rule.key(self.view, lot, t, now), i))
-            keyed.sort()
-            lots = [lots[kk[2]] for kk in keyed]
-            s0, s1, s2 = keyed[0][0], -cython.cast(cython.double, min(n, bmax)) / bmax, keyed[0][1]
+            r = self.S_recipe[self.L_step[self.B_lot[i]]]
+            cnt = 0
+            for j in range(i, n):
+                if self.S_recipe[self.L_step[self.B_lot[j]]] == r:
+                    self.B_grp[j] = i
+                    cnt += 1
+            lot = self.B_lot[i]
+            g = self.L_step[lot]
+            bmin, bmax = self.S_bmin[g], self.S_bmax[g]
+            if cnt < bmin and (not self.has_batch_wait or now - self.L_qin[lot] < self.batch_wait):
+                continue
+            first, s0, s2 = True, 0, 0.0
+            for j in range(i, n):  # the recipe's best lot by (-priority, key), first queued
+                if self.B_grp[j] == i:
+                    lot = self.B_lot[j]
+                    k = self.rule.key(self.view, lot, t, now)
+                    self.B_key[j] = k
+                    p = -self.L_prio[lot]
+                    if first or p < s0 or (p == s0 and k < s2):
+                        first, s0, s2 = False, p, k
+            s1 = -cython.cast(cython.double, min(cnt, bmax)) / bmax
             if not have or s0 < b0 or (s0 == b0 and (s1 < b1 or (s1 == b1 and s2 < b2))):
-                best, have = lots[:bmax], True
+                have, bg, bcnt, bbmax = True, i, cnt, bmax
                 b0, b1, b2 = s0, s1, s2
-        return best
+        if not have:
+            return 0
+        return self._take_batch(t, bg, min(bcnt, bbmax), n)
+
+    @cython.locals(i=cython.long, j=cython.long, best=cython.long, p=cython.long,
+                   bp=cython.long, k=cython.double, bk=cython.double)  # fmt: skip
+    def _take_batch(self, t: cython.long, g0: cython.long, m: cython.long,
+                    n: cython.long) -> cython.long:  # fmt: skip
+        """The first ``m`` lots of the recipe whose first lot is at position ``g0`` of the
+        scratch tables, in the order (-priority, key, position), into tool ``t``'s job table
+        (each taken lot's ``B_grp`` set to -2)."""
+        for i in range(m):
+            best, bp, bk = -1, 0, 0.0
+            for j in range(g0, n):
+                if self.B_grp[j] == g0:
+                    p, k = -self.L_prio[self.B_lot[j]], self.B_key[j]
+                    if best < 0 or p < bp or (p == bp and k < bk):
+                        best, bp, bk = j, p, k
+            self.B_grp[best] = -2
+            self.J_lots[t * self.jmax + i] = self.B_lot[best]
+        return m
 
     @cython.locals(i=cython.long, first=cython.long, n=cython.long)
     def _idle_tool_for_setup(self, f: cython.long, s: cython.long) -> cython.long:

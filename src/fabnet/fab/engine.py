@@ -1,10 +1,11 @@
 """The simulation engine: run settings, the model compiled into flat tables, and the run.
 
 The event loop itself is :class:`fabnet.fab.kernel.Kernel` (compiled with Cython at install,
-see :func:`kernel_module`): a binary heap of ``(time, kind, a, b)`` events over integer ids.
+see :func:`kernel_module`): a queue of ``(time, kind, a, b)`` events over integer ids (compiled:
+a calendar queue, :class:`fabnet.fab.heap.EventHeap`; interpreted: ``heapq``; same order).
 Lots, tools and steps are integer ids; their attributes live in typed tables (``L_step[lot]``,
 ``T_state[tool]``, ``S_mean[step]``). There is no object per lot and no generator per process;
-per event the loop pops the heap, branches on ``kind`` and calls one handler. Steps are numbered
+per event the loop pops the queue, branches on ``kind`` and calls one handler. Steps are numbered
 globally over all routes (``route_first[r] + i``). Ties in time break on the event kind, then
 the ids (deterministic, no sequence counter). The engine compiles the model into the step and
 group tables below; the kernel builds its own run state from them, so an engine can be run

@@ -16,7 +16,6 @@ cdef class Kernel(Choice):
     cdef int on_warmup(self, double now) except -1
     cdef int arrive(self, long lot, double now) except -1
     cdef int start_lot(self, long t, long lot, double now) except -1
-    cdef int start_batch(self, long t, list lots, double now) except -1
     cdef int start(self, long t, long n, double now) except -1
     cdef double _setup(self, long t, long g, long s) except? -1
     cdef int _count_wafers(self, long t, long pieces) except -1

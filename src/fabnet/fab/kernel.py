@@ -7,7 +7,7 @@ The kernel is one class built in three layers, one module each: :class:`~fabnet.
 (the tables and the small structures: group queues, idle-tool stacks, lazily busy tools),
 :class:`~fabnet.fab.choice.Choice` (which lot or batch a free tool takes) and :class:`Kernel`
 here (the loop; lots arriving, starting and routed; tools freed, down and back; releases and
-statistics). Around them: :mod:`~fabnet.fab.heap` (the event heap), :mod:`~fabnet.fab.streams`
+statistics). Around them: :mod:`~fabnet.fab.heap` (the event queue), :mod:`~fabnet.fab.streams`
 (random numbers), :mod:`~fabnet.fab.records` (the run's records), :mod:`~fabnet.fab.codes` (event
 kinds and states) and the rules of :mod:`~fabnet.fab.dispatch`.
 
@@ -358,15 +358,6 @@ class Kernel(Choice):
         self.J_lots[t * self.jmax] = lot
         self.start(t, 1, now)
 
-    @cython.locals(i=cython.long, lot=cython.long)
-    def start_batch(self, t: cython.long, lots: list, now: cython.double) -> None:
-        """Tool ``t`` starts a batch of ``lots`` (one recipe)."""
-        i = 0
-        for lot in lots:
-            self.J_lots[t * self.jmax + i] = lot
-            i += 1
-        self.start(t, i, now)
-
     @cython.locals(g=cython.long, f=cython.long, s=cython.long, d=cython.long,
                    st=cython.double, pt=cython.double, done=cython.double,
                    free=cython.double, lot=cython.long, counted=cython.bint, i=cython.long)  # fmt: skip
@@ -554,19 +545,19 @@ class Kernel(Choice):
             elif not self.G_ded[f]:
                 break
 
-    @cython.locals(f=cython.long, lot=cython.long)
+    @cython.locals(f=cython.long, lot=cython.long, n=cython.long, i=cython.long)
     def dispatch_tool(self, t: cython.long, now: cython.double) -> cython.bint:
         """Tool ``t`` takes work from its queue by the rule; False if nothing suits it."""
         f = self.T_group[t]
         if self.G_len[2 * f + WAITING] == 0:
             return False
         if self.G_batch[f]:
-            lots = self.choose_batch(t, self.waiting_lots(f), now)
-            if not lots:
+            n = self.choose_batch(t, f, now)  # the batch is in t's job table
+            if n == 0:
                 return False
-            for lot in lots:
-                self.dequeue(f, lot)
-            self.start_batch(t, lots, now)
+            for i in range(n):
+                self.dequeue(f, self.J_lots[t * self.jmax + i])
+            self.start(t, n, now)
             return True
         lot = self.choose_fifo(t, f) if self.fast_fifo else self.choose_by_key(t, f, now)
         if lot < 0:

@@ -81,6 +81,10 @@ cdef class State:
     cdef long[::1] T_njob
     cdef long[::1] J_lots
     cdef long jmax
+    cdef long[::1] B_lot
+    cdef long[::1] B_grp
+    cdef double[::1] B_key
+    cdef long B_cap
     cdef long[::1] G_head
     cdef long[::1] G_tail
     cdef long[::1] G_len
@@ -173,7 +177,7 @@ cdef class State:
     @cython.final
     cdef int dequeue(self, long f, long lot) except -1
     @cython.final
-    cdef list waiting_lots(self, long f)
+    cdef int _batch_room(self, long n) except -1
     @cython.final
     cdef int idle_push(self, long f, long t) except -1
     @cython.final

@@ -181,6 +181,9 @@ class State:
         # the job in process on tool t: lots J_lots[t * jmax + i] for i < T_njob[t]
         self.jmax = max(1, max(e.step_bmax, default=1))
         self.T_njob, self.J_lots = longs([0] * nt), longs([0] * (nt * self.jmax))
+        # the batch choice's scratch tables, one entry per queued lot (Choice.choose_batch)
+        self.B_cap = 0
+        self._batch_room(64)
         self.T_pending = [[] for _ in range(nt)]  # calendars due, waiting for the job to end
         self.T_npend = longs([0] * nt)  # their number
         self.T_pm_last = [{} for _ in range(nt)]  # nested PMs: interval -> last due
@@ -318,14 +321,11 @@ class State:
         if self.L_prio[lot] > self.base_prio:
             self.q_remove(f, HOT, lot)
 
-    def waiting_lots(self, f: cython.long) -> list:
-        """The lots waiting at group ``f``, in arrival order (for the batch choice)."""
-        out: list = []
-        lot: cython.long = self.G_head[2 * f + WAITING]
-        while lot >= 0:
-            out.append(lot)
-            lot = self.L_next[2 * lot + WAITING]
-        return out
+    def _batch_room(self, n: cython.long) -> None:
+        """Room for ``n`` lots in the batch choice's scratch tables (doubled as needed)."""
+        cap = max(n, 2 * self.B_cap)
+        self.B_lot, self.B_grp = longs([0] * cap), longs([0] * cap)
+        self.B_key, self.B_cap = doubles([0.0] * cap), cap
 
     # ------------------------------------------------------------------ idle tools
     def idle_push(self, f: cython.long, t: cython.long) -> None:
