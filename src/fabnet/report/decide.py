@@ -56,6 +56,32 @@ def _money(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out
 
 
+def _interval(s: dict[str, Any], name: str) -> str:
+    """``x.xx B$ (in [lo, hi])`` of a staged value, or just the point when its interval is one."""
+    point = s.get(name)
+    if point is None:
+        return "not solved"
+    lo, hi = (s.get("bounds") or {}).get(name, (point, point))
+    if abs(hi - lo) < 0.005 * BILLION:
+        return f"{point / BILLION:.2f} B$"
+    return f"{point / BILLION:.2f} B$ (in [{lo / BILLION:.2f}, {hi / BILLION:.2f}])"
+
+
+def _staged_text(s: dict[str, Any]) -> str:
+    """The staged plan's values with the intervals the solves' dual bounds leave."""
+    statuses = ", ".join(f"{k} {v}" for k, v in s.get("statuses", {}).items())
+    return (
+        f"Stage month {s['stage_month']}: options starting before it are decided now for every "
+        f"future, later ones per branch. Here-and-now value (mean objective: NPV − shortage "
+        f"penalty) {_interval(s, 'rp')}; wait-and-see {_interval(s, 'ws')}; the deterministic "
+        f"plan's early decisions held (EEV) {_interval(s, 'eev')}; all decided now "
+        f"{_interval(s, 'two_stage')}. EVPI {_interval(s, 'evpi')}; VSS {_interval(s, 'vss')}. "
+        "Intervals come from each solve's incumbent and HiGHS dual bound and the orderings "
+        "WS ≥ RP ≥ EEV that hold at the optimum; a point is only as sure as its interval "
+        f"(MIP gap {100 * (s.get('mip_gap') or 0):g} %). Solver status per solve: {statuses}."
+    )
+
+
 def decide_sections(tables: dict[str, Any], summary: dict[str, Any] | None = None) -> list[Section]:
     """The sections for the tables present (none when none of them is)."""
     out = []
@@ -66,17 +92,7 @@ def decide_sections(tables: dict[str, Any], summary: dict[str, Any] | None = Non
         s = robust.get("staged", {})
         text = ""
         if s:
-            text = (
-                f"Stage month {s['stage_month']}: options starting before it are decided now "
-                f"for every future, later ones per branch. Here-and-now value "
-                f"{s['rp'] / BILLION:.2f} B$; EVPI {s['evpi'] / BILLION:.2f} B$ (wait-and-see "
-                f"{s['ws'] / BILLION:.2f} B$); VSS {s['vss'] / BILLION:.2f} B$ (deterministic "
-                f"plan's early decisions held: {s['eev'] / BILLION:.2f} B$); all decided now: "
-                f"{s['two_stage'] / BILLION:.2f} B$. Solver status per solve: "
-                f"{', '.join(f'{k} {v}' for k, v in s.get('statuses', {}).items())} (a time "
-                "limit leaves an incumbent, and EVPI or VSS within the MIP gap can come out "
-                "negative)."
-            )
+            text = _staged_text(s)
         dec = _money(tables["staged_decisions"], ["capex"]).rename(columns={"capex": "capex (B$)"})
         out.append(Section("Staged plan", text, [], [("decisions per branch", dec)]))
     if "ph_history" in tables:
