@@ -453,7 +453,7 @@ def solve_staged(
     statuses["rp"] = rp.status
     for given in (eev, two):  # HiGHS may refuse a start: keep the better feasible tree plan
         if given is not None and given.value > rp.value + 1e-6 * max(1.0, abs(rp.value)):
-            chosen = given.chosen if given is eev else {j: two.chosen[0] for j in set(tree)}
+            chosen = given.chosen if given is eev else {j: given.chosen[0] for j in set(tree)}
             rp = _Tree(given.value, rp.bound, rp.status, chosen, given.pms)
     bounds = value_bounds(
         (rp.value, rp.bound),
