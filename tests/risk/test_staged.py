@@ -118,3 +118,18 @@ def test_value_bounds_with_a_positive_floor():
     b = value_bounds((10.0, 10.1), (12.0, 12.2), (9.0, 9.05))
     assert b["evpi"] == pytest.approx((1.9, 2.2)) and b["vss"] == pytest.approx((0.95, 1.1))
     assert value_bounds((10.0, 10.1)) == {"rp": (10.0, 10.1)}
+
+
+def test_report_gives_each_value_with_its_interval():
+    """The report's text: a value whose interval is wider than 5 M$ comes with it, one narrower
+    is the point alone (EVPI 0.03 B$ in [0, 0.05]; RP exact at −18.80)."""
+    from fabnet.report.decide import _staged_text
+
+    s = {"stage_month": "2026-01", "rp": -18.8e9, "ws": -18.77e9, "eev": -18.81e9,
+         "two_stage": -18.99e9, "evpi": 0.03e9, "vss": 0.01e9, "mip_gap": 0.002,
+         "statuses": {"rp": "optimal"},
+         "bounds": {"rp": [-18.8e9, -18.8e9], "evpi": [0.0, 0.05e9], "vss": [0.0, 0.04e9]}}  # fmt: skip
+    text = _staged_text(s)
+    assert "EVPI 0.03 B$ (in [0.00, 0.05])" in text and "VSS 0.01 B$ (in [0.00, 0.04])" in text
+    assert "Here-and-now value (mean objective: NPV − shortage penalty) -18.80 B$;" in text
+    assert "MIP gap 0.2 %" in text
