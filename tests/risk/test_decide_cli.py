@@ -73,6 +73,10 @@ def test_frontier_staged_and_decomposition_in_one_run(cli, scenario_file, tmp_pa
     s = r["staged"]
     assert s["evpi"] >= -1.0 and s["ws"] >= s["rp"] - 1.0
     assert s["vss"] == pytest.approx(s["rp"] - s["eev"])
+    for name in ("rp", "ws", "eev", "evpi", "vss"):  # each point inside its certified interval
+        lo, hi = s["bounds"][name]
+        assert lo - 1.0 <= s[name] <= hi + 1.0, name
+    assert s["bounds"]["evpi"][0] >= 0.0 and s["bounds"]["vss"][0] >= 0.0
     assert {d["when"] for d in s["decisions"]} <= {"now", "at stage"}
     ph = r["decomposition"]
     assert ph["k"] == 4 and ph["bound"] >= ph["objective"] - 1.0

@@ -19,11 +19,25 @@ the same trade), linearised with :math:`d \\ge \\pm(x - \\bar x)`. :math:`\\rho`
 ``rho`` × its capex per unit (Watson & Woodruff's cost-proportional rule, §3.1), in M$.
 
 **Bound and answer.** Iteration 0 is the wait-and-see problem: the mean of the futures' MIP dual
-bounds is an upper bound on the SAA optimum (the non-anticipativity rows relaxed). After the last
-iteration the candidates — the rounded consensus :math:`\\bar x` and the futures' own designs,
-most frequent first — are each held in every future (an operations LP per future, through the
-executor); the best mean objective is the answer, a feasible design. Its gap to the bound is
-certified; against the full MIP where that solves it is reported separately. Everything is
+bounds is an upper bound on the SAA optimum (the non-anticipativity rows relaxed). A tighter
+one comes from PH's multipliers (Gade, Hackebeil, Ryan, Watson, Wets & Woodruff, "Obtaining
+lower bounds from the progressive hedging algorithm for stochastic mixed-integer programs",
+Math. Program. 157(1), 2016, Prop. 1): the :math:`w_k` sum to zero over the futures (each
+update adds :math:`\\rho(x_k - \\bar x)`, which does), so relaxing :math:`x_k = \\bar x` with them
+gives
+
+.. math::
+
+    \\mathrm{SAA} \\le L(w) = \\frac{1}{K} \\sum_k \\max_{x} \\big(z_k(x) - w_k x\\big)
+
+for any such :math:`w` (at :math:`w = 0` the wait-and-see bound); each future's term is bounded
+by its MIP's dual bound. After the last iteration each future is solved once more with
+:math:`w` and no proximal term; the bound reported is the lower of the two. The candidates —
+the rounded consensus :math:`\\bar x` and the futures' own designs, most frequent first — are
+then each held in every future (an operations LP per future, through the executor); the best
+mean objective is the answer, a feasible design. Its gap to the bound is certified; against the
+full MIP where that solves it is reported separately. Each subproblem after the first starts
+from its future's previous design (a MIP start). Everything is
 deterministic: same futures (seed), same numbers on 1 or many workers (results come back in
 future order and HiGHS runs single-threaded in each task).
 """
@@ -42,8 +56,9 @@ import pandas as pd
 
 from fabnet.errors import SolverError, UsageError
 from fabnet.executors import Executor, LocalExecutor
-from fabnet.plan import PlanData, build_plan_data, decisions_table, option_starts, run_highs
+from fabnet.plan import PlanData, build_plan_data, decisions_table, option_starts
 from fabnet.plan.model import MONEY, PlanModel, build_model
+from fabnet.risk.mipstart import dual_bound, run_highs_with_start
 from fabnet.risk.saa import future_objective, sampled_futures
 from fabnet.scenario import Scenario
 from fabnet.vocab import AllocationPolicy
@@ -65,6 +80,7 @@ class _Task:
     xbar: np.ndarray | None = None
     rho: np.ndarray | None = None
     hold: np.ndarray | None = None
+    start: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +105,9 @@ def _first_stage(pm: PlanModel) -> list[Any]:
 
 
 def _solve_sub(task: _Task) -> dict[str, Any]:
-    """Solve one future's (augmented) plan MIP; returns x, the plain objective and its bound
-    (USD)."""
+    """Solve one future's (augmented) plan MIP; returns x, the plain objective and the dual
+    bound of the solved objective (USD; with ``w`` and no proximal term, the future's part of
+    the Lagrangian bound)."""
     pm = build_model(task.data, contracts=task.contracts)
     m = pm.m
     obj, pen_const = future_objective(pm)
@@ -102,23 +119,32 @@ def _solve_sub(task: _Task) -> dict[str, Any]:
         for v, n in zip(xs, sizes, strict=True):
             v.fix(v.labels.copy(data=task.hold[start : start + n]))
             start += n
-    elif task.w is not None and task.xbar is not None and task.rho is not None:
+    elif task.w is not None:
         start = 0
         for j, (v, n) in enumerate(zip(xs, sizes, strict=True)):
             sl = slice(start, start + n)
-            dims = list(v.dims)
-            coords = [v.indexes[d] for d in dims]
             like = v.labels.copy(data=np.zeros(n))
-            w = like.copy(data=task.w[sl])
-            xbar = like.copy(data=task.xbar[sl])
-            rho = like.copy(data=task.rho[sl])
-            dev = m.add_variables(lower=0, coords=coords, name=f"PH-deviation{j}")
-            m.add_constraints(dev - v >= -xbar, name=f"PH-above{j}")
-            m.add_constraints(dev + v >= xbar, name=f"PH-below{j}")
-            full = full - (w * v).sum() - (rho * dev).sum()
+            full = full - (like.copy(data=task.w[sl]) * v).sum()
+            if task.xbar is not None and task.rho is not None:
+                xbar = like.copy(data=task.xbar[sl])
+                rho = like.copy(data=task.rho[sl])
+                dev = m.add_variables(
+                    lower=0, coords=[v.indexes[d] for d in v.dims], name=f"PH-deviation{j}"
+                )
+                m.add_constraints(dev - v >= -xbar, name=f"PH-above{j}")
+                m.add_constraints(dev + v >= xbar, name=f"PH-below{j}")
+                full = full - (rho * dev).sum()
             start += n
     m.add_objective(full, sense="max", overwrite=True)
-    info = run_highs(m, time_limit=task.time_limit, mip_gap=task.mip_gap, threads=1)
+    given = {}
+    if task.start is not None and task.hold is None:
+        start = 0
+        for v, n in zip(xs, sizes, strict=True):
+            given[v.name] = task.start[start : start + n]
+            start += n
+    info = run_highs_with_start(
+        m, given, time_limit=task.time_limit, mip_gap=task.mip_gap, threads=1
+    )
     if task.hold is not None and info.status == "infeasible":  # a candidate this future refuses
         return {"x": task.hold, "objective": -math.inf, "bound": math.inf}
     if info.status not in ("optimal", "time_limit") or m.objective.value is None:
@@ -127,14 +153,7 @@ def _solve_sub(task: _Task) -> dict[str, Any]:
         [np.round(np.nan_to_num(v.solution.values.ravel(), nan=0.0)) for v in xs] or [np.zeros(0)]
     )
     plain = (float(np.nansum(obj.solution.values)) - pen_const) * MONEY
-    bound = plain
-    if task.w is None and task.hold is None:
-        offset = float(m.objective.value) - info.objective
-        try:
-            dual = float(m.solver_model.getInfo().mip_dual_bound)
-        except Exception:  # pragma: no cover - no solver model
-            dual = math.nan
-        bound = ((dual + offset) - pen_const) * MONEY if math.isfinite(dual) else math.inf
+    bound = (dual_bound(m) - pen_const) * MONEY
     return {"x": x, "objective": plain, "bound": bound}
 
 
@@ -145,7 +164,8 @@ class PHResult:
     Attributes:
         decisions: the chosen design (planner's decisions format).
         objective: its mean objective over the K futures (USD; a feasible design's value).
-        bound: upper bound on the SAA optimum (mean of the wait-and-see MIP dual bounds).
+        bound: upper bound on the SAA optimum: the lower of the wait-and-see and the
+            Lagrangian bounds.
         gap: (bound − objective) / |bound|.
         iterations: PH iterations after the first (wait-and-see) solve; converged: all the
             futures' designs agreed.
@@ -166,6 +186,10 @@ class PHResult:
     candidates: pd.DataFrame
     wall_seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    ws_bound: float | None = None
+    """The wait-and-see bound (mean of the iteration-0 dual bounds)."""
+    lagrangian_bound: float | None = None
+    """The Lagrangian bound with PH's last multipliers, when computed."""
 
 
 def _rho(d: PlanData, factor: float) -> np.ndarray:
@@ -192,6 +216,7 @@ def solve_ph(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     contracts: bool | None = None,
+    lagrangian: bool = True,
     progress: Progress | None = None,
 ) -> PHResult:
     """Progressive hedging over ``k`` futures (``seed``) on ``executor`` (module docstring).
@@ -201,6 +226,8 @@ def solve_ph(
         rho: proximal weight per unit, as a share of the option's capex per unit.
         candidates: designs held in every future at the end (rounded consensus first).
         time_limit: seconds per subproblem (default ``policy.time_limit_seconds``).
+        lagrangian: after the iterations, solve each future once more with PH's multipliers and
+            no proximal term for the Lagrangian bound (K more subproblems; module docstring).
     """
     if iterations < 0 or candidates < 1 or rho <= 0:
         raise UsageError("PH needs iterations >= 0, candidates >= 1 and rho > 0")
@@ -220,11 +247,17 @@ def solve_ph(
     base = build_plan_data(scenario)
     t_data = time.perf_counter() - began
 
-    def run(w: np.ndarray | None, xbar: np.ndarray | None, r: np.ndarray | None) -> list[dict]:
+    def run(
+        w: np.ndarray | None,
+        xbar: np.ndarray | None,
+        r: np.ndarray | None,
+        starts: np.ndarray | None = None,
+    ) -> list[dict]:
         subs = [
-            _Task(fd, contracts, limit, gap, None if w is None else w[i], xbar, r)
+            _Task(fd, contracts, limit, gap, None if w is None else w[i], xbar, r,
+                  start=None if starts is None else starts[i])
             for i, fd in enumerate(datas)
-        ]
+        ]  # fmt: skip
         return list(ex.map(_solve_sub, subs))
 
     say(f"PH: wait-and-see ({k} subproblems)")
@@ -241,12 +274,20 @@ def solve_ph(
         done += 1
         say(f"PH: iteration {done}/{iterations}")
         t = time.perf_counter()
-        out = run(w, xbar, r)
+        out = run(w, xbar, r, xs)
         xs = np.array([o["x"] for o in out])
         xbar = xs.mean(axis=0)
         w = w + r[None, :] * (xs - xbar[None, :])
         history.append(_history(done, xs, time.perf_counter() - t))
     converged = history[-1]["disagreeing"] == 0
+    ws_bound, lag_bound = bound, None
+    timings = {"data": t_data}
+    if lagrangian and done > 0 and np.abs(w).max() > 0:
+        say(f"PH: Lagrangian bound ({k} subproblems with the multipliers)")
+        t = time.perf_counter()
+        lag_bound = float(np.mean([o["bound"] for o in run(w, None, None, xs)]))
+        bound = min(bound, lag_bound)
+        timings["lagrangian"] = time.perf_counter() - t
     say("PH: holding the candidate designs in every future")
     cands = _candidates(xbar, xs, candidates)
     means: list[float] = []
@@ -279,7 +320,9 @@ def solve_ph(
         history=pd.DataFrame(history),
         candidates=cand_table,
         wall_seconds=time.perf_counter() - began,
-        timings={"data": t_data},
+        timings=timings,
+        ws_bound=ws_bound,
+        lagrangian_bound=lag_bound,
     )
 
 
@@ -319,6 +362,8 @@ def ph_summary(res: PHResult) -> dict[str, Any]:
         "k": res.k,
         "objective": res.objective,
         "bound": res.bound,
+        "ws_bound": res.ws_bound,
+        "lagrangian_bound": res.lagrangian_bound,
         "gap": res.gap,
         "iterations": res.iterations,
         "converged": res.converged,

@@ -26,7 +26,7 @@ from fabnet.errors import SolverError, UsageError
 from fabnet.plan import PlanData, SolveInfo, units_from_decisions
 from fabnet.plan.highs import highs_options, quiet_solver
 
-__all__ = ["run_highs_with_start", "start_from_decisions"]
+__all__ = ["dual_bound", "run_highs_with_start", "start_from_decisions"]
 
 
 def run_highs_with_start(
@@ -115,3 +115,28 @@ def start_from_decisions(
         if (m is None and n) or (m is not None and name in m.variables):
             start[name] = values
     return start
+
+
+def dual_bound(m: linopy.Model) -> float:
+    """The dual bound of the last HiGHS solve of ``m`` in ``m``'s objective units, constant
+    included: for a maximisation no solution is better than it (HiGHS ``mip_dual_bound``, in
+    the model's sense; an LP's optimum is its own bound). ``inf`` (``-inf`` when minimising)
+    when HiGHS proved none, e.g. stopped before the root relaxation was solved.
+
+    linopy keeps the objective's constant outside HiGHS and may scale it, so the bound is
+    taken relative to the incumbent: ``value + (dual − primal) / scaling``."""
+    value = m.objective.value
+    worst = math.inf if m.objective.sense == "max" else -math.inf
+    if value is None or not math.isfinite(float(value)):
+        return worst
+    if not (len(m.integers) or len(m.binaries)):
+        return float(value) if str(m.termination_condition) == "optimal" else worst
+    try:
+        info = m.solver_model.getInfo()
+        dual, primal = float(info.mip_dual_bound), float(info.objective_function_value)
+    except Exception:  # pragma: no cover - no solver model
+        return worst
+    if not (math.isfinite(dual) and math.isfinite(primal)):
+        return worst
+    scaling = float(getattr(m.objective, "scaling", 1.0) or 1.0)
+    return float(value) + (dual - primal) / scaling

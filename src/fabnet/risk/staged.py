@@ -28,6 +28,14 @@ Values reported (for maximisation; Birge & Louveaux §4.1-4.2, Escudero, Garín,
 * **VSS** = RP − EEV ≥ 0: what solving on the tree gains over deciding now by the single-number
   plan. Also the two-stage value (every decision now, :func:`fabnet.risk.saa.solve_saa`), so
   RP − two-stage is the value of waiting for the stage.
+
+**Solving.** WS and EEV separate by branch (nothing ties the branches once the early decisions
+are held or free), so they are solved branch by branch, each a plan-sized MIP. The two-stage
+model starts from the deterministic plan's design, and the tree from the better of the EEV's
+and the two-stage's designs (both feasible on the tree), so its first incumbent is already at
+least max(EEV, two-stage). Each solve stops at the policy's MIP gap or its time limit and reports
+its HiGHS dual bound; :func:`value_bounds` turns incumbents and bounds into intervals of RP, WS,
+EEV, EVPI and VSS, using the orderings WS ≥ RP ≥ max(EEV, two-stage) that hold at the optima.
 """
 
 from __future__ import annotations
@@ -42,13 +50,20 @@ import numpy as np
 import pandas as pd
 
 from fabnet.errors import InfeasibleError, SolverError, UsageError
-from fabnet.plan import PlanData, decisions_table, run_highs, solve_plan, units_from_decisions
+from fabnet.plan import PlanData, decisions_table, solve_plan, units_from_decisions
 from fabnet.plan.model import MONEY, PlanModel, build_model
-from fabnet.risk.saa import build_futures_data, future_objective, future_rows, sampled_futures
+from fabnet.risk.mipstart import dual_bound, run_highs_with_start
+from fabnet.risk.saa import (
+    SAA_HIGHS_OPTIONS,
+    build_futures_data,
+    future_objective,
+    future_rows,
+    sampled_futures,
+)
 from fabnet.scenario import Scenario
 from fabnet.vocab import AllocationPolicy
 
-__all__ = ["StagedResult", "solve_staged", "stage_masks"]
+__all__ = ["StagedResult", "solve_staged", "stage_masks", "value_bounds"]
 
 Progress = Callable[[str], None]
 
@@ -66,6 +81,10 @@ class StagedResult:
         ws, eev, two_stage: wait-and-see, expected value of the mean-value solution, and the
             two-stage (all decisions now) value; evpi = ws − rp, vss = rp − eev.
         futures: one row per future (branch, npv, objective, capex, delivered, shortage...).
+        bounds: interval of each value and of evpi, vss and waiting (RP − two-stage) from the
+            solves' incumbents and dual bounds (:func:`value_bounds`); rp and ws are the lower
+            ends, so evpi and vss are never negative, and a point is resolved only as far as
+            its interval is narrow.
     """
 
     stage_month: str
@@ -82,7 +101,9 @@ class StagedResult:
     timings: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     """HiGHS status of each solve (rp, ws, two_stage, eev): a ``time_limit`` value is an
-    incumbent, not the optimum, and EVPI / VSS built on it can come out negative."""
+    incumbent, not the optimum; ``bounds`` says how far from it the optimum can be."""
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    mip_gap: float | None = None
 
     @property
     def evpi(self) -> float | None:
@@ -107,6 +128,8 @@ class StagedResult:
             "vss": self.vss,
             "status": self.status,
             "statuses": self.statuses,
+            "bounds": {k: list(v) for k, v in self.bounds.items()},
+            "mip_gap": self.mip_gap,
             "timings": self.timings,
             "decisions": self.decisions.to_dict("records"),
         }
@@ -189,31 +212,59 @@ def _tree_model(
     return m, pms, constant, firsts
 
 
+Design = tuple[np.ndarray, np.ndarray]
+"""(units per option, blocks per expansion) of one branch."""
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """One solve of (part of) the tree: the mean objective of its futures at the incumbent and
+    HiGHS's dual bound on it (USD), the status, each branch's design and the futures' parts."""
+
+    value: float
+    bound: float
+    status: str
+    chosen: dict[int, Design]
+    pms: list[PlanModel]
+
+
+def _hold(m: linopy.Model, d: PlanData, firsts: dict, hold: Design, early: Design) -> None:
+    """Fix the early decisions of every branch to ``hold`` (the EEV)."""
+    pm0 = PlanModel(m, d)
+    for fs in firsts.values():
+        for name, values, mask, dim in (
+            ("Option-units", hold[0], early[0], "option"),
+            ("Expansion-blocks", hold[1], early[1], "expansion"),
+        ):
+            if name in fs and mask.any():
+                m.add_constraints(
+                    fs[name] == pm0.arr(values, dim), name=f"Hold-{fs[name].name}",
+                    mask=pm0.arr(mask, dim),
+                )  # fmt: skip
+
+
 def _solve_tree(
     datas: Sequence[PlanData],
     branches: Sequence[int],
-    early: tuple[np.ndarray, np.ndarray],
+    early: Design,
     contracts: bool,
     limit: float,
     gap: float,
-    hold: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[float, list[PlanModel], dict[int, tuple[np.ndarray, np.ndarray]], str]:
-    """Solve the tree; ``hold`` fixes the early decisions (EEV). Returns the mean objective
-    (USD), the futures' parts, each branch's (units, blocks) and the status."""
+    hold: Design | None = None,
+    start: dict[int, Design] | None = None,
+) -> _Tree:
+    """Solve the tree; ``hold`` fixes the early decisions (EEV); ``start`` is a MIP start (a
+    design per branch, :mod:`fabnet.risk.mipstart`)."""
     m, pms, constant, firsts = _tree_model(datas, branches, early, contracts)
     if hold is not None:
-        pm0 = PlanModel(m, datas[0])
-        for fs in firsts.values():
-            for name, values, mask, dim in (
-                ("Option-units", hold[0], early[0], "option"),
-                ("Expansion-blocks", hold[1], early[1], "expansion"),
-            ):
-                if name in fs and mask.any():
-                    m.add_constraints(
-                        fs[name] == pm0.arr(values, dim), name=f"Hold-{fs[name].name}",
-                        mask=pm0.arr(mask, dim),
-                    )  # fmt: skip
-    info = run_highs(m, time_limit=limit, mip_gap=gap)
+        _hold(m, datas[0], firsts, hold, early)
+    cols: dict[str, np.ndarray] = {}
+    for j, fs in firsts.items():
+        if start and j in start:
+            for pos, name in enumerate(("Option-units", "Expansion-blocks")):
+                if name in fs:
+                    cols[fs[name].name] = start[j][pos]
+    info = run_highs_with_start(m, cols, time_limit=limit, mip_gap=gap, options=SAA_HIGHS_OPTIONS)
     if info.status == "infeasible":
         raise InfeasibleError(
             "the staged plan is infeasible: no build/buy plan keeps cash above the floor and "
@@ -223,6 +274,7 @@ def _solve_tree(
         raise SolverError(f"HiGHS stopped the staged model with status {info.status!r}")
     k = len(datas)
     value = (float(m.objective.value) - constant / k) * MONEY
+    bound = (dual_bound(m) - constant / k) * MONEY
     chosen = {}
     for j, fs in firsts.items():
         u = np.zeros(datas[0].n_options)
@@ -232,7 +284,82 @@ def _solve_tree(
         if "Expansion-blocks" in fs:
             b = np.round(np.nan_to_num(fs["Expansion-blocks"].solution.values, nan=0.0))
         chosen[j] = (u, b)
-    return value, pms, chosen, info.status
+    return _Tree(value, max(bound, value), info.status, chosen, pms)
+
+
+def _by_branch(
+    datas: Sequence[PlanData],
+    branches: Sequence[int],
+    early: Design,
+    contracts: bool,
+    limit: float,
+    gap: float,
+    hold: Design | None = None,
+    say: Progress | None = None,
+) -> _Tree:
+    """The tree solved branch by branch: exact when nothing ties the branches — wait-and-see
+    (no early decisions) or the early decisions held (EEV) — and each piece far smaller than
+    the whole. Values and bounds are the futures' means (equiprobable); ``limit`` is shared
+    in proportion to each branch's futures."""
+    k = len(datas)
+    value = bound = 0.0
+    chosen: dict[int, Design] = {}
+    pms: list[PlanModel | None] = [None] * k
+    statuses = []
+    groups = sorted(set(branches))
+    for n, j in enumerate(groups):
+        idx = [i for i, b in enumerate(branches) if b == j]
+        if say is not None:
+            say(f"branch {n + 1}/{len(groups)}")
+        sub = _solve_tree(
+            [datas[i] for i in idx], [j] * len(idx), early, contracts,
+            limit * len(idx) / k, gap, hold,
+        )  # fmt: skip
+        value += sub.value * len(idx) / k
+        bound += sub.bound * len(idx) / k
+        chosen[j] = sub.chosen[j]
+        for i, pm in zip(idx, sub.pms, strict=True):
+            pms[i] = pm
+        statuses.append(sub.status)
+    status = "optimal" if all(s == "optimal" for s in statuses) else "time_limit"
+    return _Tree(value, bound, status, chosen, [pm for pm in pms if pm is not None])
+
+
+def value_bounds(
+    rp: tuple[float, float],
+    ws: tuple[float, float] | None = None,
+    eev: tuple[float, float] | None = None,
+    two_stage: tuple[float, float] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Intervals of the tree's values and of EVPI and VSS from each solve's (incumbent, dual
+    bound) (maximisation, USD). The orderings WS ≥ RP ≥ EEV and RP ≥ two-stage hold at the
+    optima (an EEV or two-stage design is feasible on the tree; the tree's plan is feasible for
+    every future alone), so
+
+    * RP ∈ [max(rp, eev, two), min(RP bound, WS bound)] (incumbents raise the floor);
+    * WS ∈ [max(ws, RP low), WS bound]; EEV ∈ [eev, min(EEV bound, RP high)], two-stage alike;
+    * EVPI = WS − RP ∈ [max(0, WS low − RP high), WS high − RP low];
+    * VSS = RP − EEV ∈ [max(0, RP low − EEV high), RP high − EEV low]; waiting (RP − two-stage)
+      alike.
+
+    The lower ends are clipped at 0 because EVPI, VSS and the value of waiting are ≥ 0 at the
+    optimum (Birge & Louveaux §4.1-4.2): a negative difference of incumbents is inside the gap.
+    """
+    rp_lo = max([rp[0]] + [v[0] for v in (eev, two_stage) if v is not None])
+    rp_hi = min([rp[1]] + ([ws[1]] if ws is not None else []))
+    rp_hi = max(rp_hi, rp_lo)
+    out: dict[str, tuple[float, float]] = {"rp": (rp_lo, rp_hi)}
+    if ws is not None:
+        ws_lo = max(ws[0], rp_lo)
+        out["ws"] = (ws_lo, max(ws[1], ws_lo))
+        out["evpi"] = (max(0.0, ws_lo - rp_hi), max(ws[1], ws_lo) - rp_lo)
+    for name, v, diff in (("eev", eev, "vss"), ("two_stage", two_stage, "waiting")):
+        if v is None:
+            continue
+        hi = max(min(v[1], rp_hi), v[0])
+        out[name] = (v[0], hi)
+        out[diff] = (max(0.0, rp_lo - hi), rp_hi - v[0])
+    return out
 
 
 def _branch_table(
@@ -294,37 +421,62 @@ def solve_staged(
     limit = float(time_limit if time_limit is not None else pol.time_limit_seconds * k)
     early = stage_masks(base, stage_month)
     t_data = time.perf_counter() - t0
-    say(f"staged plan: solving the tree ({k} futures, {len(set(tree))} branches)")
-    rp, pms, chosen, status = _solve_tree(datas, tree, early, contracts, limit, gap)
-    rows = future_rows(pms).assign(branch=tree)
+    none = (np.zeros(base.n_options, bool), np.zeros(base.n_expansions, bool))
+    every = (np.ones(base.n_options, bool), np.ones(base.n_expansions, bool))
     ws = eev = two = None
-    statuses = {"rp": status}
+    start: dict[int, Design] | None = None
+    statuses: dict[str, str] = {}
+    seconds: dict[str, float] = {"data": t_data}
     if values:
-        say("staged plan: wait-and-see (every future on its own)")
-        none = (np.zeros(base.n_options, bool), np.zeros(base.n_expansions, bool))
-        ws, _, _, statuses["ws"] = _solve_tree(datas, list(range(k)), none, contracts, limit, gap)
-        say("staged plan: two-stage (every decision now)")
-        every = (np.ones(base.n_options, bool), np.ones(base.n_expansions, bool))
-        two, _, _, statuses["two_stage"] = _solve_tree(datas, [0] * k, every, contracts, limit, gap)
-        say("staged plan: the deterministic plan's early decisions held (EEV)")
+        mark = time.perf_counter()
+        say("staged plan: wait-and-see (each future on its own)")
+        ws = _by_branch(datas, list(range(k)), none, contracts, limit, gap)
+        seconds["ws"] = time.perf_counter() - mark
         if deterministic is None:
+            say("staged plan: the deterministic plan")
             deterministic = solve_plan(scenario, explain=False)
         held = units_from_decisions(base, deterministic.decisions)
-        eev, _, _, statuses["eev"] = _solve_tree(
-            datas, tree, early, contracts, limit, gap, hold=held
-        )
+        mark = time.perf_counter()
+        say("staged plan: the deterministic plan's early decisions held (EEV), branch by branch")
+        eev = _by_branch(datas, tree, early, contracts, limit, gap, hold=held)
+        seconds["eev"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        say("staged plan: two-stage (every decision now), from the deterministic design")
+        two = _solve_tree(datas, [0] * k, every, contracts, limit, gap, start={0: held})
+        seconds["two_stage"] = time.perf_counter() - mark
+        statuses.update(ws=ws.status, eev=eev.status, two_stage=two.status)
+        start = eev.chosen if eev.value >= two.value else {j: two.chosen[0] for j in set(tree)}
+    mark = time.perf_counter()
+    say(f"staged plan: solving the tree ({k} futures, {len(set(tree))} branches)")
+    rp = _solve_tree(datas, tree, early, contracts, limit, gap, start=start)
+    seconds["rp"] = time.perf_counter() - mark
+    statuses["rp"] = rp.status
+    for given in (eev, two):  # HiGHS may refuse a start: keep the better feasible tree plan
+        if given is not None and given.value > rp.value + 1e-6 * max(1.0, abs(rp.value)):
+            chosen = given.chosen if given is eev else {j: given.chosen[0] for j in set(tree)}
+            rp = _Tree(given.value, rp.bound, rp.status, chosen, given.pms)
+    bounds = value_bounds(
+        (rp.value, rp.bound),
+        None if ws is None else (ws.value, ws.bound),
+        None if eev is None else (eev.value, eev.bound),
+        None if two is None else (two.value, two.bound),
+    )
+    rows = future_rows(rp.pms).assign(branch=tree)
+    seconds["total"] = time.perf_counter() - t0
     return StagedResult(
         stage_month=stage_month,
-        decisions=_branch_table(base, chosen, stage_month),
+        decisions=_branch_table(base, rp.chosen, stage_month),
         branches=tree,
-        rp=rp,
-        ws=ws,
-        eev=eev,
-        two_stage=two,
+        rp=bounds["rp"][0],
+        ws=None if ws is None else bounds["ws"][0],
+        eev=None if eev is None else eev.value,
+        two_stage=None if two is None else two.value,
         futures=rows,
-        status=status,
+        status=rp.status,
         k=k,
         seed=seed,
-        timings={"data": t_data, "total": time.perf_counter() - t0},
+        timings=seconds,
         statuses=statuses,
+        bounds=bounds,
+        mip_gap=gap,
     )
