@@ -220,12 +220,26 @@ def shortage_figure(result: ShortageResult) -> go.Figure:
     return fig
 
 
+#: Column headings of the per-quarter table (packages; the share is the venture's of the supply).
+_SHORTAGE_HEADINGS = {
+    "quarter": "quarter",
+    "demand": "demand",
+    "supply_without": "supply without the venture",
+    "venture": "venture's deliveries",
+    "supply_with": "supply with the venture",
+    "shortage_without": "shortage without",
+    "shortage_with": "shortage with",
+    "venture_share": "venture's share of supply",
+}
+
+
 def shortage_report(result: ShortageResult) -> str:
     """Self-contained HTML page of ``fabnet shortage``."""
     q = result.quarters.copy()
     for col in q.columns[1:]:
         fmt = "{:.1%}" if col == "venture_share" else "{:,.0f}"
         q[col] = q[col].map(fmt.format)
+    q = q.rename(columns=_SHORTAGE_HEADINGS)
     return build_report(
         title="Does the venture end the shortage?",
         summary={
