@@ -114,3 +114,13 @@ def test_blocks_on_two_workers_give_the_one_model_answer():
     for col in ("npv", "objective", "capex", "delivered"):
         assert two.futures[col].tolist() == pytest.approx(one.futures[col].tolist(), rel=1e-6)
     assert two.size["workers"] == 2 and two.size["variables"] == one.size["variables"]
+
+
+def test_staged_line_prints_each_value_with_its_proven_interval():
+    """The terminal line gives EVPI/VSS with the interval of the solves' bounds (never a bare
+    point that the gaps could overturn), and the bare value where no bound is known."""
+    from fabnet.cli.risk_cmd import _interval
+
+    staged = {"evpi": 0.12e9, "vss": 5e6, "bounds": {"evpi": [0.0, 0.2e9]}}
+    assert _interval(staged, "evpi") == "$120.00 M [$0, $200.00 M]"
+    assert _interval(staged, "vss") == "$5.00 M"

@@ -275,6 +275,17 @@ def _print_saa(r: RobustSummary, saa: SAADetails) -> None:
                       f"{d['start']}, first output {d['first_output']}")  # fmt: skip
 
 
+def _interval(staged: dict[str, Any], key: str) -> str:
+    """A staged value with the interval its solves prove (``bounds``), e.g. ``$120.00 M [$0, $200.00 M]``."""
+    from fabnet.report import format_money  # imported here: CLI start-up time
+
+    text = format_money(staged[key])
+    lo_hi = staged.get("bounds", {}).get(key)
+    if lo_hi is None or lo_hi[0] is None or lo_hi[1] is None:
+        return text
+    return f"{text} [{format_money(lo_hi[0])}, {format_money(lo_hi[1])}]"
+
+
 def _print_decide(parts: dict[str, Any]) -> None:
     """Frontier, staged plan and decomposition (issue 13), when asked for."""
     from rich.table import Table
@@ -291,8 +302,8 @@ def _print_decide(parts: dict[str, Any]) -> None:
         console.print(t)
     if "staged" in parts:
         s = parts["staged"]
-        console.print(f"staged plan (stage {s['stage_month']}): RP {format_money(s['rp'])}, "
-                      f"EVPI {format_money(s['evpi'])}, VSS {format_money(s['vss'])}")  # fmt: skip
+        console.print(f"staged plan (stage {s['stage_month']}): RP {_interval(s, 'rp')}, "
+                      f"EVPI {_interval(s, 'evpi')}, VSS {_interval(s, 'vss')}")  # fmt: skip
         for d in s["decisions"]:
             console.print(f"  branch {d['branch']} ({d['when']}): {d['action']} {d['site']} "
                           f"× {d['modules']} from {d['start']}")  # fmt: skip
