@@ -25,18 +25,12 @@ import fabnet.plan.solve as plan_solve
 from fabnet.plan import solve_plan
 from fabnet.plan.model import MONEY, QTY
 from fabnet.risk import build_risk_model, compile_uncertainties, model_from_plan
-from fabnet.risk.lp_recourse import future_scenario, metrics_from_plan
+from fabnet.risk.lp_recourse import applied_alike, future_scenario, metrics_from_plan
 from fabnet.risk.recourse import evaluate_draws, identity_draws
 from fabnet.risk.sampling import Chunk
 from fabnet.scenario import load_scenario
 
-SHARED = [
-    "construction-delay", "us-extra-delay", "yield-learning", "capex-overrun", "retool-delay",
-    "ramp-speed", "mature-defect-density", "site-fails-yield", "outside-wafer-price",
-    "outside-wafer-supply", "outside-packaging-price", "outside-packaging-supply", "ai-demand",
-    "ai-demand-growth", "cowos-supply", "hbm-supply", "hbm-price", "partner-payin-delay",
-    "g42-payin-delay",
-]  # fmt: skip
+SHARED = applied_alike(load_scenario())
 
 _CAPTURED: dict[str, Any] = {}
 _build_tables = plan_solve.build_tables

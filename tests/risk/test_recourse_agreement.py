@@ -15,19 +15,13 @@ import pytest
 
 from fabnet.plan import solve_plan
 from fabnet.risk import compile_uncertainties, evaluate_chunk, model_from_plan
-from fabnet.risk.lp_recourse import LPRecourse, metrics_from_plan
+from fabnet.risk.lp_recourse import LPRecourse, applied_alike, metrics_from_plan
 from fabnet.risk.recourse import evaluate_draws, identity_draws
 from fabnet.risk.sampling import Chunk
 from fabnet.scenario import load_scenario, scenario_from_dict
 
 #: Uncertainties both recourses apply the same way (the exact one moves merchant prices only).
-SHARED = [
-    "construction-delay", "us-extra-delay", "yield-learning", "capex-overrun", "retool-delay",
-    "ramp-speed", "mature-defect-density", "site-fails-yield", "outside-wafer-price",
-    "outside-wafer-supply", "outside-packaging-price", "outside-packaging-supply", "ai-demand",
-    "ai-demand-growth", "cowos-supply", "hbm-supply", "hbm-price", "partner-payin-delay",
-    "g42-payin-delay",
-]  # fmt: skip
+SHARED = applied_alike(load_scenario())
 
 
 def _tiny_with_uncertainties() -> dict:

@@ -29,9 +29,25 @@ from fabnet.risk.model import RiskModel
 from fabnet.risk.sampling import Chunk, Draws
 from fabnet.scenario import Newcomer, Scenario, add_months, series_values
 
-__all__ = ["LPRecourse", "future_scenario", "metrics_from_plan"]
+__all__ = ["LPRecourse", "applied_alike", "future_scenario", "metrics_from_plan"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+#: Customer fields the exact recourse moves for merchant prices only (module docstring).
+_MERCHANT_ONLY_FIELDS = ("price_usd", "price_erosion")
+
+
+def applied_alike(scenario: Any) -> list[str]:
+    """Names of the scenario's uncertainties both recourses apply the same way: all but those on
+    a customer's ``price_usd`` or ``price_erosion``, which the exact recourse moves for merchant
+    prices only. The set over which fast and exact recourse are compared."""
+    out = []
+    for u in scenario.uncertainties:
+        collection, field = u.target.split(".", 1)[0], u.target.rsplit(".", 1)[-1]
+        if not (collection == "customers" and field in _MERCHANT_ONLY_FIELDS):
+            out.append(u.name)
+    return out
 
 
 def _affine_series(series: Any, m: float, a: float) -> Any:
