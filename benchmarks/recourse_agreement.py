@@ -109,6 +109,23 @@ def _discounted(model: Any, lines: dict[str, np.ndarray], f: int | None) -> dict
     return row
 
 
+def _by_product(model: Any, fast: np.ndarray, exact: list[np.ndarray]) -> None:
+    """Units delivered (M, summed over buckets) per future, priority level and product:
+    exact, and fast − exact (``fast`` [F, T, C, P]); with the exact's finished stock carried."""
+    pr = model.values("priority")
+    names = " ".join(f"{p[:10]:>10}" for p in model.data.products)
+    print(f"\nunits delivered (M) per level and product, exact / fast − exact\n{'':8}{names}")
+    for f, ex in enumerate(exact):
+        fd = np.moveaxis(fast[f], 0, -1)  # C x P x T
+        for level in np.unique(pr):
+            e = ex[pr == level].sum(axis=(0, 2)) / 1e6
+            d = (fd[pr == level] - ex[pr == level]).sum(axis=(0, 2)) / 1e6
+            print(
+                f"{f:3d} P{level}  "
+                + " ".join(f"{a:5.2f}/{b:+5.2f}" for a, b in zip(e, d, strict=True))
+            )
+
+
 def _plan(robust: int, cache: Path) -> tuple[Any, Any]:
     sc = load_scenario("ai-fab-network-2024")
     path = cache / f"plan_{robust}.pkl"
@@ -131,6 +148,11 @@ def main() -> None:
     ap.add_argument("--robust", type=int, default=0)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/agree13"))
     ap.add_argument("--per-future", action="store_true")
+    ap.add_argument(
+        "--by-product",
+        action="store_true",
+        help="units delivered per priority level and product, fast − exact",
+    )
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     sc, plan = _plan(args.robust, args.cache)
@@ -152,7 +174,7 @@ def main() -> None:
     nom_lines: dict[str, np.ndarray] = {}
     nominal = evaluate_draws(model, identity_draws(model), nom_lines)
 
-    exact_rows, exact_npv, exact_short = [], [], []
+    exact_rows, exact_npv, exact_short, exact_units = [], [], [], []
     for i in range(-1, args.futures):
         path = args.cache / f"exact_{key}_{args.seed}_{i}.pkl"
         if path.exists():
@@ -173,6 +195,7 @@ def main() -> None:
             continue
         exact_rows.append(_discounted(model, lines, None))
         exact_npv.append(float(lines["npv"]))
+        exact_units.append(lines["delivered_cpt"])  # C x P x T
         exact_short.append(float(np.asarray(lines["shortage_total"]).reshape(-1)[0]))
     fast_rows = [_discounted(model, fast_lines, f) for f in range(args.futures)]
 
@@ -194,6 +217,8 @@ def main() -> None:
     print(f"\nmean NPV {fn / 1e9:.3f} vs {en / 1e9:.3f} B$ ({fn / en - 1:+.1%}); mean shortage "
           f"{fs / 1e6:.3f} vs {es / 1e6:.3f} M units ({fs / es - 1:+.2%}); fast CPU "
           f"{fast_cpu:.2f} s for {args.futures} futures")  # fmt: skip
+    if args.by_product:
+        _by_product(model, fast_lines["delivered"], exact_units)
     if args.per_future:
         keys = list(fast_rows[0])
         print("\nper future, fast − exact (M$): " + " ".join(k[:9] for k in keys))

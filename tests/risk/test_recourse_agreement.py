@@ -74,16 +74,17 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     (the uncertainties of :data:`SHARED`; 4-12 s per exact future).
 
     Measured 2026-11-28 (``benchmarks/recourse_agreement.py --futures 12 --seed 11``, which
-    prints both recourses' NPV line by line): nominal NPV 2.82 vs 2.87 B$ (-1.7 %), shortage
-    and delivered within 0.01 %; 12 futures: mean shortage +0.10 %, mean NPV 1.104 vs 1.173 B$
-    (-5.9 %; it was -23 % before the fixes of issue 13, item 2). NPV is ~1 % of revenue here,
-    so 69 M$ of NPV is 0.1 % of the 66 B$ of discounted revenue. What is left: the exact
+    prints both recourses' NPV line by line): nominal NPV 2.825 vs 2.871 B$ (-1.6 %), shortage
+    and delivered within 0.01 %; 12 futures: mean shortage +0.03 %, mean NPV 1.116 vs 1.173 B$
+    (-4.9 %; -5.9 % before bought-in wafers went units first from the second level on, -23 %
+    before the fixes of issue 13, item 2; seed 5: -3.6 %). NPV is ~1 % of revenue here, so
+    57 M$ of NPV is 0.1 % of the 66 B$ of discounted revenue. What is left: the exact
     recourse holds finished units for the first priority level and delivers them later (its
-    priority stage maximises that level's units over the horizon); the fast one serves each
-    bucket's demand in the bucket (second level +0.28 B$ of revenue, first -0.14 B$, faster
-    prepayment recovery -0.05 B$), and the bought wafers and lines that go with it. The
-    issue's 2 % on mean NPV holds for the nominal future, not yet for the sampled mean: the
-    NPV bounds below are what holds, with about 1.5 points of margin."""
+    priority stage maximises that level's units over the horizon; doing so greedily lowers the
+    fast NPV further, by 16 M$), moves packaging onto the cheaper, lower-yield own line across
+    buckets, and recovers prepayments later (-0.04 B$). The issue's 2 % on mean NPV holds for
+    the nominal future, not yet for the sampled mean: the NPV bounds below are what holds,
+    with about 2.5 points of margin."""
     sc = load_scenario("ai-fab-network-2024")
     plan = solve_plan(sc, explain=False)
     model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
