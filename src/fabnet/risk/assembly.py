@@ -401,12 +401,11 @@ def _margin(
             per = outside_price[:, gd > 0] * cd[p] / gd[gd > 0][None, :, None]  # F x S x T
             die[:, p] = per.min(axis=1)
     line = line_cost[:, :, None] * model.values("line_cost_index")[None]
-    sup_type, _, n_types = hbm_type_index(model)
+    sup_type, product_type, n_types = hbm_type_index(model)
     base = model.values("hbm_price")
     order = [np.array([s for s in np.argsort(base, kind="stable") if sup_type[s] == h],
                       dtype=np.int64) for h in range(n_types)]  # fmt: skip
     hbm_sup, hbm_price, hbm_total = hbm
-    _, product_type, _ = hbm_type_index(model)
     mean = np.array([float(base[sup_type == h].mean()) if h >= 0 and (sup_type == h).any()
                      else 0.0 for h in product_type])  # fmt: skip
     own = np.full(value.shape, np.inf)
@@ -547,16 +546,18 @@ def assemble(
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:
+            ahead = range(t + 1, min(t + 1 + LOOKAHEAD, n_t if window < 0 else window))
+            # each bucket ahead's packaging capacity over this one's [F] (1 where this has none)
+            grow = [np.divide(line_tot[:, j], line_tot[:, t], out=np.ones(n_f),
+                              where=line_tot[:, t] > 0) for j in ahead]  # fmt: skip
             for p in pl.order:
                 # what the next buckets (before the window) will lack: their demand, at most
                 # this bucket's dies scaled by their packaging capacity, less their own dies
                 used_now = assembled[:, t, :, p].sum(axis=1) * compute_dies[p]
                 need = np.zeros(n_f)
-                for j in range(t + 1, min(t + 1 + LOOKAHEAD, n_t if window < 0 else window)):
-                    grow = np.divide(line_tot[:, j], line_tot[:, t], out=np.ones(n_f),
-                                     where=line_tot[:, t] > 0)  # fmt: skip
+                for j, g in zip(ahead, grow, strict=True):
                     want = np.minimum(dem_tot[:, p, j] / min_yield * compute_dies[p],
-                                      used_now * grow)  # fmt: skip
+                                      used_now * g)  # fmt: skip
                     need += np.maximum(want - dies_at_mix[:, p, j], 0.0)
                 room = bk.own_dies(p, pl.own_opts[p]) - stock[:, p]
                 extra = np.minimum(np.maximum(need - stock[:, p], 0.0), room)
