@@ -11,14 +11,8 @@ from fabnet.plan._econ import good_dies_per_wafer_at
 from fabnet.plan.allocation import POLICIES
 from fabnet.plan.buckets import Buckets, make_buckets
 from fabnet.plan.compare import COMPARISONS, compare_plans, compare_strategies, revenue_variants
-from fabnet.plan.data import (
-    STRATEGIES,
-    PlanData,
-    build_plan_data,
-    decisions_table,
-    option_starts,
-    units_from_decisions,
-)
+from fabnet.plan.data import STRATEGIES, PlanData, build_plan_data
+from fabnet.plan.decisions import decisions_table, option_starts, units_from_decisions
 from fabnet.plan.highs import SolveInfo, run_highs
 from fabnet.plan.model import (
     PlanModel,

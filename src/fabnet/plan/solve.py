@@ -35,7 +35,8 @@ import pandas as pd
 
 from fabnet.errors import SolverError, UsageError
 from fabnet.plan.allocation import LEX_TOL, add_proportional, apply_policy
-from fabnet.plan.data import PlanData, build_plan_data, units_from_decisions
+from fabnet.plan.data import PlanData, build_plan_data
+from fabnet.plan.decisions import units_from_decisions
 from fabnet.plan.explain import collect_duals, raise_infeasible
 from fabnet.plan.highs import DESIGN_MIP_OPTIONS, SolveInfo, objective_value, run_highs
 from fabnet.plan.model import MONEY, PlanModel, build_model, contract_penalty, shortage_terms

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from fabnet.econ import income_tax, irr, payback_month
-from fabnet.plan.data import decisions_table
+from fabnet.plan.decisions import decisions_table
 from fabnet.plan.explain import customer_limits
 from fabnet.plan.model import MONEY, QTY, PlanModel
 

@@ -303,7 +303,7 @@ def _capital_by_delay(scenario: Scenario, d: PlanData, units: FloatArray,
                       chosen: IntArray) -> dict[str, Any]:  # fmt: skip
     """Per chosen option and whole-month delay of its lead time: capex, sustaining capex and
     depreciation per bucket (the planner's schedule, :func:`fabnet.plan.options.greenfield_capex`
-    over the delayed lead time, and :func:`fabnet.plan.data.capital_charges` of it); a bought
+    over the delayed lead time, and :func:`fabnet.plan.data_fabs.capital_charges` of it); a bought
     fab's schedule does not depend on the delay."""
     from fabnet.plan.data import capital_charges
     from fabnet.plan.options import greenfield_capex
