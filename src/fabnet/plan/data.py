@@ -49,6 +49,8 @@ Variables (money USD, quantities per bucket; dimensions in brackets):
 * HBM: ``supplier_hbm_type``, ``hbm_price`` [supplier]; ``hbm_supply`` [supplier, bucket];
 * customers: ``priority``, ``penalty`` (USD per unit short) [customer]; ``demand``,
   ``contracted`` (≤ demand) [customer, product, bucket]; ``price`` [customer, product];
+  ``booked_wafers`` (interposer wafers reserved on a named line, take-or-pay)
+  [customer, line, bucket];
 * money: ``investor_pay_in`` [investor, month]; attributes ``minimum_cash``, ``debt_limit``,
   ``debt_rate``.
 
@@ -84,6 +86,7 @@ from fabnet.plan.data_fabs import (
     longest_learning_delay,
 )
 from fabnet.plan.data_market import (
+    build_bookings,
     build_customers,
     build_grants,
     build_hbm,
@@ -283,6 +286,7 @@ def build_plan_data(
             build_packaging(sc, exps, buckets),
             build_hbm(sc, buckets),
             build_customers(sc, buckets),
+            build_bookings(sc, buckets),
             build_outside_foundries(sc, buckets),
             build_grants(sc, opts, exps),
             build_money(sc, buckets),

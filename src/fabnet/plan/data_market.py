@@ -20,6 +20,8 @@ from fabnet.scenario import Scenario, month_index, series_values
 
 __all__ = [
     "booked_units",
+    "booking_line",
+    "build_bookings",
     "build_customers",
     "build_grants",
     "build_hbm",
@@ -141,17 +143,34 @@ def line_yield_paths(sc: Scenario, buckets: Buckets) -> FloatArray:
     return out
 
 
+def booking_line(sc: Scenario, key: str) -> tuple[str, str | None]:
+    """The packaging kind a ``packaging_bookings`` key books and the line it names: a kind
+    gives ``(kind, None)``; a line's name (``packaging`` or ``outside_packaging``) gives
+    ``(its kind, its name)``. A kind wins over a line of the same name (the key's older
+    meaning)."""
+    lines = [(ln.name, ln.kind) for ln in sc.packaging]
+    lines += [(h.name, h.kind) for h in sc.outside_packaging]
+    if any(kind == key for _, kind in lines):
+        return key, None
+    for name, kind in lines:
+        if name == key:
+            return kind, name
+    return key, None  # unknown: rejected by the scenario checks
+
+
 def booked_units(sc: Scenario, buckets: Buckets, demand: np.ndarray) -> np.ndarray:
     """Packaging bookings as contracted units [customer, product, bucket]: booked interposer
     wafers × packages per wafer × the kind's mean assembly yield in the bucket (mean over the
     kind's lines of :func:`line_yield_paths`), split over the customer's products of that kind
-    in proportion to their demand in the bucket."""
+    in proportion to their demand in the bucket. A booking keyed by a line counts for the
+    line's kind, the same way (:func:`booking_line`)."""
     out = np.zeros_like(demand)
     months = sc.months
     kinds = [ln.kind for ln in sc.packaging] + [op.kind for op in sc.outside_packaging]
     line_yield = line_yield_paths(sc, buckets)
     for ci, c in enumerate(sc.customers):
-        for kind, series in c.packaging_bookings.items():
+        for key, series in c.packaging_bookings.items():
+            kind = booking_line(sc, key)[0]
             wafers = buckets.aggregate(np.asarray(series_values(series, months)))
             ylds = [line_yield[i] for i, k in enumerate(kinds) if k == kind]
             yld = np.mean(ylds, axis=0) if ylds else np.zeros(buckets.n)
@@ -164,6 +183,31 @@ def booked_units(sc: Scenario, buckets: Buckets, demand: np.ndarray) -> np.ndarr
             ppw = np.array([sc.products[j].packages_per_interposer_wafer for j in js])
             out[ci, js] += share * ppw[:, None] * wafers[None, :] * yld
     return out
+
+
+def build_bookings(sc: Scenario, buckets: Buckets) -> xr.Dataset:
+    r"""``booked_wafers`` [customer, line, bucket]: interposer wafers each customer reserved on a
+    named packaging line (``packaging_bookings`` keyed by the line's name), summed over the
+    bucket's months, :math:`B_{c,l,t} = \sum_{m \in t} b_{c,l}(m)`. Take-or-pay: the planner
+    charges the line's price on :math:`\max(B_{c,l,t}, U_{c,l,t})`, :math:`U` the wafers the
+    customer's products use on it (:func:`fabnet.plan.model.define_bookings`). Bookings keyed by
+    a kind give no rows here (contracted units only, :func:`booked_units`). Not capped at the
+    line's capacity: a reservation beyond it is paid and cannot be used."""
+    names = [ln.name for ln in sc.packaging] + [h.name for h in sc.outside_packaging]
+    booked = np.zeros((len(sc.customers), len(names), buckets.n))
+    for ci, c in enumerate(sc.customers):
+        for key, series in c.packaging_bookings.items():
+            line = booking_line(sc, key)[1]
+            if line is not None:
+                monthly = np.asarray(series_values(series, sc.months), dtype=float)
+                booked[ci, names.index(line)] += buckets.aggregate(monthly)
+    return xr.Dataset(
+        {"booked_wafers": (("customer", "line", "bucket"), booked)},
+        coords={
+            "customer": pd.Index([c.name for c in sc.customers], dtype=object),
+            "line": pd.Index(names, dtype=object),
+        },
+    )
 
 
 def build_customers(sc: Scenario, buckets: Buckets) -> xr.Dataset:

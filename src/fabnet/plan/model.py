@@ -736,6 +736,9 @@ def build_model(
     define_wafers(pm)
     define_outside_wafers(pm)
     define_packaging(pm)
+    from fabnet.plan.bookings import define_bookings  # its own module (imports this one)
+
+    define_bookings(pm)
     define_hbm(pm)
     define_deliveries(pm)
     if contracts:

@@ -222,16 +222,28 @@ def check_customers(s: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(f"customers[{i}].price_usd.{prod}", "price must be >= 0", price)
                 )
-        kinds = sorted({ln.kind for ln in s.packaging} | {op.kind for op in s.outside_packaging})
-        for kind in c.packaging_bookings:
-            if kind not in kinds:
-                problems.append(
-                    Problem(
-                        f"customers[{i}].packaging_bookings.{kind}",
-                        _unknown("packaging kind", kind, kinds),
-                        kind,
-                    )
+        problems += _check_bookings(s, i, c.packaging_bookings)
+    return problems
+
+
+def _check_bookings(s: Scenario, i: int, bookings: Iterable[str]) -> list[Problem]:
+    """A ``packaging_bookings`` key is a packaging kind or the name of a packaging line (in
+    ``packaging`` or ``outside_packaging``)."""
+    kinds = sorted({ln.kind for ln in s.packaging} | {op.kind for op in s.outside_packaging})
+    lines = [ln.name for ln in s.packaging] + [op.name for op in s.outside_packaging]
+    problems = []
+    for key in bookings:
+        if key not in kinds and key not in lines:
+            listed = ", ".join(short_repr(k) for k in kinds) or "none defined"
+            names = ", ".join(short_repr(k) for k in lines) or "none defined"
+            problems.append(
+                Problem(
+                    f"customers[{i}].packaging_bookings.{key}",
+                    f"unknown packaging kind or line {short_repr(key)}"
+                    f"{did_you_mean(key, kinds + lines)} (kinds: {listed}; lines: {names})",
+                    key,
                 )
+            )
     return problems
 
 

@@ -52,9 +52,12 @@ class Customer(StrictModel):
     )
     packaging_bookings: dict[str, Series] = Field(
         default_factory=dict,
-        description="Packaging capacity booked per month, by packaging kind [interposer wafers/"
-        "month]: served first, as contracted minimums of the customer's products of that kind "
-        "(split by their demand in the month).",
+        description="Packaging capacity booked per month [interposer wafers/month], keyed by "
+        "packaging kind or by the name of a packaging line (`packaging` or `outside_packaging`). "
+        "Either way served first, as contracted minimums of the customer's products of that kind "
+        "(split by their demand in the month). Keyed by a line, also take-or-pay on that line: "
+        "the customer's wafers there cost line price x max(booked, used) (a kind wins over a "
+        "line of the same name).",
     )
 
     def terms_for(self, product: str) -> RevenueTerms:
