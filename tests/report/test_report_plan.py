@@ -191,3 +191,15 @@ def test_quarterly_buckets_are_shown_as_monthly_rates() -> None:
     day_ms = 86_400_000
     assert bars.width[0] == pytest.approx(0.85 * 30.4375 * day_ms)  # a month wide
     assert bars.width[-1] == pytest.approx(3 * bars.width[0])  # a quarter wide
+
+
+def test_a_text_column_has_one_alignment() -> None:
+    """A period column mixing "2023" and "2023Q4" stays left-aligned in every row (the backtest
+    report right-aligned the years alone); a column of formatted numbers is right-aligned."""
+    from fabnet.report._format import table_cells
+
+    frame = pd.DataFrame({"period": ["2023Q4", "2023", "2024"], "model": ["1,234", "5 %", "0.844%"]})
+    headers, rows = table_cells(frame)
+    assert headers == ["period", "model"]
+    assert [r[0][1] for r in rows] == [False, False, False]
+    assert [r[1][1] for r in rows] == [True, True, True]

@@ -169,11 +169,18 @@ def table_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[str, bo
                 text = _DASH if _is_missing(value) else str(value)
                 row.append((text, _looks_numeric(text)))
         rows.append(row)
+    # one alignment per column: a text column is right-aligned only if every cell looks like a
+    # number (a period column mixing "2023" and "2023Q4" stays left-aligned throughout)
+    for j in range(len(headers)):
+        if not all(r[j][1] for r in rows):
+            for r in rows:
+                r[j] = (r[j][0], False)
     return headers, rows
 
 
 def _looks_numeric(text: str) -> bool:
     core = text.replace(",", "").replace(" %", "").replace("−", "-").replace("$", "").strip()
+    core = core.removesuffix("%")
     for suffix in (" T", " B", " M", " k"):
         core = core.removesuffix(suffix)
     if core in (_DASH, "∞", "-∞"):
