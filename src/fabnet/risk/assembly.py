@@ -244,6 +244,8 @@ class _Plan:
     buy_units: IntArray | None = None
     units_from: int = 0
     """First pass that buys wafers units first (:func:`units_first_pass`)."""
+    same_node: npt.NDArray[np.bool_] | None = None
+    """[P, P] products whose dies come from the same node (own and bought-in wafers)."""
 
 
 def _fill(
@@ -258,6 +260,7 @@ def _fill(
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
     bought = np.zeros((n_f, bk.outside.shape[1], n_p))
     last = len(pl.targets) - 1
+    ar = np.arange(n_f)
     for n_pass, target in enumerate(pl.targets):
         for buy in (False, True):
             if buy and pl.units_from <= n_pass < last and pl.buy_units is not None:
@@ -272,21 +275,27 @@ def _fill(
                     continue
                 want = target[:, p, t]
                 judge = pl.margin if n_pass == last else None
-                for li in lines[p]:
-                    if not line_product[li, p]:
+                order_p = lines[p]
+                for k in range(order_p.shape[-1]):
+                    # one line for every future, or (a per-future order) one line per future
+                    li = order_p[k] if order_p.ndim == 1 else order_p[:, k]
+                    allowed = line_product[li, p]
+                    if not np.any(allowed):
                         continue
                     need = want - made[:, p]
+                    if np.ndim(allowed):
+                        need = np.where(allowed, need, 0.0)
                     if judge is not None:  # the lowest level: only where a unit pays
                         die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
                         cost = (
                             die
-                            + judge.line[:, li, t] / ppw[p]
+                            + judge.line[ar, li, t] / ppw[p]
                             + pl.test[p]
                             + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)
                         ) / line_yield[li]
                         need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
-                        if judge is not None:
+                        if judge is not None or np.ndim(allowed):
                             continue
                         break
                     if buy:
@@ -297,11 +306,11 @@ def _fill(
                         break
                     lim = np.maximum(need, 0.0) / line_yield[li]
                     lim = np.minimum(lim, avail / compute_dies[p])
-                    lim = np.minimum(lim, bk.lines[:, li] * ppw[p])
+                    lim = np.minimum(lim, bk.lines[ar, li] * ppw[p])
                     if h >= 0:
                         lim = np.minimum(lim, bk.hbm[:, h] / stacks[p])
                     a = np.maximum(lim, 0.0)
-                    assembled[:, li, p] += a
+                    assembled[ar, li, p] += a
                     made[:, p] += a * line_yield[li]
                     if buy:
                         before = bk.outside.copy()
@@ -310,7 +319,7 @@ def _fill(
                         bought[:, :, p] += before - bk.outside
                     else:
                         bk.use_own(p, a * compute_dies[p], pl.own_opts[p])
-                    bk.lines[:, li] -= a / ppw[p]
+                    bk.lines[ar, li] -= a / ppw[p]
                     if h >= 0:
                         bk.hbm[:, h] -= a * stacks[p]
     return made, assembled, bought
@@ -468,6 +477,73 @@ def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatAr
     return np.where(use_b.reshape(-1, *([1] * (a.ndim - 1))), b, a)
 
 
+_Fill = tuple[_Bucket, FloatArray, FloatArray, FloatArray]
+"""A bucket's state after a fill, its good packages, packages per line and bought wafers."""
+
+
+def _pick_fill(use_b: npt.NDArray[np.bool_], a: _Fill, b: _Fill) -> _Fill:
+    """Per future, fill ``b`` where ``use_b`` else ``a`` (the bucket state field by field)."""
+    bk = _Bucket(*(_pick(use_b, getattr(a[0], k), getattr(b[0], k))
+                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    return bk, _pick(use_b, a[1], b[1]), _pick(use_b, a[2], b[2]), _pick(use_b, a[3], b[3])
+
+
+def _fill_bucket(
+    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], lines: list[IntArray]
+) -> _Fill:
+    """One fill of bucket ``t`` from the dies in ``stock`` and the bucket's ``supply`` (own
+    wafers, their good dies per wafer, outside wafers, line slots and HBM stacks, each with the
+    bucket last), lines in ``lines`` order (:func:`_fill`)."""
+    wafers, gdpw, outside, lines_cap, hbm = supply
+    bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
+                 outside[:, :, t].copy(), lines_cap[:, :, t].copy(), hbm[:, :, t].copy())  # fmt: skip
+    return (bk, *_fill(pl, bk, t, lines))
+
+
+def _limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
+    """[F, P] products whose units a higher line yield raises, in the fill by yield ``fill``:
+    those short of the levels the planner maximises (all but the lowest) and those sharing
+    what such a short product ran out of (its node's dies, own and bought-in; its HBM type's
+    stacks; or, short of neither, line slots: every product). The allocation stages maximise
+    those levels' units first, so the LP puts these on the highest-yield lines and only the
+    others on the cheapest per good package."""
+    bk, made = fill[0], fill[1]
+    hi = pl.targets[-2] if len(pl.targets) > 1 else pl.targets[-1]
+    short_hi = made < hi[:, :, t] * (1.0 - 1e-9) - 1e-9  # F x P
+    short_all = made < pl.targets[-1][:, :, t] * (1.0 - 1e-9) - 1e-9
+    n_f, n_p = made.shape
+    dies_out = np.zeros((n_f, n_p), dtype=bool)
+    hbm_out = np.zeros((n_f, n_p), dtype=bool)
+    for p in range(n_p):
+        src = pl.sources[p]
+        left = bk.own_dies(p, pl.own_opts[p])
+        if src.size:
+            left = left + (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
+        dies_out[:, p] = left < pl.compute_dies[p]
+        h = pl.product_type[p]
+        if h >= 0:
+            hbm_out[:, p] = bk.hbm[:, h] < pl.stacks[p]
+    # short: of a maximised level's units, or of the lowest level's where dies or stacks ran
+    # out (not where its margin stopped it)
+    short = short_hi | (short_all & (dies_out | hbm_out))
+    same_node = pl.same_node if pl.same_node is not None else np.eye(n_p, dtype=bool)
+    same_hbm = (pl.product_type[:, None] == pl.product_type[None, :]) & (pl.product_type >= 0)
+    by_dies = (short & dies_out).astype(float) @ same_node.astype(float) > 0
+    by_hbm = (short & hbm_out).astype(float) @ same_hbm.astype(float) > 0
+    by_lines = (short_hi & ~dies_out & ~hbm_out).any(axis=1)
+    return short | by_dies | by_hbm | by_lines[:, None]
+
+
+def _mixed_orders(
+    short: npt.NDArray[np.bool_], by_yield: list[IntArray], by_cost: list[IntArray]
+) -> list[IntArray]:
+    """Per product, its lines per future [F, L]: highest yield first where the product is
+    ``short`` [F, P] (its units are limited by dies: yield makes more of them), cheapest per
+    good package first where it is not (its demand is met: only money is at stake)."""
+    return [np.where(short[:, p, None], by_yield[p][None, :], by_cost[p][None, :])
+            for p in range(short.shape[1])]  # fmt: skip
+
+
 def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
@@ -512,6 +588,7 @@ def assemble(
         buy_order=buy_orders(model, out_gdpw),
         buy_units=buy_units_order(out_gdpw, compute_dies) if n_s else None,
         units_from=units_first_pass(model, con),
+        same_node=product_node[:, None] == product_node[None, :],
         margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
                        None if hbm_price is None else (hbm_sup, hbm_price, hbm_all),
                        None if wafer_cost is None else (wafer_cost, gdpw)),
@@ -528,21 +605,18 @@ def assemble(
     stocks = np.zeros((n_f, n_t, n_p))
     window = _window_start(model)
     line_tot = line_cap.sum(axis=1)  # F x T
+    supply = (wafers, gdpw, outside_cap, line_cap, hbm_all)
     for t in range(n_t):
-        fills = []
-        for lines in (by_yield, by_cost):
-            bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
-                         outside_cap[:, :, t].copy(), line_cap[:, :, t].copy(),
-                         hbm_all[:, :, t].copy())  # fmt: skip
-            fills.append((bk, *_fill(pl, bk, t, lines)))
-        (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
-        use_b = _cheaper_serves(pl, t, (made_a, asm_a, buy_a), (made_b, asm_b, buy_b))
-        made[:, t] = _pick(use_b, made_a, made_b)
-        assembled[:, t] = _pick(use_b, asm_a, asm_b)
-        bought[:, :, :, t] = _pick(use_b, buy_a, buy_b)
-        bk = _Bucket(*(_pick(use_b, x, y) for x, y in (
-            (bk_a.stock, bk_b.stock), (bk_a.wafers, bk_b.wafers), (bk_a.gdpw, bk_b.gdpw),
-            (bk_a.outside, bk_b.outside), (bk_a.lines, bk_b.lines), (bk_a.hbm, bk_b.hbm))))  # fmt: skip
+        fill_a = _fill_bucket(pl, t, stock, supply, by_yield)
+        fill_b = _fill_bucket(pl, t, stock, supply, by_cost)
+        use_b = _cheaper_serves(pl, t, fill_a[1:], fill_b[1:])
+        short = _limited(pl, t, fill_a)
+        mixed = short[~use_b]
+        if mixed.any() and not mixed.all():
+            fill_c = _fill_bucket(pl, t, stock, supply, _mixed_orders(short, by_yield, by_cost))
+            use_c = ~use_b & _cheaper_serves(pl, t, fill_a[1:], fill_c[1:])
+            fill_a = _pick_fill(use_c, fill_a, fill_c)
+        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:
