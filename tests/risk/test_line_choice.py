@@ -107,3 +107,35 @@ def test_a_met_product_sharing_the_short_ones_dies_keeps_the_high_yield_line():
     np.testing.assert_allclose(asm[:, slots, p], [DPW - 100.0] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, cheap].sum(axis=1), [0.0] * 3, atol=1e-9)
     assert fast["npv"][0] == pytest.approx(30_000.0, rel=1e-6)
+
+
+def test_units_are_held_for_a_higher_level_short_later():
+    """Packaging makes 100 P a month (10 interposer wafers × 10); A (priority 1) wants nothing
+    until month 3, then 300 (points interpolate linearly: month 2 is given); B (priority 2) wants 100 a month and pays more (150 $ against
+    100 $). By hand: the planner's first stage maximises A's units over the horizon, so the
+    200 made in months 1-2 are held and A gets 300 in month 3, B nothing (30,000 $). Selling
+    them to B as they are made would give B 200 and A 100 (40,000 $) against the policy. The
+    fast recourse holds them (:func:`fabnet.risk.recourse._hold_for_levels`)."""
+    d = _tiny.tiny_scenario_dict(
+        [{"name": "A", "priority": 1, "demand": {"P": {"2024-01": 0.0, "2024-02": 0.0, "2024-03": 300.0}},
+          "price_usd": {"P": 100.0}},
+         {"name": "B", "priority": 2, "demand": {"P": 100.0}, "price_usd": {"P": 150.0}}],
+        pack_wpm=10.0,
+    )  # fmt: skip
+    sc = scenario_from_dict(d)
+    plan = solve_plan(sc, explain=False)
+    dl = plan.tables["deliveries"].pivot_table(
+        index="month", columns="customer", values="delivered", aggfunc="sum", fill_value=0.0
+    )
+    # the stages keep each optimum to LEX_TOL = 1e-6 relative
+    assert dl["A"].tolist() == pytest.approx([0.0, 0.0, 300.0], abs=0.01)
+    assert dl.get("B", 0.0 * dl["A"]).sum() == pytest.approx(0.0, abs=0.01)
+    assert plan.summary["npv"] == pytest.approx(30_000.0, abs=1.0)
+    model = model_from_plan(sc, plan)
+    lines: dict = {}
+    fast = evaluate_draws(model, identity_draws(model), lines)
+    got = lines["delivered"][0].sum(axis=2)  # T x C
+    customers = list(model.customers)
+    np.testing.assert_allclose(got[:, customers.index("A")], [0.0, 0.0, 300.0], atol=1e-6)
+    np.testing.assert_allclose(got[:, customers.index("B")], [0.0, 0.0, 0.0], atol=1e-6)
+    assert fast["npv"][0] == pytest.approx(30_000.0, rel=1e-9)
