@@ -1,6 +1,6 @@
 """Lines per product as the planner chooses them: a product whose units are short of the
 levels the planner maximises keeps the highest-yield line, a product whose demand is met takes
-the cheapest per good package (:func:`fabnet.risk.assembly._limited`, the third fill of
+the cheapest per good package (:mod:`fabnet.risk.line_mix`, the third fill of
 :func:`fabnet.risk.assembly.assemble`)."""
 
 from __future__ import annotations

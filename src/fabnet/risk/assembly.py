@@ -20,7 +20,10 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
    ``assembled = min(pass target / yield, dies / compute_dies, slots × packages_per_wafer,
    HBM left / stacks)``. A second fill takes each product's lines cheapest per good package
    first (:func:`cost_line_orders`); a future keeps it when it serves the levels the planner
-   maximises as well and makes at least as much money (:func:`_cheaper_serves`).
+   maximises as well and makes at least as much money (:func:`_cheaper_serves`). Where some
+   products are short and others not, a third fill (:mod:`fabnet.risk.line_mix`) keeps the
+   short ones (and those sharing what they ran out of) on the highest-yield lines and takes the
+   others cheapest first.
 4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
    made on a line only where the best price of that level plus its shortage penalty, weighed as
    the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
@@ -279,6 +282,7 @@ def _fill(
                 for k in range(order_p.shape[-1]):
                     # one line for every future, or (a per-future order) one line per future
                     li = order_p[k] if order_p.ndim == 1 else order_p[:, k]
+                    rows = slice(None) if order_p.ndim == 1 else ar
                     allowed = line_product[li, p]
                     if not np.any(allowed):
                         continue
@@ -289,7 +293,7 @@ def _fill(
                         die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
                         cost = (
                             die
-                            + judge.line[ar, li, t] / ppw[p]
+                            + judge.line[rows, li, t] / ppw[p]
                             + pl.test[p]
                             + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)
                         ) / line_yield[li]
@@ -306,11 +310,11 @@ def _fill(
                         break
                     lim = np.maximum(need, 0.0) / line_yield[li]
                     lim = np.minimum(lim, avail / compute_dies[p])
-                    lim = np.minimum(lim, bk.lines[ar, li] * ppw[p])
+                    lim = np.minimum(lim, bk.lines[rows, li] * ppw[p])
                     if h >= 0:
                         lim = np.minimum(lim, bk.hbm[:, h] / stacks[p])
                     a = np.maximum(lim, 0.0)
-                    assembled[ar, li, p] += a
+                    assembled[rows, li, p] += a
                     made[:, p] += a * line_yield[li]
                     if buy:
                         before = bk.outside.copy()
@@ -319,7 +323,7 @@ def _fill(
                         bought[:, :, p] += before - bk.outside
                     else:
                         bk.use_own(p, a * compute_dies[p], pl.own_opts[p])
-                    bk.lines[ar, li] -= a / ppw[p]
+                    bk.lines[rows, li] -= a / ppw[p]
                     if h >= 0:
                         bk.hbm[:, h] -= a * stacks[p]
     return made, assembled, bought
@@ -500,50 +504,6 @@ def _fill_bucket(
     return (bk, *_fill(pl, bk, t, lines))
 
 
-def _limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
-    """[F, P] products whose units a higher line yield raises, in the fill by yield ``fill``:
-    those short of the levels the planner maximises (all but the lowest) and those sharing
-    what such a short product ran out of (its node's dies, own and bought-in; its HBM type's
-    stacks; or, short of neither, line slots: every product). The allocation stages maximise
-    those levels' units first, so the LP puts these on the highest-yield lines and only the
-    others on the cheapest per good package."""
-    bk, made = fill[0], fill[1]
-    hi = pl.targets[-2] if len(pl.targets) > 1 else pl.targets[-1]
-    short_hi = made < hi[:, :, t] * (1.0 - 1e-9) - 1e-9  # F x P
-    short_all = made < pl.targets[-1][:, :, t] * (1.0 - 1e-9) - 1e-9
-    n_f, n_p = made.shape
-    dies_out = np.zeros((n_f, n_p), dtype=bool)
-    hbm_out = np.zeros((n_f, n_p), dtype=bool)
-    for p in range(n_p):
-        src = pl.sources[p]
-        left = bk.own_dies(p, pl.own_opts[p])
-        if src.size:
-            left = left + (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
-        dies_out[:, p] = left < pl.compute_dies[p]
-        h = pl.product_type[p]
-        if h >= 0:
-            hbm_out[:, p] = bk.hbm[:, h] < pl.stacks[p]
-    # short: of a maximised level's units, or of the lowest level's where dies or stacks ran
-    # out (not where its margin stopped it)
-    short = short_hi | (short_all & (dies_out | hbm_out))
-    same_node = pl.same_node if pl.same_node is not None else np.eye(n_p, dtype=bool)
-    same_hbm = (pl.product_type[:, None] == pl.product_type[None, :]) & (pl.product_type >= 0)
-    by_dies = (short & dies_out).astype(float) @ same_node.astype(float) > 0
-    by_hbm = (short & hbm_out).astype(float) @ same_hbm.astype(float) > 0
-    by_lines = (short_hi & ~dies_out & ~hbm_out).any(axis=1)
-    return short | by_dies | by_hbm | by_lines[:, None]
-
-
-def _mixed_orders(
-    short: npt.NDArray[np.bool_], by_yield: list[IntArray], by_cost: list[IntArray]
-) -> list[IntArray]:
-    """Per product, its lines per future [F, L]: highest yield first where the product is
-    ``short`` [F, P] (its units are limited by dies: yield makes more of them), cheapest per
-    good package first where it is not (its demand is met: only money is at stake)."""
-    return [np.where(short[:, p, None], by_yield[p][None, :], by_cost[p][None, :])
-            for p in range(short.shape[1])]  # fmt: skip
-
-
 def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
@@ -559,6 +519,9 @@ def assemble(
     Each bucket is filled twice: lines by yield (most units) and lines by cost per good package;
     a future keeps the cheaper fill when it makes as many good packages (the planner's
     lexicographic stages: units first, then money)."""
+    # imported here: fabnet.risk.line_mix builds on this module's fills
+    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders
+
     supplier_type, product_type, n_types = hbm_type_index(model)
     compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
     n_f, n_o, n_t = wafers.shape
@@ -610,12 +573,11 @@ def assemble(
         fill_a = _fill_bucket(pl, t, stock, supply, by_yield)
         fill_b = _fill_bucket(pl, t, stock, supply, by_cost)
         use_b = _cheaper_serves(pl, t, fill_a[1:], fill_b[1:])
-        short = _limited(pl, t, fill_a)
-        mixed = short[~use_b]
-        if mixed.any() and not mixed.all():
-            fill_c = _fill_bucket(pl, t, stock, supply, _mixed_orders(short, by_yield, by_cost))
-            use_c = ~use_b & _cheaper_serves(pl, t, fill_a[1:], fill_c[1:])
-            fill_a = _pick_fill(use_c, fill_a, fill_c)
+        short = limited(pl, t, fill_a)
+        idx = np.flatnonzero(~use_b & short.any(axis=1) & ~short.all(axis=1))
+        if idx.size:  # the third fill, only in the futures where it differs from the first two
+            fill_a = mixed_fill(pl, t, idx, stock, supply, fill_a,
+                                mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
         bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
