@@ -279,16 +279,20 @@ def _fill(
                 want = target[:, p, t]
                 judge = pl.margin if n_pass == last else None
                 order_p = lines[p]
+                per_future = order_p.ndim > 1
+                rows = ar if per_future else slice(None)
                 for k in range(order_p.shape[-1]):
                     # one line for every future, or (a per-future order) one line per future
-                    li = order_p[k] if order_p.ndim == 1 else order_p[:, k]
-                    rows = slice(None) if order_p.ndim == 1 else ar
+                    li = order_p[:, k] if per_future else int(order_p[k])
                     allowed = line_product[li, p]
-                    if not np.any(allowed):
-                        continue
-                    need = want - made[:, p]
-                    if np.ndim(allowed):
-                        need = np.where(allowed, need, 0.0)
+                    if per_future:
+                        if not allowed.any():
+                            continue
+                        need = np.where(allowed, want - made[:, p], 0.0)
+                    else:
+                        if not allowed:
+                            continue
+                        need = want - made[:, p]
                     if judge is not None:  # the lowest level: only where a unit pays
                         die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
                         cost = (
@@ -299,7 +303,7 @@ def _fill(
                         ) / line_yield[li]
                         need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
-                        if judge is not None or np.ndim(allowed):
+                        if judge is not None or per_future:
                             continue
                         break
                     if buy:
