@@ -76,17 +76,16 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     Measured 2026-11-28 (``benchmarks/recourse_agreement.py --futures 12 --seed 11``, which
     prints both recourses' NPV line by line): nominal NPV 2.825 vs 2.865 B$ (-1.4 %), shortage
     and delivered within 0.01 %; 12 futures: mean shortage +0.03 %, mean NPV 1.116 vs 1.150 B$
-    (-3.0 %; seed 5: 2.169 vs 2.218 B$, -2.2 %). Before the planner recovered prepayments as
-    the contract forces (its pull now outweighs the discount plus the debt rate) the exact
-    side kept Microsoft's prepayment while it borrowed: -4.9 % (seed 11) and -3.6 % (seed 5);
-    -23 % before the fixes of issue 13, item 2. NPV is ~1 % of revenue here, so 34 M$ of NPV
-    is 0.05 % of the 66 B$ of discounted revenue. What is left: the exact recourse holds
-    finished units for the first priority level and delivers them later (its priority stage
-    maximises that level's units over the horizon) while the fast one sells them to Microsoft
-    now, recovering its prepayment sooner (-26 M$); bought-in wafers and packaging placed
-    across buckets (-19, -17 M$). The issue's 2 % on mean NPV holds for the nominal future,
-    not for the sampled means: the NPV bounds below are what holds, with 1-1.5 points of
-    margin."""
+    (-2.9 %, per future -0.10 to +0.03 B$; seed 5: 2.166 vs 2.218 B$, -2.4 %). It was -4.9 %
+    (seed 11) and -3.6 % (seed 5) before the planner recovered prepayments as the contract
+    forces (it had kept Microsoft's prepayment while it borrowed), the fast recourse held
+    units for a higher level short later and took the cheap lines for products not short;
+    -23 % before the fixes of issue 13, item 2. NPV is ~1 % of revenue here, so 33 M$ of NPV
+    is 0.05 % of the 66 B$ of discounted revenue. What is left are choices inside a bucket
+    where the LP's stages trade units against money (lines for the lowest level short of HBM,
+    B200 or R100 for a level, bought-in wafers), not its carrying of units between buckets
+    (worth -5 M$ of the 33). The issue's 2 % on mean NPV holds for the nominal future, not for
+    the sampled means: the NPV bounds below are what holds, with 1.1-1.6 points of margin."""
     sc = load_scenario("ai-fab-network-2024")
     plan = solve_plan(sc, explain=False)
     model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
