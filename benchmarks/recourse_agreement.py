@@ -8,6 +8,9 @@ from its solved model (``pm.ex``), the fast recourse's from :func:`fabnet.risk.r
 evaluate_draws` (``lines=``). Exact futures are cached under ``--cache`` (they take 15-60 s each).
 
     .venv/bin/python benchmarks/recourse_agreement.py --futures 12 --seed 11
+
+``--by-product`` prints units per level and product for every future, ``--by-bucket F`` future
+``F`` bucket by bucket where the two part.
 """
 
 from __future__ import annotations
@@ -126,6 +129,29 @@ def _by_product(model: Any, fast: np.ndarray, exact: list[np.ndarray]) -> None:
             )
 
 
+def _by_bucket(model: Any, f: int, fast: dict[str, np.ndarray], ex: dict[str, np.ndarray]) -> None:
+    """Future ``f``, every bucket where the recourses part: units delivered per priority level,
+    interposer wafers packaged per line (k, fast / exact) and the exact side's stock."""
+    pr, ppw = model.values("priority"), model.values("packages_per_interposer_wafer")
+    b, levels = model.data.buckets, np.unique(model.values("priority"))
+    fd = fast["delivered"][f]  # T x C x P
+    ed = np.moveaxis(ex["delivered_cpt"], 2, 0)
+    fa = fast["assembled"][f]  # T x L x P
+    ea = np.moveaxis(ex["Packages"], 2, 0) if "Packages" in ex else np.zeros_like(fa)
+    print(f"\nfuture {f} by bucket (k units; fast/exact): level deliveries | line wafers | "
+          "exact finished + die stock")  # fmt: skip
+    for t in range(b.n):
+        lv = [(fd[t][pr == k].sum(), ed[t][pr == k].sum()) for k in levels]
+        wf = [((fa[t, li] / ppw).sum(), (ea[t, li] / ppw).sum()) for li in range(fa.shape[1])]
+        if max(abs(a - e) for a, e in lv + wf) < 500.0:
+            continue
+        stock = (ex["finished_inventory"][:, t].sum() + ex["die_inventory"][:, t].sum()) / 1e3
+        print(f"t{t:2d} m{b.start[t]:3d} | "
+              + " ".join(f"P{k} {a / 1e3:5.0f}/{e / 1e3:5.0f}" for k, (a, e) in zip(levels, lv, strict=True))
+              + " | " + " ".join(f"{a / 1e3:5.1f}/{e / 1e3:5.1f}" for a, e in wf)
+              + f" | {stock:6.0f}")  # fmt: skip
+
+
 def _plan(robust: int, cache: Path) -> tuple[Any, Any]:
     sc = load_scenario("ai-fab-network-2024")
     path = cache / f"plan_{robust}.pkl"
@@ -153,6 +179,13 @@ def main() -> None:
         action="store_true",
         help="units delivered per priority level and product, fast − exact",
     )
+    ap.add_argument(
+        "--by-bucket",
+        type=int,
+        default=None,
+        metavar="F",
+        help="future F bucket by bucket where the recourses part (levels, line wafers, stock)",
+    )
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     sc, plan = _plan(args.robust, args.cache)
@@ -174,7 +207,7 @@ def main() -> None:
     nom_lines: dict[str, np.ndarray] = {}
     nominal = evaluate_draws(model, identity_draws(model), nom_lines)
 
-    exact_rows, exact_npv, exact_short, exact_units = [], [], [], []
+    exact_rows, exact_npv, exact_short, exact_units, exact_all = [], [], [], [], []
     for i in range(-1, args.futures):
         path = args.cache / f"exact_{key}_{args.seed}_{i}.pkl"
         if path.exists():
@@ -196,6 +229,7 @@ def main() -> None:
         exact_rows.append(_discounted(model, lines, None))
         exact_npv.append(float(lines["npv"]))
         exact_units.append(lines["delivered_cpt"])  # C x P x T
+        exact_all.append(lines)
         exact_short.append(float(np.asarray(lines["shortage_total"]).reshape(-1)[0]))
     fast_rows = [_discounted(model, fast_lines, f) for f in range(args.futures)]
 
@@ -219,6 +253,8 @@ def main() -> None:
           f"{fast_cpu:.2f} s for {args.futures} futures")  # fmt: skip
     if args.by_product:
         _by_product(model, fast_lines["delivered"], exact_units)
+    if args.by_bucket is not None:
+        _by_bucket(model, args.by_bucket, fast_lines, exact_all[args.by_bucket])
     if args.per_future:
         keys = list(fast_rows[0])
         print("\nper future, fast − exact (M$): " + " ".join(k[:9] for k in keys))

@@ -74,17 +74,18 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     (the uncertainties of :data:`SHARED`; 4-12 s per exact future).
 
     Measured 2026-11-28 (``benchmarks/recourse_agreement.py --futures 12 --seed 11``, which
-    prints both recourses' NPV line by line): nominal NPV 2.825 vs 2.871 B$ (-1.6 %), shortage
-    and delivered within 0.01 %; 12 futures: mean shortage +0.03 %, mean NPV 1.116 vs 1.173 B$
-    (-4.9 %; -5.9 % before bought-in wafers went units first from the second level on, -23 %
-    before the fixes of issue 13, item 2; seed 5: -3.6 %). NPV is ~1 % of revenue here, so
-    57 M$ of NPV is 0.1 % of the 66 B$ of discounted revenue. What is left: the exact
-    recourse holds finished units for the first priority level and delivers them later (its
-    priority stage maximises that level's units over the horizon; doing so greedily lowers the
-    fast NPV further, by 16 M$), moves packaging onto the cheaper, lower-yield own line across
-    buckets, and recovers prepayments later (-0.04 B$). The issue's 2 % on mean NPV holds for
-    the nominal future, not yet for the sampled mean: the NPV bounds below are what holds,
-    with about 2.5 points of margin."""
+    prints both recourses' NPV line by line): nominal NPV 2.825 vs 2.865 B$ (-1.4 %), shortage
+    and delivered within 0.01 %; 12 futures: mean shortage +0.03 %, mean NPV 1.116 vs 1.150 B$
+    (-2.9 %, per future -0.10 to +0.03 B$; seed 5: 2.166 vs 2.218 B$, -2.4 %). It was -4.9 %
+    (seed 11) and -3.6 % (seed 5) before the planner recovered prepayments as the contract
+    forces (it had kept Microsoft's prepayment while it borrowed), the fast recourse held
+    units for a higher level short later and took the cheap lines for products not short;
+    -23 % before the fixes of issue 13, item 2. NPV is ~1 % of revenue here, so 33 M$ of NPV
+    is 0.05 % of the 66 B$ of discounted revenue. What is left are choices inside a bucket
+    where the LP's stages trade units against money (lines for the lowest level short of HBM,
+    B200 or R100 for a level, bought-in wafers), not its carrying of units between buckets
+    (worth -5 M$ of the 33). The issue's 2 % on mean NPV holds for the nominal future, not for
+    the sampled means: the NPV bounds below are what holds, with 1.1-1.6 points of margin."""
     sc = load_scenario("ai-fab-network-2024")
     plan = solve_plan(sc, explain=False)
     model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
@@ -92,7 +93,7 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     exact_nominal = metrics_from_plan(plan, model)
     assert abs(_mean_gap(nominal, exact_nominal, "shortage_total")) < 0.02
     assert abs(_mean_gap(nominal, exact_nominal, "delivered_total")) < 0.02
-    assert abs(_mean_gap(nominal, exact_nominal, "npv")) < 0.03
+    assert abs(_mean_gap(nominal, exact_nominal, "npv")) < 0.025
     chunk = Chunk(0, 0, 12, 11)
     fast = evaluate_chunk(model, chunk)
     exact = LPRecourse(model, sc, plan.decisions)(chunk)
@@ -100,4 +101,4 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     assert abs(_mean_gap(fast, exact, "shortage_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "delivered_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "revenue_total")) < 0.02
-    assert abs(_mean_gap(fast, exact, "npv")) < 0.075
+    assert abs(_mean_gap(fast, exact, "npv")) < 0.045

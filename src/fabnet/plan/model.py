@@ -61,6 +61,7 @@ __all__ = [
     "define_outside_wafers",
     "define_packaging",
     "define_wafers",
+    "recovery_pull_rate",
 ]
 
 TERMINAL_WINDOW_MONTHS = 36
@@ -70,9 +71,12 @@ seconds instead of a minute on the built-in scenario (the last year alone makes 
 comes out at the very end worth 12.75 years of cash)."""
 
 PREPAYMENT_RECOVERY_PULL = 0.15
-"""Per year, on the prepayment balance still to recover (objective only, not NPV): larger than
-any discount or debt rate, so the plan recovers prepayments as fast as the contract allows
-(``min(share × invoice, balance)``) instead of keeping them as free money."""
+"""Per year, on the prepayment balance still to recover (objective only, not NPV), on top of
+the scenario's discount rate and debt rate (:func:`recovery_pull_rate`): the contract recovers
+``min(share × invoice, balance)`` from every invoice, and the LP's recovery is a variable at
+most that, so the pull must outweigh what a dollar recovered a year later is worth to the NPV
+(at most the discount rate plus the interest saved while in debt); otherwise the LP keeps the
+prepayment as cheap money in the years it borrows."""
 
 MONEY = 1e6
 """Model money unit: millions of USD."""
@@ -526,6 +530,22 @@ def define_grants(pm: PlanModel) -> None:
     pm.ex["grants"] = g.sum("grant")
 
 
+def recovery_pull_rate(attrs: dict) -> float:
+    """The pull per year on a prepayment balance (objective only): :data:`PREPAYMENT_RECOVERY_PULL`
+    above the discount rate ``r`` plus the debt rate ``r_D``.
+
+    Recovering a dollar one year later is worth at most :math:`1 - (1+r)^{-1} \\le r` by
+    discounting plus :math:`r_D` of interest saved while the plan borrows (less after the tax
+    shield), so with a pull :math:`> r + r_D` deferring always costs the objective more than it
+    gains and the LP recovers ``min(share × invoice, balance)`` as the contract does (unless the
+    debt limit binds, where cash is worth more than any rate)."""
+    return (
+        PREPAYMENT_RECOVERY_PULL
+        + float(attrs.get("discount_rate", 0.0))
+        + float(attrs.get("debt_rate", 0.0))
+    )
+
+
 def define_prepayments(pm: PlanModel) -> None:
     """``Prepayment-recovered`` and ``Prepayment-balance`` per prepaying customer and bucket:
     the balance grows by each prepayment and falls by what is recovered, at most the contract's
@@ -556,7 +576,8 @@ def define_prepayments(pm: PlanModel) -> None:
     pm.ex["recovered"] = rf.sum("customer")
     years = pm.arr(pm.d.buckets.length / 12.0, "bucket")
     df = pm.arr(pm.d.buckets.discount, "bucket")
-    pm.ex["incentive"] = (PREPAYMENT_RECOVERY_PULL * years * df * bf.sum("customer")).sum()
+    pull = recovery_pull_rate(pm.d.ds.attrs)
+    pm.ex["incentive"] = (pull * years * df * bf.sum("customer")).sum()
     pm.ex["prepayment_balance"] = bf.sum("customer")
 
 

@@ -20,7 +20,10 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
    ``assembled = min(pass target / yield, dies / compute_dies, slots × packages_per_wafer,
    HBM left / stacks)``. A second fill takes each product's lines cheapest per good package
    first (:func:`cost_line_orders`); a future keeps it when it serves the levels the planner
-   maximises as well and makes at least as much money (:func:`_cheaper_serves`).
+   maximises as well and makes at least as much money (:func:`_cheaper_serves`). Where some
+   products are short and others not, a third fill (:mod:`fabnet.risk.line_mix`) keeps the
+   short ones (and those sharing what they ran out of) on the highest-yield lines and takes the
+   others cheapest first.
 4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
    made on a line only where the best price of that level plus its shortage penalty, weighed as
    the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
@@ -244,6 +247,8 @@ class _Plan:
     buy_units: IntArray | None = None
     units_from: int = 0
     """First pass that buys wafers units first (:func:`units_first_pass`)."""
+    same_node: npt.NDArray[np.bool_] | None = None
+    """[P, P] products whose dies come from the same node (own and bought-in wafers)."""
 
 
 def _fill(
@@ -258,6 +263,7 @@ def _fill(
     assembled = np.zeros((n_f, bk.lines.shape[1], n_p))
     bought = np.zeros((n_f, bk.outside.shape[1], n_p))
     last = len(pl.targets) - 1
+    ar = np.arange(n_f)
     for n_pass, target in enumerate(pl.targets):
         for buy in (False, True):
             if buy and pl.units_from <= n_pass < last and pl.buy_units is not None:
@@ -272,21 +278,32 @@ def _fill(
                     continue
                 want = target[:, p, t]
                 judge = pl.margin if n_pass == last else None
-                for li in lines[p]:
-                    if not line_product[li, p]:
-                        continue
-                    need = want - made[:, p]
+                order_p = lines[p]
+                per_future = order_p.ndim > 1
+                rows = ar if per_future else slice(None)
+                for k in range(order_p.shape[-1]):
+                    # one line for every future, or (a per-future order) one line per future
+                    li = order_p[:, k] if per_future else int(order_p[k])
+                    allowed = line_product[li, p]
+                    if per_future:
+                        if not allowed.any():
+                            continue
+                        need = np.where(allowed, want - made[:, p], 0.0)
+                    else:
+                        if not allowed:
+                            continue
+                        need = want - made[:, p]
                     if judge is not None:  # the lowest level: only where a unit pays
                         die = judge.die[:, p, t] if buy else judge.own_die[:, p, t]
                         cost = (
                             die
-                            + judge.line[:, li, t] / ppw[p]
+                            + judge.line[rows, li, t] / ppw[p]
                             + pl.test[p]
                             + (stacks[p] * judge.hbm_at(bk, h, t) if h >= 0 else 0.0)
                         ) / line_yield[li]
                         need = np.where(judge.value[:, p, t] > cost, need, 0.0)  # fmt: skip
                     if not (need > 1e-9).any():
-                        if judge is not None:
+                        if judge is not None or per_future:
                             continue
                         break
                     if buy:
@@ -297,11 +314,11 @@ def _fill(
                         break
                     lim = np.maximum(need, 0.0) / line_yield[li]
                     lim = np.minimum(lim, avail / compute_dies[p])
-                    lim = np.minimum(lim, bk.lines[:, li] * ppw[p])
+                    lim = np.minimum(lim, bk.lines[rows, li] * ppw[p])
                     if h >= 0:
                         lim = np.minimum(lim, bk.hbm[:, h] / stacks[p])
                     a = np.maximum(lim, 0.0)
-                    assembled[:, li, p] += a
+                    assembled[rows, li, p] += a
                     made[:, p] += a * line_yield[li]
                     if buy:
                         before = bk.outside.copy()
@@ -310,7 +327,7 @@ def _fill(
                         bought[:, :, p] += before - bk.outside
                     else:
                         bk.use_own(p, a * compute_dies[p], pl.own_opts[p])
-                    bk.lines[:, li] -= a / ppw[p]
+                    bk.lines[rows, li] -= a / ppw[p]
                     if h >= 0:
                         bk.hbm[:, h] -= a * stacks[p]
     return made, assembled, bought
@@ -468,6 +485,29 @@ def _pick(use_b: npt.NDArray[np.bool_], a: FloatArray, b: FloatArray) -> FloatAr
     return np.where(use_b.reshape(-1, *([1] * (a.ndim - 1))), b, a)
 
 
+_Fill = tuple[_Bucket, FloatArray, FloatArray, FloatArray]
+"""A bucket's state after a fill, its good packages, packages per line and bought wafers."""
+
+
+def _pick_fill(use_b: npt.NDArray[np.bool_], a: _Fill, b: _Fill) -> _Fill:
+    """Per future, fill ``b`` where ``use_b`` else ``a`` (the bucket state field by field)."""
+    bk = _Bucket(*(_pick(use_b, getattr(a[0], k), getattr(b[0], k))
+                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    return bk, _pick(use_b, a[1], b[1]), _pick(use_b, a[2], b[2]), _pick(use_b, a[3], b[3])
+
+
+def _fill_bucket(
+    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], lines: list[IntArray]
+) -> _Fill:
+    """One fill of bucket ``t`` from the dies in ``stock`` and the bucket's ``supply`` (own
+    wafers, their good dies per wafer, outside wafers, line slots and HBM stacks, each with the
+    bucket last), lines in ``lines`` order (:func:`_fill`)."""
+    wafers, gdpw, outside, lines_cap, hbm = supply
+    bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
+                 outside[:, :, t].copy(), lines_cap[:, :, t].copy(), hbm[:, :, t].copy())  # fmt: skip
+    return (bk, *_fill(pl, bk, t, lines))
+
+
 def assemble(
     model: RiskModel, wafers: FloatArray, gdpw: FloatArray, dies_at_mix: FloatArray,
     line_cap: FloatArray, hbm_sup: FloatArray, dem: FloatArray, con: FloatArray,
@@ -483,6 +523,9 @@ def assemble(
     Each bucket is filled twice: lines by yield (most units) and lines by cost per good package;
     a future keeps the cheaper fill when it makes as many good packages (the planner's
     lexicographic stages: units first, then money)."""
+    # imported here: fabnet.risk.line_mix builds on this module's fills
+    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders
+
     supplier_type, product_type, n_types = hbm_type_index(model)
     compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
     n_f, n_o, n_t = wafers.shape
@@ -512,6 +555,7 @@ def assemble(
         buy_order=buy_orders(model, out_gdpw),
         buy_units=buy_units_order(out_gdpw, compute_dies) if n_s else None,
         units_from=units_first_pass(model, con),
+        same_node=product_node[:, None] == product_node[None, :],
         margin=_margin(model, price, outside_price, out_gdpw, dem, line_cost,
                        None if hbm_price is None else (hbm_sup, hbm_price, hbm_all),
                        None if wafer_cost is None else (wafer_cost, gdpw)),
@@ -528,21 +572,17 @@ def assemble(
     stocks = np.zeros((n_f, n_t, n_p))
     window = _window_start(model)
     line_tot = line_cap.sum(axis=1)  # F x T
+    supply = (wafers, gdpw, outside_cap, line_cap, hbm_all)
     for t in range(n_t):
-        fills = []
-        for lines in (by_yield, by_cost):
-            bk = _Bucket(stock.copy(), wafers[:, :, t].copy(), gdpw[:, :, :, t],
-                         outside_cap[:, :, t].copy(), line_cap[:, :, t].copy(),
-                         hbm_all[:, :, t].copy())  # fmt: skip
-            fills.append((bk, *_fill(pl, bk, t, lines)))
-        (bk_a, made_a, asm_a, buy_a), (bk_b, made_b, asm_b, buy_b) = fills
-        use_b = _cheaper_serves(pl, t, (made_a, asm_a, buy_a), (made_b, asm_b, buy_b))
-        made[:, t] = _pick(use_b, made_a, made_b)
-        assembled[:, t] = _pick(use_b, asm_a, asm_b)
-        bought[:, :, :, t] = _pick(use_b, buy_a, buy_b)
-        bk = _Bucket(*(_pick(use_b, x, y) for x, y in (
-            (bk_a.stock, bk_b.stock), (bk_a.wafers, bk_b.wafers), (bk_a.gdpw, bk_b.gdpw),
-            (bk_a.outside, bk_b.outside), (bk_a.lines, bk_b.lines), (bk_a.hbm, bk_b.hbm))))  # fmt: skip
+        fill_a = _fill_bucket(pl, t, stock, supply, by_yield)
+        fill_b = _fill_bucket(pl, t, stock, supply, by_cost)
+        use_b = _cheaper_serves(pl, t, fill_a[1:], fill_b[1:])
+        short = limited(pl, t, fill_a)
+        idx = np.flatnonzero(~use_b & short.any(axis=1) & ~short.all(axis=1))
+        if idx.size:  # the third fill, only in the futures where it differs from the first two
+            fill_a = mixed_fill(pl, t, idx, stock, supply, fill_a,
+                                mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
+        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:

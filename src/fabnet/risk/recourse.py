@@ -189,6 +189,53 @@ def _allocate(
     return out
 
 
+def _hold_for_levels(model: RiskModel, made: FloatArray, dem: FloatArray) -> FloatArray:
+    r"""Packages to allocate per bucket [F, T, P]: those made [F, T, P] plus those carried,
+    less those held back for a higher level's later shortfall (demand ``dem`` [F, T, C, P]).
+
+    The planner's priority stages maximise each level's units summed over the horizon, level by
+    level, so a unit a lower level would get now is kept for a higher level that will be short
+    later. Bucket by bucket, each level but the last in turn takes its demand
+    :math:`\min(D_k, A)` of what is on hand :math:`A`, then reserves
+    :math:`\min(A', \sum_{t' > t} s_{k,t'})` for its shortfalls ahead
+    :math:`s_{k,t'} = (D_{\le k,t'} - M_{t'})^+ - (D_{< k,t'} - M_{t'})^+` (made :math:`M`);
+    the reserves are carried. Shortfalls inside the terminal value's window are not held for
+    (the planner's terminal value must not live off stock made before it)."""
+    from fabnet.risk.assembly import _window_start
+
+    priority = model.values("priority")
+    levels = np.unique(priority)
+    rule = model.contracts_then if model.allocation == AllocationPolicy.CONTRACTS else None
+    if levels.size < 2 or AllocationPolicy.PRIORITY not in (model.allocation, rule):
+        return made
+    n_t = made.shape[1]
+    window = _window_start(model)
+    ahead = np.zeros(n_t)
+    ahead[: n_t if window < 0 else window] = 1.0
+    dem_k = [dem[:, :, priority == k].sum(axis=2) for k in levels[:-1]]  # each F x T x P
+    reserve_ahead = []
+    below = np.zeros_like(made)
+    for d in dem_k:
+        short = np.maximum(below + d - made, 0.0) - np.maximum(below - made, 0.0)
+        short = short * ahead[None, :, None]
+        after = np.cumsum(short[:, ::-1], axis=1)[:, ::-1] - short  # sum over t' > t
+        reserve_ahead.append(after)
+        below = below + d
+    supply = np.empty_like(made)
+    held = np.zeros((made.shape[0], made.shape[2]))
+    for t in range(n_t):
+        left = made[:, t] + held
+        kept = np.zeros_like(left)
+        for d, after in zip(dem_k, reserve_ahead, strict=True):
+            left = np.maximum(left - d[:, t], 0.0)
+            r = np.minimum(left, after[:, t])
+            kept += r
+            left -= r
+        supply[:, t] = made[:, t] + held - kept
+        held = kept
+    return supply
+
+
 def _dies(model: RiskModel, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Good dies at the plan's mix [F, P, T], wafers out per option [F, O, T], good dies per
     wafer per option and product (bucket averages) [F, O, P, T] and the opex ratio of each
@@ -510,7 +557,8 @@ def evaluate_draws(
 
     dem_ftcp = np.moveaxis(dem, 3, 1)  # F x T x C x P
     price_ftcp = np.moveaxis(price, 3, 1)  # F x T x C x P
-    delivered = _allocate(model, made, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
+    supply = _hold_for_levels(model, made, dem_ftcp)
+    delivered = _allocate(model, supply, dem_ftcp, np.moveaxis(con, 3, 1), price_ftcp)
     shortage = np.maximum(dem_ftcp - delivered, 0.0)
     opex = _operating_cost(
         model, asm.used, opex_ratio, assembled, line_cost, hbm_sup, hbm_price, lines
