@@ -11,7 +11,7 @@ minimum units are those of a booking by kind (:func:`fabnet.plan.data_market.boo
 
 from __future__ import annotations
 
-from fabnet.plan.model import MONEY, QTY, PlanModel
+from fabnet.plan.plan_model import MONEY, QTY, PlanModel
 
 __all__ = ["define_bookings"]
 

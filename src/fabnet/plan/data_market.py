@@ -190,7 +190,7 @@ def build_bookings(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     named packaging line (``packaging_bookings`` keyed by the line's name), summed over the
     bucket's months, :math:`B_{c,l,t} = \sum_{m \in t} b_{c,l}(m)`. Take-or-pay: the planner
     charges the line's price on :math:`\max(B_{c,l,t}, U_{c,l,t})`, :math:`U` the wafers the
-    customer's products use on it (:func:`fabnet.plan.model.define_bookings`). Bookings keyed by
+    customer's products use on it (:func:`fabnet.plan.bookings.define_bookings`). Bookings keyed by
     a kind give no rows here (contracted units only, :func:`booked_units`). Not capped at the
     line's capacity: a reservation beyond it is paid and cannot be used."""
     names = [ln.name for ln in sc.packaging] + [h.name for h in sc.outside_packaging]
