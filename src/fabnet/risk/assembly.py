@@ -524,7 +524,7 @@ def assemble(
     a future keeps the cheaper fill when it makes as many good packages (the planner's
     lexicographic stages: units first, then money)."""
     # imported here: fabnet.risk.line_mix builds on this module's fills
-    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders, relined_fill
+    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders
 
     supplier_type, product_type, n_types = hbm_type_index(model)
     compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
@@ -582,10 +582,7 @@ def assemble(
         if idx.size:  # the third fill, only in the futures where it differs from the first two
             fill_a = mixed_fill(pl, t, idx, stock, supply, fill_a,
                                 mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
-        chosen = _pick_fill(use_b, fill_a, fill_b)
-        if pl.margin is not None and n_l > 1:
-            chosen = relined_fill(pl, t, stock, supply, chosen, by_cost, by_yield[0])
-        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = chosen
+        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:

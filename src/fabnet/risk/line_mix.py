@@ -1,7 +1,6 @@
-"""The third and fourth fills of a bucket in the fast recourse (:func:`fabnet.risk.assembly.
-assemble`): products whose units a higher line yield raises keep the highest-yield lines, the
-others take the cheapest per good package; then the units fixed, the cheapest line goes to the
-products that save most per interposer wafer on it (:func:`relined_fill`).
+"""The third fill of a bucket in the fast recourse (:func:`fabnet.risk.assembly.assemble`):
+products whose units a higher line yield raises keep the highest-yield lines, the others take
+the cheapest per good package.
 
 The planner's allocation stages maximise the units of every priority level but the last, then
 its NPV stage decides the rest: a product short of those levels' demand (its dies, HBM stacks or
@@ -27,11 +26,10 @@ from fabnet.risk.assembly import (
     _cheaper_serves,
     _Fill,
     _fill_bucket,
-    _pick_fill,
     _Plan,
 )
 
-__all__ = ["limited", "mixed_fill", "mixed_orders", "relined_fill", "saving_order"]
+__all__ = ["limited", "mixed_fill", "mixed_orders"]
 
 
 def limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
@@ -113,55 +111,3 @@ def mixed_orders(
     good package first where it is not (its demand is met: only money is at stake)."""
     return [np.where(short[:, p, None], by_yield[p][None, :], by_cost[p][None, :])
             for p in range(short.shape[1])]  # fmt: skip
-
-
-def saving_order(pl: _Plan, t: int, by_cost: list[IntArray]) -> IntArray:
-    r"""Products by what their cheapest line saves per interposer wafer over their next one,
-    most first: :math:`n_p (c_{p,2} - c_{p,1})` with the cost per good package on line
-    :math:`l`, :math:`c_{p,l} = (k_l / n_p + \text{test}_p + s_p h_p + d_p m_p) / y_l`
-    (line price :math:`k_l` at bucket ``t``, packages per wafer :math:`n_p`, HBM stacks
-    :math:`s_p` at the mean price :math:`h_p`, compute dies :math:`d_p` at the cheapest own die
-    cost :math:`m_p`, or the bought-in one without own dies; the means over futures).
-
-    With the units fixed, the planner's NPV stage minimises packaging cost: a transportation
-    problem whose scarce cheap line goes, as in a fractional knapsack, to the products saving
-    most per unit of its capacity (Dantzig 1957). The passes' order (a higher level's products
-    first) would give it to whichever product came first."""
-    m = pl.margin
-    assert m is not None
-    line = m.line[:, :, t].mean(axis=0)  # L
-    own, bought = m.own_die[:, :, t], m.die[:, :, t]
-    die = np.where(np.isfinite(own), own, np.where(np.isfinite(bought), bought, 0.0)).mean(axis=0)
-    score = np.full(pl.ppw.size, -np.inf)
-    for p, order in enumerate(by_cost):
-        ok = order[pl.line_product[order, p]]
-        if ok.size < 2:
-            continue
-        unit = pl.test[p] + pl.stacks[p] * m.hbm_mean[p] + 0.0 * die[p]
-        cost = (line[ok[:2]] / pl.ppw[p] + unit) / pl.line_yield[ok[:2]]
-        score[p] = pl.ppw[p] * (cost[1] - cost[0])
-    return np.argsort(-score, kind="stable").astype(np.int64)
-
-
-def relined_fill(
-    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], chosen: _Fill,
-    by_cost: list[IntArray], by_yield: IntArray,
-) -> _Fill:  # fmt: skip
-    """``chosen`` refilled where that serves as well and makes at least as much money
-    (:func:`_cheaper_serves`): every product's good packages of ``chosen`` as its target, the
-    products in :func:`saving_order`, each on its lines cheapest first. The allocation stages
-    fix the units; which line packages them only the NPV stage decides, and it is not the
-    passes' order."""
-    target = chosen[1][:, :, None]
-    order = saving_order(pl, t, by_cost)
-    sub = replace(
-        pl, targets=[target, target], order=order, buy_order=[order], buy_units=None,
-        units_from=1 << 30, margin=None,
-    )  # fmt: skip
-    lines = [np.concatenate([o[:1], [li for li in by_yield if li != o[0]]]).astype(np.int64)
-             for o in by_cost]  # fmt: skip
-    refill = _fill_bucket(sub, 0, stock, tuple(x[..., t : t + 1] for x in supply), lines)
-    use = _cheaper_serves(pl, t, chosen[1:], refill[1:])  # type: ignore[arg-type]
-    if not use.any():
-        return chosen
-    return _pick_fill(use, chosen, refill)
