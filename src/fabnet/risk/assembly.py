@@ -496,6 +496,38 @@ def _pick_fill(use_b: npt.NDArray[np.bool_], a: _Fill, b: _Fill) -> _Fill:
     return bk, _pick(use_b, a[1], b[1]), _pick(use_b, a[2], b[2]), _pick(use_b, a[3], b[3])
 
 
+def _switch_fill(
+    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], chosen: _Fill,
+    fill_b: _Fill, use_b: npt.NDArray[np.bool_], by_yield: list[IntArray],
+    by_cost: list[IntArray],
+) -> _Fill:  # fmt: skip
+    """The fourth fill: where the fill by cost made more money but fewer units of the levels
+    the planner maximises (it ran out of stacks or dies on low-yield lines), products move to
+    the highest-yield line one at a time in :func:`fabnet.risk.line_mix.switch_ranks` order,
+    each step kept where it serves as well as ``chosen`` and makes at least as much money."""
+    from fabnet.risk.line_mix import mixed_fill, mixed_orders, switch_ranks
+
+    assert pl.margin is not None
+    hi_c, money_c = _fill_money(pl, t, *chosen[1:])
+    hi_b, money_b = _fill_money(pl, t, *fill_b[1:])
+    idx = np.flatnonzero(~use_b & (money_b > money_c) & (hi_b < hi_c * (1.0 - 1e-9) - 1e-9))
+    if not idx.size:
+        return chosen
+    price = pl.margin.line[idx, :, t]
+    bk_b = _Bucket(*(getattr(fill_b[0], k)[idx]
+                     for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    ranks = switch_ranks(pl, t, bk_b, price, by_yield[0], by_cost)
+    top = ranks[np.isfinite(ranks)]
+    # the others cheapest first, or on the highest-yield lines but the first (left to those
+    # switched): the stacks they save there may be units of a maximised level
+    second = [np.roll(o, -1) for o in by_yield]
+    for k in range(1, int(top.max()) + 2 if top.size else 1):
+        for rest in (by_cost, second):
+            chosen = mixed_fill(pl, t, idx, stock, supply, chosen,
+                                mixed_orders(ranks < k, by_yield, rest), units_first=True)  # fmt: skip
+    return chosen
+
+
 def _fill_bucket(
     pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], lines: list[IntArray]
 ) -> _Fill:
@@ -582,7 +614,10 @@ def assemble(
         if idx.size:  # the third fill, only in the futures where it differs from the first two
             fill_a = mixed_fill(pl, t, idx, stock, supply, fill_a,
                                 mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
-        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
+        chosen = _pick_fill(use_b, fill_a, fill_b)
+        if pl.margin is not None and n_l > 1:
+            chosen = _switch_fill(pl, t, stock, supply, chosen, fill_b, use_b, by_yield, by_cost)
+        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = chosen
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:

@@ -1,6 +1,8 @@
-"""The third fill of a bucket in the fast recourse (:func:`fabnet.risk.assembly.assemble`):
-products whose units a higher line yield raises keep the highest-yield lines, the others take
-the cheapest per good package.
+"""The third and fourth fills of a bucket in the fast recourse (:func:`fabnet.risk.assembly.
+assemble`): products whose units a higher line yield raises keep the highest-yield lines, the
+others take the cheapest per good package; where the fill by cost runs out of HBM stacks or
+dies before the maximised levels' units, products move to the highest-yield lines one by one,
+cheapest per stack (or die) saved first (:func:`switch_ranks`).
 
 The planner's allocation stages maximise the units of every priority level but the last, then
 its NPV stage decides the rest: a product short of those levels' demand (its dies, HBM stacks or
@@ -26,10 +28,11 @@ from fabnet.risk.assembly import (
     _cheaper_serves,
     _Fill,
     _fill_bucket,
+    _fill_money,
     _Plan,
 )
 
-__all__ = ["limited", "mixed_fill", "mixed_orders"]
+__all__ = ["limited", "mixed_fill", "mixed_orders", "ran_out", "switch_ranks"]
 
 
 def limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
@@ -39,22 +42,12 @@ def limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
     stacks; or, short of neither, line slots: every product). The allocation stages maximise
     those levels' units first, so the LP puts these on the highest-yield lines and only the
     others on the cheapest per good package."""
-    bk, made = fill[0], fill[1]
+    made = fill[1]
     hi = pl.targets[-2] if len(pl.targets) > 1 else pl.targets[-1]
     short_hi = made < hi[:, :, t] * (1.0 - 1e-9) - 1e-9  # F x P
     short_all = made < pl.targets[-1][:, :, t] * (1.0 - 1e-9) - 1e-9
-    n_f, n_p = made.shape
-    dies_out = np.zeros((n_f, n_p), dtype=bool)
-    hbm_out = np.zeros((n_f, n_p), dtype=bool)
-    for p in range(n_p):
-        src = pl.sources[p]
-        left = bk.own_dies(p, pl.own_opts[p])
-        if src.size:
-            left = left + (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
-        dies_out[:, p] = left < pl.compute_dies[p]
-        h = pl.product_type[p]
-        if h >= 0:
-            hbm_out[:, p] = bk.hbm[:, h] < pl.stacks[p]
+    n_p = made.shape[1]
+    dies_out, hbm_out = ran_out(pl, fill[0])
     # short: of a maximised level's units, or of the lowest level's where dies or stacks ran
     # out (not where its margin stopped it)
     short = short_hi | (short_all & (dies_out | hbm_out))
@@ -66,9 +59,74 @@ def limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
     return np.asarray(short | by_dies | by_hbm | by_lines[:, None], dtype=bool)
 
 
+def ran_out(pl: _Plan, bk: _Bucket) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """[F, P] twice: products without the dies for one more package (own and bought-in), and
+    products without the HBM stacks for one, in the bucket state ``bk``."""
+    n_f, n_p = bk.stock.shape
+    dies_out = np.zeros((n_f, n_p), dtype=bool)
+    hbm_out = np.zeros((n_f, n_p), dtype=bool)
+    for p in range(n_p):
+        src = pl.sources[p]
+        left = bk.own_dies(p, pl.own_opts[p])
+        if src.size:
+            left = left + (bk.outside[:, src] * pl.out_gdpw[src, p]).sum(axis=1)
+        dies_out[:, p] = left < pl.compute_dies[p]
+        h = pl.product_type[p]
+        if h >= 0:
+            hbm_out[:, p] = bk.hbm[:, h] < pl.stacks[p]
+    return dies_out, hbm_out
+
+
+def switch_ranks(
+    pl: _Plan, t: int, bk: _Bucket, line_price: FloatArray, by_yield: IntArray,
+    by_cost: list[IntArray],
+) -> FloatArray:  # fmt: skip
+    r"""[F, P] the order in which products leave their cheapest line for the highest-yield one
+    where the fill by cost (state ``bk``) ran out of HBM stacks (or, with stacks left, dies):
+    by the extra cost per stack (die) saved, least first,
+
+    .. math:: \frac{c_{p,y} - c_{p,c}}{r_p (1/y_c - 1/y_y)},\qquad
+              c_{p,l} = (k_l / n_p + \text{test}_p + s_p h_p) / y_l
+
+    (line ``y`` the highest-yield one, ``c`` the cheapest; :math:`r_p` the product's stacks
+    :math:`s_p` or compute dies; line price :math:`k_l`, packages per wafer :math:`n_p`, stacks
+    at the mean price :math:`h_p`). With the units of the maximised levels fixed and a resource
+    binding, the planner's NPV stage minimises cost subject to
+    :math:`\sum_p r_p (x_{p,y}/y_y + x_{p,c}/y_c) \le R`: a fractional knapsack whose greedy
+    order is this ratio (Dantzig 1957). ``inf`` for products that save nothing (no line of
+    higher yield, or not on a resource that ran out)."""
+    dies_out, hbm_out = ran_out(pl, bk)
+    n_f, n_p = dies_out.shape
+    ratio = np.full((n_f, n_p), np.inf)
+    m = pl.margin
+    hbm_mean = m.hbm_mean if m is not None else np.zeros(n_p)
+    for p in range(n_p):
+        ys = by_yield[pl.line_product[by_yield, p]]
+        cs = by_cost[p][pl.line_product[by_cost[p], p]]
+        if not ys.size or not cs.size:
+            continue
+        ly, lc = int(ys[0]), int(cs[0])
+        gap = 1.0 / pl.line_yield[lc] - 1.0 / pl.line_yield[ly]
+        if gap <= 0.0:
+            continue
+        unit = pl.test[p] + pl.stacks[p] * hbm_mean[p]
+        extra = (line_price[:, ly] / pl.ppw[p] + unit) / pl.line_yield[ly] - (
+            line_price[:, lc] / pl.ppw[p] + unit
+        ) / pl.line_yield[lc]
+        h = pl.product_type[p]
+        res = np.where(hbm_out[:, p] & (h >= 0), pl.stacks[p], 0.0)
+        saved = res * gap
+        ratio[:, p] = np.where(saved > 0, np.maximum(extra, 0.0) / np.maximum(saved, 1e-300),
+                               np.inf)  # fmt: skip
+    order = np.argsort(ratio, axis=1, kind="stable")
+    ranks = np.empty_like(ratio)
+    np.put_along_axis(ranks, order, np.arange(n_p, dtype=float)[None, :], axis=1)
+    return np.where(np.isfinite(ratio), ranks, np.inf)
+
+
 def mixed_fill(
     pl: _Plan, t: int, idx: IntArray, stock: FloatArray, supply: tuple[FloatArray, ...],
-    fill_a: _Fill, lines: list[IntArray],
+    fill_a: _Fill, lines: list[IntArray], units_first: bool = False,
 ) -> _Fill:  # fmt: skip
     """``fill_a`` with the futures ``idx`` refilled in the per-future line ``lines`` (of those
     futures) where that refill serves as well and makes at least as much money
@@ -90,6 +148,10 @@ def mixed_fill(
     fill_c = _fill_bucket(sub, 0, stock[idx], tuple(cut(x) for x in supply), lines)
     part = tuple(x[idx] for x in fill_a[1:])
     use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
+    if units_first:  # the allocation stages: more units of the maximised levels come first
+        use_c |= _fill_money(sub, 0, *fill_c[1:])[0] > _fill_money(sub, 0, *part)[0] * (
+            1.0 + 1e-9
+        ) + 1e-9
     rows = idx[use_c]
     bk = _Bucket(*(getattr(fill_a[0], k).copy()
                    for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
