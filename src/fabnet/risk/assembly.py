@@ -522,7 +522,7 @@ def _switch_fill(
     # switched): the stacks they save there may be units of a maximised level
     second = [np.roll(o, -1) for o in by_yield]
     for k in range(1, int(top.max()) + 2 if top.size else 1):
-        for rest in (by_cost, second):
+        for rest in (second,):
             chosen = mixed_fill(pl, t, idx, stock, supply, chosen,
                                 mixed_orders(ranks < k, by_yield, rest), units_first=True)  # fmt: skip
     return chosen
