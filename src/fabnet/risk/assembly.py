@@ -23,7 +23,9 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
    maximises as well and makes at least as much money (:func:`_cheaper_serves`). Where some
    products are short and others not, a third fill (:mod:`fabnet.risk.line_mix`) keeps the
    short ones (and those sharing what they ran out of) on the highest-yield lines and takes the
-   others cheapest first.
+   others cheapest first. Where the fill by cost ran out of HBM stacks before the maximised
+   levels' units, a fourth fill (:func:`fabnet.risk.line_mix.switch_fill`) gives the highest-yield line to the
+   products that save stacks there cheapest, the others the next-highest-yield lines.
 4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
    made on a line only where the best price of that level plus its shortage penalty, weighed as
    the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
@@ -496,38 +498,6 @@ def _pick_fill(use_b: npt.NDArray[np.bool_], a: _Fill, b: _Fill) -> _Fill:
     return bk, _pick(use_b, a[1], b[1]), _pick(use_b, a[2], b[2]), _pick(use_b, a[3], b[3])
 
 
-def _switch_fill(
-    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], chosen: _Fill,
-    fill_b: _Fill, use_b: npt.NDArray[np.bool_], by_yield: list[IntArray],
-    by_cost: list[IntArray],
-) -> _Fill:  # fmt: skip
-    """The fourth fill: where the fill by cost made more money but fewer units of the levels
-    the planner maximises (it ran out of stacks or dies on low-yield lines), products move to
-    the highest-yield line one at a time in :func:`fabnet.risk.line_mix.switch_ranks` order,
-    each step kept where it serves as well as ``chosen`` and makes at least as much money."""
-    from fabnet.risk.line_mix import mixed_fill, mixed_orders, switch_ranks
-
-    assert pl.margin is not None
-    hi_c, money_c = _fill_money(pl, t, *chosen[1:])
-    hi_b, money_b = _fill_money(pl, t, *fill_b[1:])
-    idx = np.flatnonzero(~use_b & (money_b > money_c) & (hi_b < hi_c * (1.0 - 1e-9) - 1e-9))
-    if not idx.size:
-        return chosen
-    price = pl.margin.line[idx, :, t]
-    bk_b = _Bucket(*(getattr(fill_b[0], k)[idx]
-                     for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
-    ranks = switch_ranks(pl, t, bk_b, price, by_yield[0], by_cost)
-    top = ranks[np.isfinite(ranks)]
-    # the others cheapest first, or on the highest-yield lines but the first (left to those
-    # switched): the stacks they save there may be units of a maximised level
-    second = [np.roll(o, -1) for o in by_yield]
-    for k in range(1, int(top.max()) + 2 if top.size else 1):
-        for rest in (second,):
-            chosen = mixed_fill(pl, t, idx, stock, supply, chosen,
-                                mixed_orders(ranks < k, by_yield, rest), units_first=True)  # fmt: skip
-    return chosen
-
-
 def _fill_bucket(
     pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], lines: list[IntArray]
 ) -> _Fill:
@@ -556,7 +526,7 @@ def assemble(
     a future keeps the cheaper fill when it makes as many good packages (the planner's
     lexicographic stages: units first, then money)."""
     # imported here: fabnet.risk.line_mix builds on this module's fills
-    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders
+    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders, switch_fill
 
     supplier_type, product_type, n_types = hbm_type_index(model)
     compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
@@ -616,7 +586,7 @@ def assemble(
                                 mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
         chosen = _pick_fill(use_b, fill_a, fill_b)
         if pl.margin is not None and n_l > 1:
-            chosen = _switch_fill(pl, t, stock, supply, chosen, fill_b, use_b, by_yield, by_cost)
+            chosen = switch_fill(pl, t, stock, supply, chosen, fill_b, use_b, by_yield, by_cost)
         bk, made[:, t], assembled[:, t], bought[:, :, :, t] = chosen
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock

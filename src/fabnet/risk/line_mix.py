@@ -1,8 +1,8 @@
 """The third and fourth fills of a bucket in the fast recourse (:func:`fabnet.risk.assembly.
 assemble`): products whose units a higher line yield raises keep the highest-yield lines, the
-others take the cheapest per good package; where the fill by cost runs out of HBM stacks or
-dies before the maximised levels' units, products move to the highest-yield lines one by one,
-cheapest per stack (or die) saved first (:func:`switch_ranks`).
+others take the cheapest per good package; where the fill by cost runs out of HBM stacks
+before the maximised levels' units, products move to the highest-yield line one by one,
+cheapest per stack saved first (:func:`switch_ranks`).
 
 The planner's allocation stages maximise the units of every priority level but the last, then
 its NPV stage decides the rest: a product short of those levels' demand (its dies, HBM stacks or
@@ -32,7 +32,7 @@ from fabnet.risk.assembly import (
     _Plan,
 )
 
-__all__ = ["limited", "mixed_fill", "mixed_orders", "ran_out", "switch_ranks"]
+__all__ = ["limited", "mixed_fill", "mixed_orders", "ran_out", "switch_fill", "switch_ranks"]
 
 
 def limited(pl: _Plan, t: int, fill: _Fill) -> npt.NDArray[np.bool_]:
@@ -82,21 +82,20 @@ def switch_ranks(
     by_cost: list[IntArray],
 ) -> FloatArray:  # fmt: skip
     r"""[F, P] the order in which products leave their cheapest line for the highest-yield one
-    where the fill by cost (state ``bk``) ran out of HBM stacks (or, with stacks left, dies):
-    by the extra cost per stack (die) saved, least first,
+    where the fill by cost (state ``bk``) ran out of their HBM stacks: by the extra cost per
+    stack saved, least first,
 
-    .. math:: \frac{c_{p,y} - c_{p,c}}{r_p (1/y_c - 1/y_y)},\qquad
+    .. math:: \frac{c_{p,y} - c_{p,c}}{s_p (1/y_c - 1/y_y)},\qquad
               c_{p,l} = (k_l / n_p + \text{test}_p + s_p h_p) / y_l
 
-    (line ``y`` the highest-yield one, ``c`` the cheapest; :math:`r_p` the product's stacks
-    :math:`s_p` or compute dies; line price :math:`k_l`, packages per wafer :math:`n_p`, stacks
-    at the mean price :math:`h_p`). With the units of the maximised levels fixed and a resource
-    binding, the planner's NPV stage minimises cost subject to
-    :math:`\sum_p r_p (x_{p,y}/y_y + x_{p,c}/y_c) \le R`: a fractional knapsack whose greedy
-    order is this ratio (Dantzig 1957). ``inf`` for products that save nothing (no line of
-    higher yield, or not on a resource that ran out)."""
-    dies_out, hbm_out = ran_out(pl, bk)
-    n_f, n_p = dies_out.shape
+    (line ``y`` the highest-yield one, ``c`` the cheapest; stacks :math:`s_p` at the mean price
+    :math:`h_p`, line price :math:`k_l` per future, packages per wafer :math:`n_p`). With the
+    units of the maximised levels fixed and the stacks binding, the planner's NPV stage
+    minimises cost subject to :math:`\sum_p s_p (x_{p,y}/y_y + x_{p,c}/y_c) \le S`: a
+    fractional knapsack whose greedy order is this ratio (Dantzig 1957). ``inf`` for products
+    that save nothing (no line of higher yield, no HBM, or stacks left)."""
+    _, hbm_out = ran_out(pl, bk)
+    n_f, n_p = hbm_out.shape
     ratio = np.full((n_f, n_p), np.inf)
     m = pl.margin
     hbm_mean = m.hbm_mean if m is not None else np.zeros(n_p)
@@ -114,8 +113,7 @@ def switch_ranks(
             line_price[:, lc] / pl.ppw[p] + unit
         ) / pl.line_yield[lc]
         h = pl.product_type[p]
-        res = np.where(hbm_out[:, p] & (h >= 0), pl.stacks[p], 0.0)
-        saved = res * gap
+        saved = np.where(hbm_out[:, p] & (h >= 0), pl.stacks[p], 0.0) * gap
         ratio[:, p] = np.where(saved > 0, np.maximum(extra, 0.0) / np.maximum(saved, 1e-300),
                                np.inf)  # fmt: skip
     order = np.argsort(ratio, axis=1, kind="stable")
@@ -149,9 +147,10 @@ def mixed_fill(
     part = tuple(x[idx] for x in fill_a[1:])
     use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
     if units_first:  # the allocation stages: more units of the maximised levels come first
-        use_c |= _fill_money(sub, 0, *fill_c[1:])[0] > _fill_money(sub, 0, *part)[0] * (
-            1.0 + 1e-9
-        ) + 1e-9
+        use_c |= (
+            _fill_money(sub, 0, *fill_c[1:])[0]
+            > _fill_money(sub, 0, *part)[0] * (1.0 + 1e-9) + 1e-9
+        )
     rows = idx[use_c]
     bk = _Bucket(*(getattr(fill_a[0], k).copy()
                    for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
@@ -173,3 +172,32 @@ def mixed_orders(
     good package first where it is not (its demand is met: only money is at stake)."""
     return [np.where(short[:, p, None], by_yield[p][None, :], by_cost[p][None, :])
             for p in range(short.shape[1])]  # fmt: skip
+
+
+def switch_fill(
+    pl: _Plan, t: int, stock: FloatArray, supply: tuple[FloatArray, ...], chosen: _Fill,
+    fill_b: _Fill, use_b: npt.NDArray[np.bool_], by_yield: list[IntArray],
+    by_cost: list[IntArray],
+) -> _Fill:  # fmt: skip
+    """The fourth fill: where the fill by cost made more money but fewer units of the levels
+    the planner maximises (it ran out of HBM stacks on low-yield lines), products move to the
+    highest-yield line one more at a time in :func:`switch_ranks` order
+    (cheapest per stack saved first), the others taking the highest-yield lines but that one
+    (the stacks they save there are units of a maximised level too); each step is kept where
+    it makes more units of the maximised levels than ``chosen``, or as many and at least as
+    much money (the allocation stages, then the NPV stage)."""
+    assert pl.margin is not None
+    hi_c, money_c = _fill_money(pl, t, *chosen[1:])
+    hi_b, money_b = _fill_money(pl, t, *fill_b[1:])
+    idx = np.flatnonzero(~use_b & (money_b > money_c) & (hi_b < hi_c * (1.0 - 1e-9) - 1e-9))
+    if not idx.size:
+        return chosen
+    bk_b = _Bucket(*(getattr(fill_b[0], k)[idx]
+                     for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    ranks = switch_ranks(pl, t, bk_b, pl.margin.line[idx, :, t], by_yield[0], by_cost)
+    top = ranks[np.isfinite(ranks)]
+    rest = [np.roll(o, -1) for o in by_yield]  # the highest-yield line last
+    for k in range(1, int(top.max()) + 2 if top.size else 1):
+        chosen = mixed_fill(pl, t, idx, stock, supply, chosen,
+                            mixed_orders(ranks < k, by_yield, rest), units_first=True)  # fmt: skip
+    return chosen
