@@ -122,13 +122,12 @@ def switch_ranks(
     return np.where(np.isfinite(ratio), ranks, np.inf)
 
 
-def mixed_fill(
+def _refill(
     pl: _Plan, t: int, idx: IntArray, stock: FloatArray, supply: tuple[FloatArray, ...],
-    fill_a: _Fill, lines: list[IntArray], units_first: bool = False,
-) -> _Fill:  # fmt: skip
-    """``fill_a`` with the futures ``idx`` refilled in the per-future line ``lines`` (of those
-    futures) where that refill serves as well and makes at least as much money
-    (:func:`_cheaper_serves`): the plan and the supply cut to those futures and bucket ``t``."""
+    lines: list[IntArray],
+) -> tuple[_Plan, _Fill]:  # fmt: skip
+    """Bucket ``t`` filled afresh for the futures ``idx`` (a future may appear more than once)
+    in the per-future line ``lines`` (of those rows): the plan cut to those rows and the fill."""
 
     def cut(x: FloatArray) -> FloatArray:
         return np.take(x[..., t : t + 1], idx, axis=0)
@@ -143,7 +142,13 @@ def mixed_fill(
             hbm_total=cut(m.hbm_total), hbm_sup=cut(m.hbm_sup), hbm_price=m.hbm_price[idx],
             wafer_price=cut(m.wafer_price), own_die=cut(m.own_die)),
     )  # fmt: skip
-    fill_c = _fill_bucket(sub, 0, stock[idx], tuple(cut(x) for x in supply), lines)
+    return sub, _fill_bucket(sub, 0, stock[idx], tuple(cut(x) for x in supply), lines)
+
+
+def _keep(sub: _Plan, idx: IntArray, fill_a: _Fill, fill_c: _Fill, units_first: bool) -> _Fill:
+    """``fill_a`` with its futures ``idx`` replaced by the rows of ``fill_c`` (cut plan
+    ``sub``) where those serve as well and make at least as much money
+    (:func:`_cheaper_serves`), or (``units_first``) make more units of the maximised levels."""
     part = tuple(x[idx] for x in fill_a[1:])
     use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
     if units_first:  # the allocation stages: more units of the maximised levels come first
@@ -162,6 +167,37 @@ def mixed_fill(
         merged[rows] = c[use_c]
         arrays.append(merged)
     return bk, arrays[0], arrays[1], arrays[2]
+
+
+def _rows(sub: _Plan, fill: _Fill, sl: slice) -> tuple[_Plan, _Fill]:
+    """Rows ``sl`` of a cut plan and of its fill."""
+
+    def cut(x: FloatArray) -> FloatArray:
+        return x[sl]
+
+    m = sub.margin
+    part = replace(
+        sub,
+        targets=[cut(x) for x in sub.targets],
+        margin=None if m is None else replace(
+            m, value=cut(m.value), die=cut(m.die), line=cut(m.line),
+            hbm_total=cut(m.hbm_total), hbm_sup=cut(m.hbm_sup), hbm_price=cut(m.hbm_price),
+            wafer_price=cut(m.wafer_price), own_die=cut(m.own_die)),
+    )  # fmt: skip
+    bk = _Bucket(*(getattr(fill[0], k)[sl]
+                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    return part, (bk, fill[1][sl], fill[2][sl], fill[3][sl])
+
+
+def mixed_fill(
+    pl: _Plan, t: int, idx: IntArray, stock: FloatArray, supply: tuple[FloatArray, ...],
+    fill_a: _Fill, lines: list[IntArray],
+) -> _Fill:  # fmt: skip
+    """``fill_a`` with the futures ``idx`` refilled in the per-future line ``lines`` (of those
+    futures) where that refill serves as well and makes at least as much money
+    (:func:`_cheaper_serves`): the plan and the supply cut to those futures and bucket ``t``."""
+    sub, fill_c = _refill(pl, t, idx, stock, supply, lines)
+    return _keep(sub, idx, fill_a, fill_c, units_first=False)
 
 
 def mixed_orders(
@@ -195,9 +231,19 @@ def switch_fill(
     bk_b = _Bucket(*(getattr(fill_b[0], k)[idx]
                      for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
     ranks = switch_ranks(pl, t, bk_b, pl.margin.line[idx, :, t], by_yield[0], by_cost)
-    top = ranks[np.isfinite(ranks)]
+    n_ranked = np.isfinite(ranks).sum(axis=1)
     rest = [np.roll(o, -1) for o in by_yield]  # the highest-yield line last
-    for k in range(1, int(top.max()) + 2 if top.size else 1):
-        chosen = mixed_fill(pl, t, idx, stock, supply, chosen,
-                            mixed_orders(ranks < k, by_yield, rest), units_first=True)  # fmt: skip
+    # every candidate of every future in one fill (row blocks k = 1, 2, ...), kept in turn
+    steps = [np.flatnonzero(n_ranked >= k) for k in range(1, int(n_ranked.max(initial=0)) + 1)]
+    if not steps:
+        return chosen
+    sel = np.concatenate(steps)
+    orders = [np.concatenate(o) for o in zip(*(mixed_orders(ranks[s] < k + 1, by_yield, rest)
+                                              for k, s in enumerate(steps)), strict=True)]  # fmt: skip
+    sub, fill_c = _refill(pl, t, idx[sel], stock, supply, orders)
+    start = 0
+    for s in steps:
+        part, block = _rows(sub, fill_c, slice(start, start + s.size))
+        chosen = _keep(part, idx[s], chosen, block, units_first=True)
+        start += s.size
     return chosen
