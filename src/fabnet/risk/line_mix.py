@@ -150,12 +150,18 @@ def _keep(sub: _Plan, idx: IntArray, fill_a: _Fill, fill_c: _Fill, units_first: 
     ``sub``) where those serve as well and make at least as much money
     (:func:`_cheaper_serves`), or (``units_first``) make more units of the maximised levels."""
     part = tuple(x[idx] for x in fill_a[1:])
-    use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
     if units_first:  # the allocation stages: more units of the maximised levels come first
-        use_c |= (
-            _fill_money(sub, 0, *fill_c[1:])[0]
-            > _fill_money(sub, 0, *part)[0] * (1.0 + 1e-9) + 1e-9
-        )
+        hi_a, money_a = _fill_money(sub, 0, *part)
+        hi_c, money_c = _fill_money(sub, 0, *fill_c[1:])
+        use_c = hi_c > hi_a * (1.0 + 1e-9) + 1e-9
+        if sub.margin is None:  # as _cheaper_serves
+            use_c |= hi_c >= hi_a * (1.0 - 1e-9) - 1e-9
+        else:
+            use_c |= (hi_c >= hi_a * (1.0 - 1e-9) - 1e-9) & (
+                money_c >= money_a - 1e-6 * np.abs(money_a)
+            )
+    else:
+        use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
     rows = idx[use_c]
     bk = _Bucket(*(getattr(fill_a[0], k).copy()
                    for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
