@@ -139,3 +139,53 @@ def test_units_are_held_for_a_higher_level_short_later():
     np.testing.assert_allclose(got[:, customers.index("A")], [0.0, 0.0, 300.0], atol=1e-6)
     np.testing.assert_allclose(got[:, customers.index("B")], [0.0, 0.0, 0.0], atol=1e-6)
     assert fast["npv"][0] == pytest.approx(30_000.0, rel=1e-9)
+
+
+def _stacks_bind() -> dict:
+    """P (4 HBM stacks) and Q (2 stacks), both one die from Fab A (plenty, free), 10 packages a
+    wafer; one HBM supplier of 800 stacks a month at 0 $. Lines: "Slots" yield 1, 1,000 $ an
+    interposer wafer (100 $ a package); "Cheap" yield 0.5, free; 1,000 wafers a month each.
+    A (priority 1) wants 100 P and 100 Q a month at 1,000 $; B (priority 2) one Q at 1 $."""
+    q = {"name": "Q", "node": "N1", "die_width_mm": 10.0, "die_height_mm": 10.0,
+         "compute_dies": 1, "hbm_stacks": 2, "packaging": "CoWoS",
+         "packages_per_interposer_wafer": 10.0, "list_price_usd": 1000.0}  # fmt: skip
+    cheap = [{"name": "Cheap", "kind": "CoWoS", "owner": "outsourced", "capacity_wpm": 1000.0,
+              "cost_per_wafer_usd": 0.0, "assembly_yield": 0.5}]  # fmt: skip
+    d = _tiny.tiny_scenario_dict(
+        [{"name": "A", "priority": 1, "demand": {"P": 100.0, "Q": 100.0},
+          "price_usd": {"P": 1000.0, "Q": 1000.0}},
+         {"name": "B", "priority": 2, "demand": {"Q": 1.0}, "price_usd": {"Q": 1.0}}],
+        pack_wpm=1000.0, pack_cost=1000.0, extra_products=[q], extra_packaging=cheap,
+    )  # fmt: skip
+    d["products"][0]["hbm_stacks"] = 4
+    d["products"][0]["list_price_usd"] = 1000.0
+    d["hbm"] = [{"name": "H", "hbm_type": "HBM3", "stacks_per_month": 800.0, "price_usd": 0.0}]
+    return d
+
+
+def test_where_stacks_bind_the_product_saving_them_cheapest_takes_the_high_yield_line():
+    """By hand, each month: A's 100 P and 100 Q come first. With x_P, x_Q good units on "Slots"
+    (the rest on "Cheap", two packages a good unit), the stacks are 4 x_P + 8 (100 - x_P) +
+    2 x_Q + 4 (100 - x_Q) <= 800, i.e. 4 x_P + 2 x_Q >= 400; the cost 100 (x_P + x_Q) is least
+    at x_P = 100, x_Q = 0: a P on "Slots" saves 4 stacks for 100 $ (25 $ a stack), a Q 2 (50 $).
+    So 100 P on "Slots", 200 Q packages on "Cheap", every stack used, B gets nothing (its unit
+    would take two Q moved to "Slots", 200 $, against 1 $ + its penalty). Money: 200,000 −
+    10,000 = 190,000 $ a month, 570,000 $ over the 3 months, as the exact LP (the plan).
+    All by yield pays 20,000 $ a month more (what the fast recourse did before the fourth fill:
+    all by cost runs out of stacks, P first taking 800, and no product is short in the fill by
+    yield, so the third fill does not apply); the fourth fill (:func:`fabnet.risk.line_mix.
+    switch_ranks`) moves P, the cheaper per stack saved, to "Slots" first and keeps that."""
+    sc = scenario_from_dict(_stacks_bind())
+    plan = solve_plan(sc, explain=False)
+    assert plan.summary["npv"] == pytest.approx(570_000.0, rel=1e-6)
+    model = model_from_plan(sc, plan)
+    lines: dict = {}
+    fast = evaluate_draws(model, identity_draws(model), lines)
+    products, lines_l = list(model.data.products), list(model.data.labels("line"))
+    p, q = products.index("P"), products.index("Q")
+    slots, cheap = lines_l.index("Slots"), lines_l.index("Cheap")
+    asm = lines["assembled"][0]  # T x L x P
+    np.testing.assert_allclose(asm[:, slots, p], [100.0] * 3, rtol=1e-9)
+    np.testing.assert_allclose(asm[:, cheap, q], [200.0] * 3, rtol=1e-9)
+    np.testing.assert_allclose(asm[:, cheap, p] + asm[:, slots, q], [0.0] * 3, atol=1e-9)
+    assert fast["npv"][0] == pytest.approx(570_000.0, rel=1e-6)

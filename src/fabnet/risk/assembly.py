@@ -23,7 +23,9 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
    maximises as well and makes at least as much money (:func:`_cheaper_serves`). Where some
    products are short and others not, a third fill (:mod:`fabnet.risk.line_mix`) keeps the
    short ones (and those sharing what they ran out of) on the highest-yield lines and takes the
-   others cheapest first.
+   others cheapest first. Where the fill by cost ran out of HBM stacks before the maximised
+   levels' units, a fourth fill (:func:`fabnet.risk.line_mix.switch_fill`) gives the highest-yield line to the
+   products that save stacks there cheapest, the others the next-highest-yield lines.
 4. **The lowest level** (the only one whose units the planner's NPV stage decides): a unit is
    made on a line only where the best price of that level plus its shortage penalty, weighed as
    the objective weighs it (:func:`_penalty_weight`), exceeds the unit's marginal cost there:
@@ -524,7 +526,7 @@ def assemble(
     a future keeps the cheaper fill when it makes as many good packages (the planner's
     lexicographic stages: units first, then money)."""
     # imported here: fabnet.risk.line_mix builds on this module's fills
-    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders
+    from fabnet.risk.line_mix import limited, mixed_fill, mixed_orders, switch_fill
 
     supplier_type, product_type, n_types = hbm_type_index(model)
     compute_dies, line_yield = model.values("compute_dies"), model.values("line_assembly_yield")
@@ -582,7 +584,10 @@ def assemble(
         if idx.size:  # the third fill, only in the futures where it differs from the first two
             fill_a = mixed_fill(pl, t, idx, stock, supply, fill_a,
                                 mixed_orders(short[idx], by_yield, by_cost))  # fmt: skip
-        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = _pick_fill(use_b, fill_a, fill_b)
+        chosen = _pick_fill(use_b, fill_a, fill_b)
+        if pl.margin is not None and n_l > 1:
+            chosen = switch_fill(pl, t, stock, supply, chosen, fill_b, use_b, by_yield, by_cost)
+        bk, made[:, t], assembled[:, t], bought[:, :, :, t] = chosen
         # dies for the next bucket from the wafers left (module docstring, step 4)
         stock = bk.stock
         if t + 1 < n_t:
