@@ -198,7 +198,9 @@ def test_a_text_column_has_one_alignment() -> None:
     report right-aligned the years alone); a column of formatted numbers is right-aligned."""
     from fabnet.report._format import table_cells
 
-    frame = pd.DataFrame({"period": ["2023Q4", "2023", "2024"], "model": ["1,234", "5 %", "0.844%"]})
+    frame = pd.DataFrame(
+        {"period": ["2023Q4", "2023", "2024"], "model": ["1,234", "5 %", "0.844%"]}
+    )
     headers, rows = table_cells(frame)
     assert headers == ["period", "model"]
     assert [r[0][1] for r in rows] == [False, False, False]

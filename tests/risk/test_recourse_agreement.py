@@ -86,7 +86,8 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     66 B$ of discounted revenue. What is left are choices the LP's stages make across buckets
     or by fractions of a product (B200 or R100 for a level, bought-in wafers, a product split
     between lines), not its carrying of units between buckets (worth -5 M$ of the 33 before
-    the fourth fill). The NPV bounds below hold with 1.1 points of margin."""
+    the fourth fill). The NPV bounds below are the issue's 2 % (measured 1.4 % nominal and 1.8 %
+    over the 12 futures)."""
     sc = load_scenario("ai-fab-network-2024")
     plan = solve_plan(sc, explain=False)
     model = model_from_plan(sc, plan, sampler=compile_uncertainties(sc, only=SHARED))
@@ -94,7 +95,7 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     exact_nominal = metrics_from_plan(plan, model)
     assert abs(_mean_gap(nominal, exact_nominal, "shortage_total")) < 0.02
     assert abs(_mean_gap(nominal, exact_nominal, "delivered_total")) < 0.02
-    assert abs(_mean_gap(nominal, exact_nominal, "npv")) < 0.025
+    assert abs(_mean_gap(nominal, exact_nominal, "npv")) < 0.02
     chunk = Chunk(0, 0, 12, 11)
     fast = evaluate_chunk(model, chunk)
     exact = LPRecourse(model, sc, plan.decisions)(chunk)
@@ -102,4 +103,4 @@ def test_builtin_plan_fast_and_exact_recourse_agree():
     assert abs(_mean_gap(fast, exact, "shortage_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "delivered_total")) < 0.02
     assert abs(_mean_gap(fast, exact, "revenue_total")) < 0.02
-    assert abs(_mean_gap(fast, exact, "npv")) < 0.03
+    assert abs(_mean_gap(fast, exact, "npv")) < 0.02
