@@ -27,6 +27,18 @@ _spec.loader.exec_module(_tiny)
 DPW = int(exact_dies_per_wafer(10.0, 10.0, 300.0, 3.0, 0.1))
 
 
+def _fast_assembly(sc, plan):  # type: ignore[no-untyped-def]
+    """The fast recourse of ``plan`` in its nominal future: its metrics, the packages assembled
+    (T x L x P), the positions of products P and Q and of lines "Slots" and "Cheap"."""
+    model = model_from_plan(sc, plan)
+    lines: dict = {}
+    fast = evaluate_draws(model, identity_draws(model), lines)
+    products, lines_l = list(model.data.products), list(model.data.labels("line"))
+    idx_p = (products.index("P"), products.index("Q"))
+    idx_l = (lines_l.index("Slots"), lines_l.index("Cheap"))
+    return fast, lines["assembled"][0], idx_p, idx_l
+
+
 def _two_nodes() -> dict:
     """P (node N1) from Fab A's one wafer a month: DPW dies, all good; Q (node N2) from Fab B's
     1,000 wafers: plenty. A (priority 1) wants 10·DPW P at 100 $ and 1,000 Q at 200 $ a month,
@@ -66,13 +78,7 @@ def test_short_product_keeps_the_high_yield_line_the_met_one_takes_the_cheap_lin
     assert plan.summary["npv"] == pytest.approx(600_600.0, rel=1e-6)
     made = plan.tables["deliveries"].groupby(["customer", "product"])["delivered"].sum()
     assert made[("A", "P")] == pytest.approx(3 * DPW, rel=1e-5)
-    model = model_from_plan(sc, plan)
-    lines: dict = {}
-    fast = evaluate_draws(model, identity_draws(model), lines)
-    products, lines_l = list(model.data.products), list(model.data.labels("line"))
-    p, q = products.index("P"), products.index("Q")
-    slots, cheap = lines_l.index("Slots"), lines_l.index("Cheap")
-    asm = lines["assembled"][0]  # T x L x P
+    fast, asm, (p, q), (slots, cheap) = _fast_assembly(sc, plan)
     np.testing.assert_allclose(asm[:, slots, p], [DPW] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, cheap, p], [0.0] * 3, atol=1e-9)
     np.testing.assert_allclose(asm[:, cheap, q], [2002.0] * 3, rtol=1e-9)
@@ -96,13 +102,7 @@ def test_a_met_product_sharing_the_short_ones_dies_keeps_the_high_yield_line():
     plan = solve_plan(sc, explain=False)
     # the stages keep each optimum to LEX_TOL = 1e-6 relative (0.002 units, 0.2 $)
     assert plan.summary["npv"] == pytest.approx(30_000.0, abs=1.0)
-    model = model_from_plan(sc, plan)
-    lines: dict = {}
-    fast = evaluate_draws(model, identity_draws(model), lines)
-    products, lines_l = list(model.data.products), list(model.data.labels("line"))
-    p, q = products.index("P"), products.index("Q")
-    slots, cheap = lines_l.index("Slots"), lines_l.index("Cheap")
-    asm = lines["assembled"][0]  # T x L x P
+    fast, asm, (p, q), (slots, cheap) = _fast_assembly(sc, plan)
     np.testing.assert_allclose(asm[:, slots, q], [100.0] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, slots, p], [DPW - 100.0] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, cheap].sum(axis=1), [0.0] * 3, atol=1e-9)
@@ -178,13 +178,7 @@ def test_where_stacks_bind_the_product_saving_them_cheapest_takes_the_high_yield
     sc = scenario_from_dict(_stacks_bind())
     plan = solve_plan(sc, explain=False)
     assert plan.summary["npv"] == pytest.approx(570_000.0, rel=1e-6)
-    model = model_from_plan(sc, plan)
-    lines: dict = {}
-    fast = evaluate_draws(model, identity_draws(model), lines)
-    products, lines_l = list(model.data.products), list(model.data.labels("line"))
-    p, q = products.index("P"), products.index("Q")
-    slots, cheap = lines_l.index("Slots"), lines_l.index("Cheap")
-    asm = lines["assembled"][0]  # T x L x P
+    fast, asm, (p, q), (slots, cheap) = _fast_assembly(sc, plan)
     np.testing.assert_allclose(asm[:, slots, p], [100.0] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, cheap, q], [200.0] * 3, rtol=1e-9)
     np.testing.assert_allclose(asm[:, cheap, p] + asm[:, slots, q], [0.0] * 3, atol=1e-9)
