@@ -248,7 +248,7 @@ def main() -> None:
           float(np.mean(fast["npv"])), float(np.mean(exact_npv)))  # fmt: skip
     fs, es = float(np.mean(fast["shortage_total"])), float(np.mean(exact_short))
     fn, en = float(np.mean(fast["npv"])), float(np.mean(exact_npv))
-    print(f"\nmean NPV {fn / 1e9:.3f} vs {en / 1e9:.3f} B$ ({fn / en - 1:+.1%}); mean shortage "
+    print(f"\nmean NPV {fn / 1e9:.3f} vs {en / 1e9:.3f} B$ ({fn / en - 1:+.2%}); mean shortage "
           f"{fs / 1e6:.3f} vs {es / 1e6:.3f} M units ({fs / es - 1:+.2%}); fast CPU "
           f"{fast_cpu:.2f} s for {args.futures} futures")  # fmt: skip
     if args.by_product:
