@@ -284,6 +284,7 @@ def build_outside_foundries(sc: Scenario, buckets: Buckets) -> xr.Dataset:
     n_m, n_t, n_s = buckets.n_months, buckets.n, len(sups)
     cap, low, top, price = (np.zeros((n_s, n_t)) for _ in range(4))
     gdpw = np.zeros((n_s, len(prods)))
+    active = product_active(sc, buckets)  # P x T: on sale in the bucket
     for i, f in enumerate(sups):
         lead = f.lead_time_months
         order_ok = np.ones(n_m, dtype=bool)
@@ -317,7 +318,7 @@ def build_outside_foundries(sc: Scenario, buckets: Buckets) -> xr.Dataset:
             if p.node == f.node:
                 gdpw[i, j] = outside_good_dies_per_wafer(sc, f, p.name)
         # no minimum in buckets where no product of the node is on sale (nothing to order for)
-        low[i] *= product_active(sc, buckets)[[p.node == f.node for p in prods]].any(axis=0)
+        low[i] *= active[[p.node == f.node for p in prods]].any(axis=0)
     return xr.Dataset(
         {
             "outside_node": ("outside", labels_text([f.node for f in sups])),

@@ -41,7 +41,7 @@ good dies per wafer ``g[o, p]`` per product (bucket averages, :func:`fabnet.risk
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -491,10 +491,13 @@ _Fill = tuple[_Bucket, FloatArray, FloatArray, FloatArray]
 """A bucket's state after a fill, its good packages, packages per line and bought wafers."""
 
 
+_BUCKET_FIELDS = tuple(f.name for f in fields(_Bucket))
+"""The arrays of a bucket's state, in :class:`_Bucket`'s order."""
+
+
 def _pick_fill(use_b: npt.NDArray[np.bool_], a: _Fill, b: _Fill) -> _Fill:
     """Per future, fill ``b`` where ``use_b`` else ``a`` (the bucket state field by field)."""
-    bk = _Bucket(*(_pick(use_b, getattr(a[0], k), getattr(b[0], k))
-                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    bk = _Bucket(*(_pick(use_b, getattr(a[0], k), getattr(b[0], k)) for k in _BUCKET_FIELDS))
     return bk, _pick(use_b, a[1], b[1]), _pick(use_b, a[2], b[2]), _pick(use_b, a[3], b[3])
 
 

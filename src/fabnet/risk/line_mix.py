@@ -16,12 +16,14 @@ by yield and makes at least as much money.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from fabnet.risk.assembly import (
+    _BUCKET_FIELDS,
     FloatArray,
     IntArray,
     _Bucket,
@@ -29,6 +31,7 @@ from fabnet.risk.assembly import (
     _Fill,
     _fill_bucket,
     _fill_money,
+    _Margin,
     _Plan,
 )
 
@@ -132,17 +135,31 @@ def _refill(
     def cut(x: FloatArray) -> FloatArray:
         return np.take(x[..., t : t + 1], idx, axis=0)
 
-    m = pl.margin
     sub = replace(
         pl,
         targets=[cut(x) for x in pl.targets],
         buy_order=None if pl.buy_order is None else [pl.buy_order[t]],
-        margin=None if m is None else replace(
-            m, value=cut(m.value), die=cut(m.die), line=cut(m.line),
-            hbm_total=cut(m.hbm_total), hbm_sup=cut(m.hbm_sup), hbm_price=m.hbm_price[idx],
-            wafer_price=cut(m.wafer_price), own_die=cut(m.own_die)),
-    )  # fmt: skip
+        margin=_cut_margin(pl.margin, cut, idx),
+    )
     return sub, _fill_bucket(sub, 0, stock[idx], tuple(cut(x) for x in supply), lines)
+
+
+def _cut_margin(m: _Margin | None, cut: Callable[[FloatArray], FloatArray],
+                rows: IntArray | slice) -> _Margin | None:  # fmt: skip
+    """The margin's per-future arrays cut by ``cut`` (its price per stack, [F, S], by ``rows``)."""
+    if m is None:
+        return None
+    return replace(
+        m,
+        value=cut(m.value),
+        die=cut(m.die),
+        line=cut(m.line),
+        hbm_total=cut(m.hbm_total),
+        hbm_sup=cut(m.hbm_sup),
+        hbm_price=m.hbm_price[rows],
+        wafer_price=cut(m.wafer_price),
+        own_die=cut(m.own_die),
+    )
 
 
 def _keep(sub: _Plan, idx: IntArray, fill_a: _Fill, fill_c: _Fill, units_first: bool) -> _Fill:
@@ -163,9 +180,8 @@ def _keep(sub: _Plan, idx: IntArray, fill_a: _Fill, fill_c: _Fill, units_first: 
     else:
         use_c = _cheaper_serves(sub, 0, part, fill_c[1:])  # type: ignore[arg-type]
     rows = idx[use_c]
-    bk = _Bucket(*(getattr(fill_a[0], k).copy()
-                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
-    for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm"):
+    bk = _Bucket(*(getattr(fill_a[0], k).copy() for k in _BUCKET_FIELDS))
+    for k in _BUCKET_FIELDS:
         getattr(bk, k)[rows] = getattr(fill_c[0], k)[use_c]
     arrays = []
     for a, c in zip(fill_a[1:], fill_c[1:], strict=True):
@@ -181,17 +197,10 @@ def _rows(sub: _Plan, fill: _Fill, sl: slice) -> tuple[_Plan, _Fill]:
     def cut(x: FloatArray) -> FloatArray:
         return x[sl]
 
-    m = sub.margin
     part = replace(
-        sub,
-        targets=[cut(x) for x in sub.targets],
-        margin=None if m is None else replace(
-            m, value=cut(m.value), die=cut(m.die), line=cut(m.line),
-            hbm_total=cut(m.hbm_total), hbm_sup=cut(m.hbm_sup), hbm_price=cut(m.hbm_price),
-            wafer_price=cut(m.wafer_price), own_die=cut(m.own_die)),
-    )  # fmt: skip
-    bk = _Bucket(*(getattr(fill[0], k)[sl]
-                   for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+        sub, targets=[cut(x) for x in sub.targets], margin=_cut_margin(sub.margin, cut, sl)
+    )
+    bk = _Bucket(*(getattr(fill[0], k)[sl] for k in _BUCKET_FIELDS))
     return part, (bk, fill[1][sl], fill[2][sl], fill[3][sl])
 
 
@@ -234,8 +243,7 @@ def switch_fill(
     idx = np.flatnonzero(~use_b & (money_b > money_c) & (hi_b < hi_c * (1.0 - 1e-9) - 1e-9))
     if not idx.size:
         return chosen
-    bk_b = _Bucket(*(getattr(fill_b[0], k)[idx]
-                     for k in ("stock", "wafers", "gdpw", "outside", "lines", "hbm")))  # fmt: skip
+    bk_b = _Bucket(*(getattr(fill_b[0], k)[idx] for k in _BUCKET_FIELDS))
     ranks = switch_ranks(pl, t, bk_b, pl.margin.line[idx, :, t], by_yield[0], by_cost)
     n_ranked = np.isfinite(ranks).sum(axis=1)
     rest = [np.roll(o, -1) for o in by_yield]  # the highest-yield line last

@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fabnet.econ import funding_coverage, income_tax, irr, prepayment_flows
-from fabnet.risk.assembly import assemble, hbm_type_index
+from fabnet.risk.assembly import _window_start, assemble, hbm_type_index
 from fabnet.risk.effects import (
     capital,
     gdpw_lookup,
@@ -201,8 +201,6 @@ def _hold_for_levels(model: RiskModel, made: FloatArray, dem: FloatArray) -> Flo
     :math:`s_{k,t'} = (D_{\le k,t'} - M_{t'})^+ - (D_{< k,t'} - M_{t'})^+` (made :math:`M`);
     the reserves are carried. Shortfalls inside the terminal value's window are not held for
     (the planner's terminal value must not live off stock made before it)."""
-    from fabnet.risk.assembly import _window_start
-
     priority = model.values("priority")
     levels = np.unique(priority)
     rule = model.contracts_then if model.allocation == AllocationPolicy.CONTRACTS else None
